@@ -1,0 +1,48 @@
+"""cnnlit: backpropagation through convolutional networks, derived and tested.
+
+Every function here is derived in a chapter of the cnnlit book and checked
+there against an independent computation. Arrays are channels-first: a batch
+is ``(N, C, H, W)``, kernels are ``(C_out, C_in, kH, kW)``.
+"""
+
+from .activations import relu, relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime
+from .conv import conv_backward, conv_forward, conv_output_shape
+from .dense import dense_backward, dense_forward
+from .gradcheck import numerical_gradient, relative_error
+from .losses import (
+    half_squared_error,
+    half_squared_error_grad,
+    softmax,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+)
+from .pool import pool_backward, pool_forward
+from .signal2d import convolve2d, correlate2d, rot180
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "convolve2d",
+    "correlate2d",
+    "rot180",
+    "conv_forward",
+    "conv_backward",
+    "conv_output_shape",
+    "pool_forward",
+    "pool_backward",
+    "sigmoid",
+    "sigmoid_prime",
+    "tanh",
+    "tanh_prime",
+    "relu",
+    "relu_prime",
+    "half_squared_error",
+    "half_squared_error_grad",
+    "softmax",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
+    "dense_forward",
+    "dense_backward",
+    "numerical_gradient",
+    "relative_error",
+]

@@ -1,0 +1,159 @@
+r"""Loss functions and their gradients with respect to the network's output.
+
+The seed's error is :math:`E = \frac12 (t - o^L)^2`, summed over every output
+element (:ref:`feedforward`); softmax cross-entropy is the usual alternative for
+classification (:ref:`training`). Both are *sums* over the batch, so a gradient
+step on a batch of size N should be scaled by 1/N for a mean.
+"""
+
+import numpy as np
+
+from ._checks import as_real_array, result_dtype
+
+__all__ = [
+    "half_squared_error",
+    "half_squared_error_grad",
+    "softmax",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
+]
+
+
+def _pair(o, t):
+    o = as_real_array(o, "o")
+    t = as_real_array(t, "t")
+    if o.shape != t.shape:
+        raise ValueError(f"t must have the shape of o, {o.shape}, got shape {t.shape}")
+    return o, t
+
+
+def half_squared_error(o, t):
+    r"""The seed's error :math:`E = \frac12 \sum (t - o)^2`, summed over all elements.
+
+    Parameters
+    ----------
+    o : array_like, any shape
+        Output of the last layer, :math:`o^L`.
+    t : array_like, shape of ``o``
+        Target.
+
+    Returns
+    -------
+    E : float
+
+    Examples
+    --------
+    >>> half_squared_error([1.0, 2.0], [0.0, 4.0])
+    2.5
+    """
+    o, t = _pair(o, t)
+    return float(0.5 * np.sum((t - o) ** 2))
+
+
+def half_squared_error_grad(o, t):
+    r""":math:`\partial E / \partial o^L = o^L - t` for :func:`half_squared_error`.
+
+    Parameters
+    ----------
+    o : array_like, any shape
+    t : array_like, shape of ``o``
+
+    Returns
+    -------
+    ndarray, shape of ``o``
+
+    Examples
+    --------
+    >>> half_squared_error_grad([1.0, 2.0], [0.0, 4.0])
+    array([ 1., -2.])
+    """
+    o, t = _pair(o, t)
+    return (o - t).astype(result_dtype(o, t), copy=False)
+
+
+def _logits(z, labels):
+    z = as_real_array(z, "z")
+    if z.ndim != 2:
+        raise ValueError(f"z must have shape (N, K) (a batch of class scores), got shape {z.shape}")
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integer class indices, got dtype {labels.dtype}")
+    if labels.shape != (z.shape[0],):
+        raise ValueError(f"labels must have shape (N,) = ({z.shape[0]},), got shape {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= z.shape[1]):
+        raise ValueError(f"labels must lie in [0, {z.shape[1] - 1}], got values from {labels.min()} to {labels.max()}")
+    return z, labels
+
+
+def softmax(z):
+    r"""Softmax over the last axis, :math:`e^{z_k} / \sum_j e^{z_j}`, shifted by the maximum for stability.
+
+    Parameters
+    ----------
+    z : array_like, shape (..., K)
+
+    Returns
+    -------
+    ndarray, shape of ``z``; each row sums to 1.
+
+    Examples
+    --------
+    >>> softmax([[0.0, 0.0], [1000.0, 0.0]])
+    array([[0.5, 0.5],
+           [1. , 0. ]])
+    """
+    z = as_real_array(z, "z")
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_cross_entropy(z, labels):
+    r"""Cross-entropy of softmax(z) against integer labels, summed over the batch.
+
+    .. math:: E = -\sum_i \log \operatorname{softmax}(z_i)_{y_i}
+
+    Parameters
+    ----------
+    z : array_like, shape (N, K)
+        Class scores (logits).
+    labels : array_like of int, shape (N,)
+        The correct class of each example.
+
+    Returns
+    -------
+    E : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(softmax_cross_entropy(np.zeros((2, 4)), [0, 3]), 4)  # 2 log 4
+    2.7726
+    """
+    z, labels = _logits(z, labels)
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=1))
+    return float(np.sum(log_norm - shifted[np.arange(len(labels)), labels]))
+
+
+def softmax_cross_entropy_grad(z, labels):
+    r""":math:`\partial E / \partial z = \operatorname{softmax}(z) - \operatorname{onehot}(y)`.
+
+    Parameters
+    ----------
+    z : array_like, shape (N, K)
+    labels : array_like of int, shape (N,)
+
+    Returns
+    -------
+    ndarray, shape (N, K)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> softmax_cross_entropy_grad(np.zeros((1, 4)), [2])
+    array([[ 0.25,  0.25, -0.75,  0.25]])
+    """
+    z, labels = _logits(z, labels)
+    g = softmax(z)
+    g[np.arange(len(labels)), labels] -= 1
+    return g

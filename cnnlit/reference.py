@@ -1,0 +1,248 @@
+r"""The same functions as plain loops, written term by term from the sums.
+
+Nothing here is fast; everything here is meant to be read beside the formulas
+of the book and to serve as an oracle for the fast functions in the tests.
+The signatures are those of the fast functions in :mod:`cnnlit`. Arguments
+are checked less thoroughly than there: pass what those accept.
+
+Indices follow the seed: ``n`` runs over the units (channels) of layer l-1,
+``m`` over the units of layer l, ``(x, y)`` over pixels (``x`` is the first,
+row, axis) and ``(dx, dy)`` over kernel offsets (the seed's ``x', y'``).
+"""
+
+import numpy as np
+
+__all__ = [
+    "convolve2d",
+    "correlate2d",
+    "conv_forward",
+    "conv_backward",
+    "pool_forward",
+    "pool_backward",
+]
+
+
+def _extend(i, x, y, boundary, fillvalue):
+    """The image ``i`` at (x, y), extended past its edges as ``boundary`` says."""
+    H, W = i.shape
+    if 0 <= x < H and 0 <= y < W:
+        return i[x, y]
+    if boundary == "fill":
+        return fillvalue
+    if boundary == "wrap":
+        return i[x % H, y % W]
+    # symm: mirror with the edge pixel repeated, period 2H (2W)
+    x, y = x % (2 * H), y % (2 * W)
+    return i[x if x < H else 2 * H - 1 - x, y if y < W else 2 * W - 1 - y]
+
+
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+    r"""v(x, y) = sum_{xk, yk} i(x - xk, y - yk) k(xk, yk), in full-output coordinates."""
+    i = np.asarray(in1, dtype=float)
+    k = np.asarray(in2, dtype=float)
+    if mode == "valid" and (k.shape[0] > i.shape[0] or k.shape[1] > i.shape[1]):
+        i, k = k, i  # convolution commutes
+    H, W = i.shape
+    kH, kW = k.shape
+    full = np.zeros((H + kH - 1, W + kW - 1))
+    for x in range(H + kH - 1):
+        for y in range(W + kW - 1):
+            total = 0.0
+            for xk in range(kH):
+                for yk in range(kW):
+                    total += _extend(i, x - xk, y - yk, boundary, fillvalue) * k[xk, yk]
+            full[x, y] = total
+    return _crop(full, (H, W), (kH, kW), mode, same_start=lambda n: (n - 1) // 2)
+
+
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+    r"""l(x, y) = sum_{xk, yk} i(x + xk, y + yk) k(xk, yk), full output starting at x = -(kH - 1)."""
+    i = np.asarray(in1, dtype=float)
+    k = np.asarray(in2, dtype=float)
+    swapped = mode == "valid" and (k.shape[0] > i.shape[0] or k.shape[1] > i.shape[1])
+    if swapped:
+        i, k = k, i
+    H, W = i.shape
+    kH, kW = k.shape
+    full = np.zeros((H + kH - 1, W + kW - 1))
+    for x in range(H + kH - 1):
+        for y in range(W + kW - 1):
+            total = 0.0
+            for xk in range(kH):
+                for yk in range(kW):
+                    total += _extend(i, x - (kH - 1) + xk, y - (kW - 1) + yk, boundary, fillvalue) * k[xk, yk]
+            full[x, y] = total
+    out = _crop(full, (H, W), (kH, kW), mode, same_start=lambda n: n // 2)
+    return out[::-1, ::-1] if swapped else out
+
+
+def _crop(full, shape, kshape, mode, same_start):
+    (H, W), (kH, kW) = shape, kshape
+    if mode == "full":
+        return full
+    if mode == "same":
+        sH, sW = same_start(kH), same_start(kW)
+        return full[sH : sH + H, sW : sW + W]
+    return full[kH - 1 : H, kW - 1 : W]  # valid
+
+
+def _pairs(stride, padding, dilation):
+    def two(v):
+        return (v, v) if np.isscalar(v) else tuple(v)
+
+    return two(stride), two(padding), two(dilation)
+
+
+def _padded(o_prev, ph, pw, boundary):
+    """o_prev (N, C, H, W) with ph rows and pw columns added on each side, by explicit loops."""
+    N, C, H, W = o_prev.shape
+    out = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
+    for n_ in range(N):
+        for n in range(C):
+            for x in range(H + 2 * ph):
+                for y in range(W + 2 * pw):
+                    out[n_, n, x, y] = _extend(o_prev[n_, n], x - ph, y - pw, boundary, 0.0)
+    return out
+
+
+def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", convention="convolution", dilation=1):
+    r"""c_m(x, y) = sum_n sum_{dx, dy} o_n(x + kH-1 - dx, y + kW-1 - dy) w_{n,m}(dx, dy) + b_m.
+
+    That is the seed's sum :math:`\sum_{n,x',y'} o_n(x - x', y - y') w_{n,m}(x', y')`
+    with the valid output moved to start at (0, 0) (the implicit shift by
+    :math:`N_k - 1`), then strided and dilated. With
+    ``convention="correlation"`` the kernel index runs forwards:
+    ``o_n(x + dx, y + dy) w_{n,m}(dx, dy)``.
+    """
+    o_prev = np.asarray(o_prev, dtype=float)
+    single = o_prev.ndim == 3
+    if single:
+        o_prev = o_prev[None]
+    w = np.asarray(w, dtype=float)
+    b = np.asarray(b, dtype=float)
+    (sH, sW), (ph, pw), (dH, dW) = _pairs(stride, padding, dilation)
+    o = _padded(o_prev, ph, pw, boundary)
+    N, C_in, Hp, Wp = o.shape
+    C_out, _, kH, kW = w.shape
+    Ho = (Hp - dH * (kH - 1) - 1) // sH + 1
+    Wo = (Wp - dW * (kW - 1) - 1) // sW + 1
+    c = np.zeros((N, C_out, Ho, Wo))
+    for n_ in range(N):
+        for m in range(C_out):
+            for x in range(Ho):
+                for y in range(Wo):
+                    total = b[m]
+                    for n in range(C_in):
+                        for dx in range(kH):
+                            for dy in range(kW):
+                                if convention == "convolution":
+                                    px, py = kH - 1 - dx, kW - 1 - dy
+                                else:
+                                    px, py = dx, dy
+                                total += o[n_, n, x * sH + px * dH, y * sW + py * dW] * w[m, n, dx, dy]
+                    c[n_, m, x, y] = total
+    return c[0] if single else c
+
+
+def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", convention="convolution", dilation=1):
+    r"""Accumulate every term of the chain rule, one product of the forward sum at a time.
+
+    Each term ``o[x * sH + px * dH, ...] * w[m, n, dx, dy]`` of ``c_m(x, y)``
+    contributes ``delta_m(x, y) * o[...]`` to ``dE/dw_{n,m}(dx, dy)`` and
+    ``delta_m(x, y) * w_{n,m}(dx, dy)`` to ``dE/do`` at the padded position
+    it read; padded positions are then folded back onto the pixels they copy.
+    """
+    o_prev = np.asarray(o_prev, dtype=float)
+    delta = np.asarray(delta, dtype=float)
+    single = o_prev.ndim == 3
+    if single:
+        o_prev, delta = o_prev[None], delta[None]
+    w = np.asarray(w, dtype=float)
+    (sH, sW), (ph, pw), (dH, dW) = _pairs(stride, padding, dilation)
+    o = _padded(o_prev, ph, pw, boundary)
+    N, C_in, Hp, Wp = o.shape
+    C_out, _, kH, kW = w.shape
+    _, _, Ho, Wo = delta.shape
+    dE_dw = np.zeros(w.shape)
+    dE_db = np.zeros(C_out)
+    dE_do = np.zeros(o.shape)
+    for n_ in range(N):
+        for m in range(C_out):
+            for x in range(Ho):
+                for y in range(Wo):
+                    dE_db[m] += delta[n_, m, x, y]
+                    for n in range(C_in):
+                        for dx in range(kH):
+                            for dy in range(kW):
+                                if convention == "convolution":
+                                    px, py = kH - 1 - dx, kW - 1 - dy
+                                else:
+                                    px, py = dx, dy
+                                X, Y = x * sH + px * dH, y * sW + py * dW
+                                dE_dw[m, n, dx, dy] += delta[n_, m, x, y] * o[n_, n, X, Y]
+                                dE_do[n_, n, X, Y] += delta[n_, m, x, y] * w[m, n, dx, dy]
+    H, W = o_prev.shape[2:]
+    dE_do_prev = np.zeros(o_prev.shape)
+    for n_ in range(N):
+        for n in range(C_in):
+            for X in range(Hp):
+                for Y in range(Wp):
+                    x, y = X - ph, Y - pw
+                    if 0 <= x < H and 0 <= y < W:
+                        dE_do_prev[n_, n, x, y] += dE_do[n_, n, X, Y]
+                    elif boundary == "wrap":
+                        dE_do_prev[n_, n, x % H, y % W] += dE_do[n_, n, X, Y]
+                    elif boundary == "symm":
+                        x, y = x % (2 * H), y % (2 * W)
+                        x = x if x < H else 2 * H - 1 - x
+                        y = y if y < W else 2 * W - 1 - y
+                        dE_do_prev[n_, n, x, y] += dE_do[n_, n, X, Y]
+    if single:
+        dE_do_prev = dE_do_prev[0]
+    return dE_dw, dE_db, dE_do_prev
+
+
+def _pool_geometry(shape, size, stride):
+    kH, kW = (size, size) if np.isscalar(size) else tuple(size)
+    if stride is None:
+        sH, sW = kH, kW
+    else:
+        sH, sW = (stride, stride) if np.isscalar(stride) else tuple(stride)
+    H, W = shape[-2:]
+    return kH, kW, sH, sW, (H - kH) // sH + 1, (W - kW) // sW + 1
+
+
+def pool_forward(o_prev, size, *, stride=None, mode="max"):
+    r"""o(x, y) = max (or mean) over p < kH, q < kW of o_prev(x sH + p, y sW + q)."""
+    o_prev = np.asarray(o_prev, dtype=float)
+    kH, kW, sH, sW, Ho, Wo = _pool_geometry(o_prev.shape, size, stride)
+    lead = o_prev.shape[:-2]
+    out = np.zeros(lead + (Ho, Wo))
+    for idx in np.ndindex(*lead):
+        for x in range(Ho):
+            for y in range(Wo):
+                values = [o_prev[idx + (x * sH + p, y * sW + q)] for p in range(kH) for q in range(kW)]
+                out[idx + (x, y)] = max(values) if mode == "max" else sum(values) / len(values)
+    return out
+
+
+def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
+    r"""Send each delta to the window's first maximum (max) or spread it evenly (mean)."""
+    o_prev = np.asarray(o_prev, dtype=float)
+    delta = np.asarray(delta, dtype=float)
+    kH, kW, sH, sW, Ho, Wo = _pool_geometry(o_prev.shape, size, stride)
+    grad = np.zeros(o_prev.shape)
+    for idx in np.ndindex(*o_prev.shape[:-2]):
+        for x in range(Ho):
+            for y in range(Wo):
+                window = [(x * sH + p, y * sW + q) for p in range(kH) for q in range(kW)]
+                if mode == "max":
+                    best = window[0]
+                    for pos in window[1:]:
+                        if o_prev[idx + pos] > o_prev[idx + best]:
+                            best = pos
+                    grad[idx + best] += delta[idx + (x, y)]
+                else:
+                    for pos in window:
+                        grad[idx + pos] += delta[idx + (x, y)] / (kH * kW)
+    return grad

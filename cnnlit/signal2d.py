@@ -1,0 +1,234 @@
+r"""Two-dimensional convolution and cross-correlation of single images.
+
+The same results as :func:`scipy.signal.convolve2d` and
+:func:`scipy.signal.correlate2d` for real arrays, with numpy alone. Derived in
+:ref:`convolution` and :ref:`correlation`; padding modes in :ref:`padding`.
+
+How it is computed: the output is a *valid* correlation of the boundary-padded
+image with the (flipped, for convolution) kernel. Small kernels are summed
+offset by offset (one multiply-add of a shifted view of the image per kernel
+pixel, no copies of the image beyond one temporary); a small output is summed
+pixel by pixel; large kernels on large images go through the FFT. Memory stays
+a few times the size of the output in every case.
+"""
+
+import numpy as np
+
+from ._checks import BOUNDARIES, MODES, as_real_array, check_flag, result_dtype
+
+__all__ = ["convolve2d", "correlate2d", "rot180"]
+
+# Above this many kernel pixels, and when the output is large too, the FFT is
+# cheaper than summing shifted views (measured in benchmarks/bench_conv.py).
+_DIRECT_MAX_TAPS = 64
+
+
+def rot180(a):
+    """Rotate an array by 180 degrees in its last two axes.
+
+    Parameters
+    ----------
+    a : array_like, shape (..., H, W)
+
+    Returns
+    -------
+    ndarray, shape (..., H, W)
+        ``a[..., ::-1, ::-1]``, a view: flipping both axes turns a convolution
+        kernel into the correlation kernel that gives the same result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rot180(np.array([[1, 2], [3, 4]]))
+    array([[4, 3],
+           [2, 1]])
+    """
+    a = np.asarray(a)
+    if a.ndim < 2:
+        raise ValueError(f"a must have at least 2 dimensions (..., H, W), got shape {a.shape}")
+    return a[..., ::-1, ::-1]
+
+
+def _next_fast_len(n):
+    """Smallest 2-3-5-smooth integer >= n (sizes the FFT handles quickly)."""
+    best = 1 << max(0, (n - 1).bit_length())
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            m = p35
+            while m < n:
+                m *= 2
+            best = min(best, m)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+def _correlate_valid(x, k, dtype):
+    """Valid cross-correlation of 2-D ``x`` with 2-D ``k`` (``k`` no larger than ``x``).
+
+    ``out[i, j] = sum_{p, q} x[i + p, j + q] * k[p, q]`` for
+    ``0 <= i <= H - kH``, ``0 <= j <= W - kW``.
+    """
+    H, W = x.shape
+    kH, kW = k.shape
+    Ho, Wo = H - kH + 1, W - kW + 1
+    taps = kH * kW
+    out = np.zeros((Ho, Wo), dtype=dtype)
+    if taps <= _DIRECT_MAX_TAPS or Ho * Wo <= taps:
+        if taps <= Ho * Wo:
+            # Loop over kernel offsets: each step adds a shifted view of x.
+            tmp = np.empty((Ho, Wo), dtype=dtype)
+            for p in range(kH):
+                for q in range(kW):
+                    np.multiply(x[p : p + Ho, q : q + Wo], k[p, q], out=tmp)
+                    out += tmp
+        else:
+            # Loop over output pixels: each is one dot product of a window with k.
+            kf = k.ravel()
+            for i in range(Ho):
+                for j in range(Wo):
+                    out[i, j] = x[i : i + kH, j : j + kW].ravel() @ kf
+        return out
+    shape = (_next_fast_len(H), _next_fast_len(W))
+    spectrum = np.fft.rfft2(x, shape) * np.fft.rfft2(k[::-1, ::-1], shape)
+    full = np.fft.irfft2(spectrum, shape)
+    out[...] = full[kH - 1 : H, kW - 1 : W]
+    return out
+
+
+def _check_pair(in1, in2, mode, boundary, fillvalue, who):
+    in1 = as_real_array(in1, "in1")
+    in2 = as_real_array(in2, "in2")
+    for arr, name in ((in1, "in1"), (in2, "in2")):
+        if arr.ndim != 2:
+            raise ValueError(f"{who}: {name} must be a 2-D array (H, W), got shape {arr.shape}")
+        if arr.size == 0:
+            raise ValueError(f"{who}: {name} must not be empty, got shape {arr.shape}")
+    check_flag(mode, "mode", MODES)
+    check_flag(boundary, "boundary", BOUNDARIES)
+    if isinstance(fillvalue, (complex, np.complexfloating)) or not np.isscalar(fillvalue) or isinstance(fillvalue, (str, bytes)):
+        raise TypeError(f"fillvalue must be a real scalar, got {fillvalue!r}")
+    if mode == "valid":
+        bigger1 = in1.shape[0] >= in2.shape[0] and in1.shape[1] >= in2.shape[1]
+        bigger2 = in2.shape[0] >= in1.shape[0] and in2.shape[1] >= in1.shape[1]
+        if not (bigger1 or bigger2):
+            raise ValueError(
+                f"{who}: in mode 'valid' one input must be at least as large as the other in every "
+                f"dimension; got in1 {in1.shape} and in2 {in2.shape}"
+            )
+    return in1, in2
+
+
+def _convolve(in1, in2, mode, boundary, fillvalue, same_start):
+    """Convolution of in1 with kernel in2; ``same_start(k)`` is where mode 'same' starts in 'full'."""
+    dtype = result_dtype(in1, in2)
+    H1, W1 = in1.shape
+    kH, kW = in2.shape
+    if mode == "valid":
+        if kH > H1 or kW > W1:  # convolution commutes: the larger one is the image
+            in1, in2 = in2, in1
+            H1, W1 = in1.shape
+            kH, kW = in2.shape
+        return _correlate_valid(in1, in2[::-1, ::-1], dtype)
+    if mode == "full":
+        top, left = kH - 1, kW - 1
+        bottom, right = kH - 1, kW - 1
+    else:  # same: rows s .. s + H1 - 1 of the full output
+        sH, sW = same_start(kH), same_start(kW)
+        top, left = kH - 1 - sH, kW - 1 - sW
+        bottom, right = sH, sW
+    if boundary == "fill":
+        padded = np.pad(in1.astype(dtype, copy=False), ((top, bottom), (left, right)),
+                        mode="constant", constant_values=fillvalue)
+    else:
+        mode_np = "wrap" if boundary == "wrap" else "symmetric"
+        padded = np.pad(in1.astype(dtype, copy=False), ((top, bottom), (left, right)), mode=mode_np)
+    return _correlate_valid(padded, in2[::-1, ::-1], dtype)
+
+
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+    r"""Convolve two 2-D arrays, as :func:`scipy.signal.convolve2d` does.
+
+    .. math:: v(x, y) = \sum_{x_k=0}^{N_k-1} \sum_{y_k=0}^{N_k-1} i(x - x_k, y - y_k)\, k(x_k, y_k)
+
+    Derived in :ref:`convolution`.
+
+    Parameters
+    ----------
+    in1 : array_like, shape (H, W)
+        The image :math:`i`. Real numbers.
+    in2 : array_like, shape (kH, kW)
+        The kernel :math:`k`.
+    mode : {'full', 'valid', 'same'}
+        ``'full'`` gives every pixel the kernel touches, shape
+        ``(H + kH - 1, W + kW - 1)``; ``'valid'`` only those computed without
+        padding, shape ``(H - kH + 1, W - kW + 1)``; ``'same'`` the centre of
+        ``'full'`` with the shape of ``in1``.
+    boundary : {'fill', 'wrap', 'symm'}
+        What stands outside ``in1``: ``fillvalue``, the image repeated
+        periodically, or the image mirrored (edge pixel repeated).
+    fillvalue : float
+        The value outside ``in1`` when ``boundary='fill'``.
+
+    Returns
+    -------
+    v : ndarray
+        float32 when both inputs are float32, else float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> i = np.arange(16).reshape(4, 4)
+    >>> k = np.array([[1, 0], [0, -1]])
+    >>> convolve2d(i, k, mode="valid")  # i(x, y) - i(x - 1, y - 1), shifted to start at (0, 0)
+    array([[5., 5., 5.],
+           [5., 5., 5.],
+           [5., 5., 5.]])
+    """
+    in1, in2 = _check_pair(in1, in2, mode, boundary, fillvalue, "convolve2d")
+    return _convolve(in1, in2, mode, boundary, fillvalue, lambda k: (k - 1) // 2)
+
+
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+    r"""Cross-correlate two 2-D arrays, as :func:`scipy.signal.correlate2d` does.
+
+    .. math:: l(x, y) = \sum_{x_k=0}^{N_k-1} \sum_{y_k=0}^{N_k-1} i(x + x_k, y + y_k)\, k(x_k, y_k)
+
+    The same as :func:`convolve2d` with the kernel rotated by 180 degrees
+    (in mode ``'same'`` the centre of an even kernel is taken one pixel further
+    on, as scipy does). Derived in :ref:`correlation`.
+
+    Parameters
+    ----------
+    in1 : array_like, shape (H, W)
+        The image.
+    in2 : array_like, shape (kH, kW)
+        The kernel.
+    mode : {'full', 'valid', 'same'}
+        As in :func:`convolve2d`.
+    boundary : {'fill', 'wrap', 'symm'}
+        As in :func:`convolve2d`.
+    fillvalue : float
+        As in :func:`convolve2d`.
+
+    Returns
+    -------
+    l : ndarray
+        float32 when both inputs are float32, else float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> i = np.arange(16).reshape(4, 4)
+    >>> k = np.array([[1, 0], [0, -1]])
+    >>> correlate2d(i, k, mode="valid")
+    array([[-5., -5., -5.],
+           [-5., -5., -5.],
+           [-5., -5., -5.]])
+    >>> correlate2d(i, k, mode="full")[0]
+    array([ 0., -1., -2., -3.,  0.])
+    """
+    in1, in2 = _check_pair(in1, in2, mode, boundary, fillvalue, "correlate2d")
+    return _convolve(in1, in2[::-1, ::-1], mode, boundary, fillvalue, lambda k: k // 2)
