@@ -16,7 +16,8 @@ __all__ = ["sigmoid", "sigmoid_prime", "tanh", "tanh_prime", "relu", "relu_prime
 def sigmoid(c):
     r"""Logistic function :math:`a(c) = 1 / (1 + e^{-c})`, elementwise.
 
-    Computed from :math:`e^{-|c|}`, which never overflows.
+    Computed from :math:`e^{-|c|}`, which never overflows. One choice of the
+    activation :math:`a` in :ref:`feedforward`.
 
     Parameters
     ----------
@@ -33,12 +34,15 @@ def sigmoid(c):
     array([0. , 0.5, 1. ])
     """
     c = as_real_array(c, "c")
-    e = np.exp(-np.abs(c))
+    with np.errstate(under="ignore"):  # exp(-1000) is 0 on purpose
+        e = np.exp(-np.abs(c))
     return np.where(c >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def sigmoid_prime(c):
     r"""Derivative of the sigmoid, :math:`a'(c) = a(c)\,(1 - a(c))`.
+
+    The factor :math:`a'(c^l_m)` of every delta, see :ref:`deltas`.
 
     Parameters
     ----------
@@ -55,12 +59,15 @@ def sigmoid_prime(c):
     array([0.25, 0.  ])
     """
     c = as_real_array(c, "c")
-    e = np.exp(-np.abs(c))
+    with np.errstate(under="ignore"):  # exp(-1000) is 0 on purpose
+        e = np.exp(-np.abs(c))
     return e / (1 + e) ** 2
 
 
 def tanh(c):
     r"""Hyperbolic tangent, elementwise.
+
+    One choice of the activation :math:`a` in :ref:`feedforward`.
 
     Parameters
     ----------
@@ -81,6 +88,8 @@ def tanh(c):
 
 def tanh_prime(c):
     r"""Derivative of tanh, :math:`1 - \tanh^2(c)`.
+
+    The factor :math:`a'(c^l_m)` of every delta, see :ref:`deltas`.
 
     Parameters
     ----------
@@ -103,6 +112,8 @@ def tanh_prime(c):
 def relu(c):
     r"""Rectified linear unit :math:`\max(c, 0)`, elementwise.
 
+    One choice of the activation :math:`a` in :ref:`feedforward`.
+
     Parameters
     ----------
     c : array_like, any shape
@@ -123,6 +134,8 @@ def relu(c):
 
 def relu_prime(c):
     r"""Derivative of the ReLU: 1 where :math:`c > 0`, else 0 (0 at the kink, by convention).
+
+    The factor :math:`a'(c^l_m)` of every delta, see :ref:`deltas`.
 
     Parameters
     ----------

@@ -26,6 +26,8 @@ def _check(x, w, name_x="x"):
 def dense_forward(x, w, b):
     r"""Complete input of a dense layer, :math:`c = x w^\top + b`.
 
+    Derived in :ref:`network`.
+
     Parameters
     ----------
     x : array_like, shape (N, D_in)
@@ -52,6 +54,8 @@ def dense_forward(x, w, b):
 
 def dense_backward(delta, x, w):
     r"""Gradients of a dense layer from :math:`\delta = \partial E/\partial c`.
+
+    Derived in :ref:`network`.
 
     .. math:: \frac{\partial E}{\partial w} = \delta^\top x,\quad
               \frac{\partial E}{\partial b} = \sum_i \delta_i,\quad

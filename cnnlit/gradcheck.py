@@ -13,6 +13,9 @@ __all__ = ["numerical_gradient", "relative_error"]
 def numerical_gradient(f, x, eps=1e-6):
     r"""Central-difference gradient of a scalar function.
 
+    The independent check of the book's derivatives, first used in
+    :ref:`weight-update`.
+
     .. math:: \frac{\partial f}{\partial x_i} \approx \frac{f(x + \epsilon e_i) - f(x - \epsilon e_i)}{2\epsilon}
 
     Parameters
@@ -59,7 +62,7 @@ def relative_error(a, b):
     r"""Relative difference of two arrays, :math:`\|a - b\| / \max(\|a\|, \|b\|)`.
 
     0 when both are zero; about 1e-8 or less for a correct analytic gradient
-    against :func:`numerical_gradient` in float64.
+    against :func:`numerical_gradient` in float64. See :ref:`weight-update`.
 
     Parameters
     ----------

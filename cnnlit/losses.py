@@ -30,6 +30,9 @@ def _pair(o, t):
 def half_squared_error(o, t):
     r"""The seed's error :math:`E = \frac12 \sum (t - o)^2`, summed over all elements.
 
+    Defined in :ref:`feedforward`; why it is half a sum and not a mean is
+    checked in :ref:`errata`.
+
     Parameters
     ----------
     o : array_like, any shape
@@ -52,6 +55,8 @@ def half_squared_error(o, t):
 
 def half_squared_error_grad(o, t):
     r""":math:`\partial E / \partial o^L = o^L - t` for :func:`half_squared_error`.
+
+    Derived in :ref:`feedforward`.
 
     Parameters
     ----------
@@ -88,6 +93,8 @@ def _logits(z, labels):
 def softmax(z):
     r"""Softmax over the last axis, :math:`e^{z_k} / \sum_j e^{z_j}`, shifted by the maximum for stability.
 
+    Used in :ref:`training`.
+
     Parameters
     ----------
     z : array_like, shape (..., K)
@@ -103,12 +110,15 @@ def softmax(z):
            [1. , 0. ]])
     """
     z = as_real_array(z, "z")
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    with np.errstate(under="ignore"):  # far-behind classes get probability 0
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
 def softmax_cross_entropy(z, labels):
     r"""Cross-entropy of softmax(z) against integer labels, summed over the batch.
+
+    Used in :ref:`training`.
 
     .. math:: E = -\sum_i \log \operatorname{softmax}(z_i)_{y_i}
 
@@ -131,12 +141,15 @@ def softmax_cross_entropy(z, labels):
     """
     z, labels = _logits(z, labels)
     shifted = z - z.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(shifted).sum(axis=1))
+    with np.errstate(under="ignore"):
+        log_norm = np.log(np.exp(shifted).sum(axis=1))
     return float(np.sum(log_norm - shifted[np.arange(len(labels)), labels]))
 
 
 def softmax_cross_entropy_grad(z, labels):
     r""":math:`\partial E / \partial z = \operatorname{softmax}(z) - \operatorname{onehot}(y)`.
+
+    Used in :ref:`training`.
 
     Parameters
     ----------

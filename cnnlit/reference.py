@@ -8,6 +8,8 @@ are checked less thoroughly than there: pass what those accept.
 Indices follow the seed: ``n`` runs over the units (channels) of layer l-1,
 ``m`` over the units of layer l, ``(x, y)`` over pixels (``x`` is the first,
 row, axis) and ``(dx, dy)`` over kernel offsets (the seed's ``x', y'``).
+The chapters compare the fast functions with these loops, from
+:ref:`convolution` on.
 """
 
 import numpy as np
@@ -37,7 +39,10 @@ def _extend(i, x, y, boundary, fillvalue):
 
 
 def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
-    r"""v(x, y) = sum_{xk, yk} i(x - xk, y - yk) k(xk, yk), in full-output coordinates."""
+    r"""v(x, y) = sum_{xk, yk} i(x - xk, y - yk) k(xk, yk), in full-output coordinates.
+
+    Derived in :ref:`convolution`.
+    """
     i = np.asarray(in1, dtype=float)
     k = np.asarray(in2, dtype=float)
     if mode == "valid" and (k.shape[0] > i.shape[0] or k.shape[1] > i.shape[1]):
@@ -56,7 +61,10 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
 
 
 def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
-    r"""l(x, y) = sum_{xk, yk} i(x + xk, y + yk) k(xk, yk), full output starting at x = -(kH - 1)."""
+    r"""l(x, y) = sum_{xk, yk} i(x + xk, y + yk) k(xk, yk), full output starting at x = -(kH - 1).
+
+    Derived in :ref:`correlation`.
+    """
     i = np.asarray(in1, dtype=float)
     k = np.asarray(in2, dtype=float)
     swapped = mode == "valid" and (k.shape[0] > i.shape[0] or k.shape[1] > i.shape[1])
@@ -112,7 +120,7 @@ def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", conventi
     with the valid output moved to start at (0, 0) (the implicit shift by
     :math:`N_k - 1`), then strided and dilated. With
     ``convention="correlation"`` the kernel index runs forwards:
-    ``o_n(x + dx, y + dy) w_{n,m}(dx, dy)``.
+    ``o_n(x + dx, y + dy) w_{n,m}(dx, dy)``. Derived in :ref:`feedforward`.
     """
     o_prev = np.asarray(o_prev, dtype=float)
     single = o_prev.ndim == 3
@@ -151,6 +159,7 @@ def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", con
     contributes ``delta_m(x, y) * o[...]`` to ``dE/dw_{n,m}(dx, dy)`` and
     ``delta_m(x, y) * w_{n,m}(dx, dy)`` to ``dE/do`` at the padded position
     it read; padded positions are then folded back onto the pixels they copy.
+    Derived in :ref:`weight-update` and :ref:`deltas`.
     """
     o_prev = np.asarray(o_prev, dtype=float)
     delta = np.asarray(delta, dtype=float)
@@ -213,7 +222,10 @@ def _pool_geometry(shape, size, stride):
 
 
 def pool_forward(o_prev, size, *, stride=None, mode="max"):
-    r"""o(x, y) = max (or mean) over p < kH, q < kW of o_prev(x sH + p, y sW + q)."""
+    r"""o(x, y) = max (or mean) over p < kH, q < kW of o_prev(x sH + p, y sW + q).
+
+    Derived in :ref:`pooling`.
+    """
     o_prev = np.asarray(o_prev, dtype=float)
     kH, kW, sH, sW, Ho, Wo = _pool_geometry(o_prev.shape, size, stride)
     lead = o_prev.shape[:-2]
@@ -227,7 +239,10 @@ def pool_forward(o_prev, size, *, stride=None, mode="max"):
 
 
 def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
-    r"""Send each delta to the window's first maximum (max) or spread it evenly (mean)."""
+    r"""Send each delta to the window's first maximum (max) or spread it evenly (mean).
+
+    Derived in :ref:`pooling`.
+    """
     o_prev = np.asarray(o_prev, dtype=float)
     delta = np.asarray(delta, dtype=float)
     kH, kW, sH, sW, Ho, Wo = _pool_geometry(o_prev.shape, size, stride)

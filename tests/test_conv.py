@@ -1,0 +1,362 @@
+"""conv_forward, conv_backward and conv_output_shape against scipy, loops and identities.
+
+The gradients against finite differences are in test_gradcheck.py; bad input in
+test_validation.py.
+"""
+
+import importlib
+import itertools
+
+import numpy as np
+import pytest
+from scipy import signal
+
+import cnnlit
+from cnnlit import reference
+
+NP_PAD = {"fill": "constant", "wrap": "wrap", "symm": "symmetric"}
+BOUNDARIES = ["fill", "wrap", "symm"]
+CONVENTIONS = ["convolution", "correlation"]
+
+
+def two(v):
+    return (v, v) if np.isscalar(v) else tuple(v)
+
+
+def scipy_conv_forward(o_prev, w, b, stride=1, padding=0, boundary="fill", convention="convolution", dilation=1):
+    """Oracle: c[m] = sum_n scipy (convolve|correlate)2d(pad(o_prev[n]), dilated w[m, n], 'valid')[::s] + b[m]."""
+    single = o_prev.ndim == 3
+    x = o_prev[None] if single else o_prev
+    (sH, sW), (ph, pw), (dH, dW) = two(stride), two(padding), two(dilation)
+    x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode=NP_PAD[boundary])
+    C_out, C_in, kH, kW = w.shape
+    wd = np.zeros((C_out, C_in, dH * (kH - 1) + 1, dW * (kW - 1) + 1))
+    wd[:, :, ::dH, ::dW] = w  # dilation: zeros between the taps
+    op = signal.convolve2d if convention == "convolution" else signal.correlate2d
+    c = np.stack(
+        [
+            np.stack([sum(op(x[i, n], wd[m, n], mode="valid") for n in range(C_in)) + b[m] for m in range(C_out)])
+            for i in range(x.shape[0])
+        ]
+    )[:, :, ::sH, ::sW]
+    return c[0] if single else c
+
+
+def loop_conv_forward(o_prev, w, b):
+    """The seed's sum, literally: c_m(x, y) = sum_n sum_{x', y'} o_n(x - x', y - y') w_{n,m}(x', y') + b_m,
+    for x from kH - 1 to H - 1 (the valid outputs), stored from index 0."""
+    N, C_in, H, W = o_prev.shape
+    C_out, _, kH, kW = w.shape
+    c = np.zeros((N, C_out, H - kH + 1, W - kW + 1))
+    for i in range(N):
+        for m in range(C_out):
+            for x in range(kH - 1, H):
+                for y in range(kW - 1, W):
+                    total = b[m]
+                    for n in range(C_in):
+                        for xp in range(kH):
+                            for yp in range(kW):
+                                total += o_prev[i, n, x - xp, y - yp] * w[m, n, xp, yp]
+                    c[i, m, x - kH + 1, y - kW + 1] = total
+    return c
+
+
+def random_case(rng, N=2, C_in=2, C_out=3, H=6, W=7, kH=2, kW=3, single=False):
+    o_prev = rng.standard_normal((C_in, H, W) if single else (N, C_in, H, W))
+    w = rng.standard_normal((C_out, C_in, kH, kW))
+    b = rng.standard_normal(C_out)
+    return o_prev, w, b
+
+
+# ---------------------------------------------------------------------------
+# hand-worked numbers
+# ---------------------------------------------------------------------------
+
+# The 4x4 image and 2x2 kernel worked by hand (also in test_signal2d.py):
+#     o_prev[0] = [[1, 2, 0, 1],        w[0, 0] = [[1,  2],
+#                  [0, 1, 3, 2],                   [0, -1]]
+#                  [2, 0, 1, 1],        b = [0.5]
+#                  [1, 3, 0, 2]]
+# c(x, y) = -o(x, y) + 2 o(x+1, y) + o(x+1, y+1) + b  (the flipped kernel slides)
+#   c(0,0) = -1 + 0 + 1 + 0.5 = 0.5   c(0,1) = -2 + 2 + 3 + 0.5 = 3.5   c(0,2) = 0 + 6 + 2 + 0.5 = 8.5
+#   c(1,0) =  0 + 4 + 0 + 0.5 = 4.5   c(1,1) = -1 + 0 + 1 + 0.5 = 0.5   c(1,2) = -3 + 2 + 1 + 0.5 = 0.5
+#   c(2,0) = -2 + 2 + 3 + 0.5 = 3.5   c(2,1) =  0 + 6 + 0 + 0.5 = 6.5   c(2,2) = -1 + 0 + 2 + 0.5 = 1.5
+# With convention="correlation": c(x, y) = o(x, y) + 2 o(x, y+1) - o(x+1, y+1) + b
+#   row 0: 4.5, -0.5, 0.5    row 1: 2.5, 6.5, 6.5    row 2: -0.5, 2.5, 1.5
+HAND_O = np.array([[[1, 2, 0, 1], [0, 1, 3, 2], [2, 0, 1, 1], [1, 3, 0, 2]]], dtype=float)
+HAND_W = np.array([[[[1, 2], [0, -1]]]], dtype=float)
+HAND_B = np.array([0.5])
+
+
+def test_hand_worked_forward_convolution():
+    want = np.array([[[0.5, 3.5, 8.5], [4.5, 0.5, 0.5], [3.5, 6.5, 1.5]]])
+    np.testing.assert_array_equal(cnnlit.conv_forward(HAND_O, HAND_W, HAND_B), want)
+    np.testing.assert_array_equal(cnnlit.convolve2d(HAND_O[0], HAND_W[0, 0], mode="valid") + 0.5, want[0])
+
+
+def test_hand_worked_forward_correlation():
+    want = np.array([[[4.5, -0.5, 0.5], [2.5, 6.5, 6.5], [-0.5, 2.5, 1.5]]])
+    np.testing.assert_array_equal(cnnlit.conv_forward(HAND_O, HAND_W, HAND_B, convention="correlation"), want)
+
+
+def test_hand_worked_backward():
+    # delta = ones(3, 3). dE/db = 9 (nine ones).
+    # dE/dw(x', y') = sum_{x,y} delta(x, y) o(x + 1 - x', y + 1 - y'):
+    #   dE/dw(1,1) = sum of o[0:3, 0:3] = 1+2+0+0+1+3+2+0+1 = 10
+    #   dE/dw(0,0) = sum of o[1:4, 1:4] = 1+3+2+0+1+1+3+0+2 = 13
+    #   dE/dw(0,1) = sum of o[1:4, 0:3] = 0+1+3+2+0+1+1+3+0 = 11
+    #   dE/dw(1,0) = sum of o[0:3, 1:4] = 2+0+1+1+3+2+0+1+1 = 11
+    # dE/do(0,0): only c(0,0) reads o(0,0), with weight k(1,1) = -1.
+    # dE/do(3,3): only c(2,2) reads o(3,3), with weight k(0,0) = 1.
+    # dE/do(1,1): read by c(0,0) (w 1), c(0,1) (w 2), c(1,0) (w 0), c(1,1) (w -1): 1 + 2 + 0 - 1 = 2.
+    dE_dw, dE_db, dE_do_prev = cnnlit.conv_backward(np.ones((1, 3, 3)), HAND_O, HAND_W)
+    np.testing.assert_array_equal(dE_dw, [[[[13, 11], [11, 10]]]])
+    np.testing.assert_array_equal(dE_db, [9])
+    assert dE_do_prev[0, 0, 0] == -1 and dE_do_prev[0, 3, 3] == 1 and dE_do_prev[0, 1, 1] == 2
+
+
+# ---------------------------------------------------------------------------
+# forward against scipy and against loops written here
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("convention", CONVENTIONS)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("padding", [0, 1, 2, (2, 1)], ids=str)
+@pytest.mark.parametrize("stride", [1, 2, 3, (1, 2)], ids=str)
+def test_forward_equals_scipy(convention, boundary, padding, stride, rng):
+    o_prev, w, b = random_case(rng)  # C_in=2 != C_out=3, kernel 2x3
+    got = cnnlit.conv_forward(o_prev, w, b, stride=stride, padding=padding, boundary=boundary, convention=convention)
+    want = scipy_conv_forward(o_prev, w, b, stride, padding, boundary, convention)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("convention", CONVENTIONS)
+@pytest.mark.parametrize("dilation", [2, (2, 1), (1, 3)], ids=str)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_forward_dilation_equals_scipy(convention, dilation, boundary, rng):
+    o_prev, w, b = random_case(rng, H=7, W=8)
+    opts = dict(stride=(2, 1), padding=1, boundary=boundary, convention=convention, dilation=dilation)
+    got = cnnlit.conv_forward(o_prev, w, b, **opts)
+    want = scipy_conv_forward(o_prev, w, b, **opts)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kshape", [(1, 1), (2, 2), (3, 2), (6, 7)], ids=str)
+def test_forward_equals_seed_sum_loops(kshape, rng):
+    o_prev, w, b = random_case(rng, kH=kshape[0], kW=kshape[1])
+    np.testing.assert_allclose(cnnlit.conv_forward(o_prev, w, b), loop_conv_forward(o_prev, w, b), rtol=1e-12, atol=1e-12)
+
+
+def test_forward_single_example(rng):
+    o_prev, w, b = random_case(rng, single=True)
+    got = cnnlit.conv_forward(o_prev, w, b, stride=2, padding=1, boundary="symm")
+    assert got.shape == (3,) + cnnlit.conv_output_shape(6, 7, 2, 3, stride=2, padding=1)
+    np.testing.assert_allclose(got, scipy_conv_forward(o_prev, w, b, 2, 1, "symm"), atol=1e-12)
+
+
+def test_forward_batch_of_one(rng):
+    o_prev, w, b = random_case(rng, N=1)
+    got = cnnlit.conv_forward(o_prev, w, b)
+    assert got.shape == (1, 3, 5, 5)
+    np.testing.assert_allclose(got, loop_conv_forward(o_prev, w, b), atol=1e-12)
+
+
+def test_forward_kernel_as_large_as_padded_input(rng):
+    # Kernel 8x9 on a 6x7 image padded by 1: exactly one output pixel.
+    o_prev, w, b = random_case(rng, kH=8, kW=9)
+    got = cnnlit.conv_forward(o_prev, w, b, padding=1, boundary="wrap")
+    assert got.shape == (2, 3, 1, 1)
+    np.testing.assert_allclose(got, scipy_conv_forward(o_prev, w, b, padding=1, boundary="wrap"), atol=1e-12)
+
+
+def test_forward_non_contiguous_input(rng):
+    # A transposed view (strides not C-ordered) must give the same numbers as a copy.
+    base = rng.standard_normal((2, 7, 6, 2))
+    o_prev = base.transpose(0, 3, 2, 1)  # (2, 2, 6, 7), not contiguous
+    _, w, b = random_case(rng)
+    np.testing.assert_allclose(
+        cnnlit.conv_forward(o_prev, w, b, stride=2), scipy_conv_forward(np.ascontiguousarray(o_prev), w, b, 2), atol=1e-12
+    )
+
+
+# ---------------------------------------------------------------------------
+# fast == cnnlit.reference (plain loops), forward and backward
+# ---------------------------------------------------------------------------
+
+REF_CASES = list(
+    itertools.product(CONVENTIONS, BOUNDARIES, [1, 2, (3, 1)], [0, 1, (2, 1)], [1, 2], ["batch", "single"])
+)
+
+
+@pytest.mark.parametrize(
+    "convention, boundary, stride, padding, dilation, kind",
+    REF_CASES[::3],  # every third combination: each value of each option appears
+    ids=[f"{c[:4]}-{bd}-s{s}-p{p}-d{d}-{k}" for c, bd, s, p, d, k in REF_CASES[::3]],
+)
+def test_forward_and_backward_equal_reference(convention, boundary, stride, padding, dilation, kind, rng):
+    o_prev, w, b = random_case(rng, single=kind == "single")
+    opts = dict(stride=stride, padding=padding, boundary=boundary, convention=convention, dilation=dilation)
+    c = cnnlit.conv_forward(o_prev, w, b, **opts)
+    np.testing.assert_allclose(c, reference.conv_forward(o_prev, w, b, **opts), rtol=1e-12, atol=1e-12)
+    delta = rng.standard_normal(c.shape)
+    got = cnnlit.conv_backward(delta, o_prev, w, **opts)
+    want = reference.conv_backward(delta, o_prev, w, **opts)
+    for name, g, r in zip(("dE_dw", "dE_db", "dE_do_prev"), got, want):
+        assert g.shape == r.shape, name
+        np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-11, err_msg=name)
+
+
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_backward_padding_larger_than_image_equals_reference(boundary, rng):
+    # Padding 4 on a 3x3 image: wrap and symm fold the gradient over several periods.
+    o_prev, w, b = random_case(rng, H=3, W=3, kH=2, kW=2)
+    opts = dict(padding=4, boundary=boundary, stride=2)
+    c = cnnlit.conv_forward(o_prev, w, b, **opts)
+    np.testing.assert_allclose(c, reference.conv_forward(o_prev, w, b, **opts), atol=1e-12)
+    delta = rng.standard_normal(c.shape)
+    for g, r in zip(cnnlit.conv_backward(delta, o_prev, w, **opts), reference.conv_backward(delta, o_prev, w, **opts)):
+        np.testing.assert_allclose(g, r, atol=1e-11)
+
+
+def test_backward_bias_is_sum_of_deltas(rng):
+    o_prev, w, b = random_case(rng)
+    delta = rng.standard_normal((2, 3, 5, 5))
+    _, dE_db, _ = cnnlit.conv_backward(delta, o_prev, w)
+    want = [sum(delta[i, m, x, y] for i in range(2) for x in range(5) for y in range(5)) for m in range(3)]
+    np.testing.assert_allclose(dE_db, want, atol=1e-12)
+
+
+def test_backward_weights_seed_formula(rng):
+    # Seed (stride 1, no padding): dE/dw_{n,m} = rot180(o_n correlated with delta_m, valid), summed over the batch.
+    o_prev, w, b = random_case(rng)
+    delta = rng.standard_normal((2, 3, 5, 5))
+    dE_dw, _, _ = cnnlit.conv_backward(delta, o_prev, w)
+    want = np.zeros_like(w)
+    for m in range(3):
+        for n in range(2):
+            want[m, n] = sum(cnnlit.rot180(signal.correlate2d(o_prev[i, n], delta[i, m], "valid")) for i in range(2))
+    np.testing.assert_allclose(dE_dw, want, atol=1e-12)
+
+
+def test_backward_deltas_seed_formula(rng):
+    # Seed (stride 1, no padding): dE/do_n = sum_m (full cross-correlation of delta_m with w_{n,m}).
+    o_prev, w, b = random_case(rng)
+    delta = rng.standard_normal((2, 3, 5, 5))
+    _, _, dE_do_prev = cnnlit.conv_backward(delta, o_prev, w)
+    want = np.zeros_like(o_prev)
+    for i in range(2):
+        for n in range(2):
+            want[i, n] = sum(signal.correlate2d(delta[i, m], w[m, n], "full") for m in range(3))
+    np.testing.assert_allclose(dE_do_prev, want, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# adjoint (dot-product) identities
+# ---------------------------------------------------------------------------
+
+ADJOINT_CASES = [
+    dict(),
+    dict(stride=2),
+    dict(stride=(3, 2), padding=(2, 1)),
+    dict(padding=2, boundary="wrap"),
+    dict(padding=2, boundary="symm"),
+    dict(padding=(1, 2), boundary="symm", stride=2, dilation=2),
+    dict(padding=1, boundary="wrap", convention="correlation", dilation=(2, 1)),
+    dict(padding=1, convention="correlation", stride=3),
+]
+
+
+@pytest.mark.parametrize("opts", ADJOINT_CASES, ids=str)
+@pytest.mark.parametrize("kind", ["batch", "single"])
+def test_adjoint_input(opts, kind, rng):
+    # x -> conv_forward(x, w, 0) is linear; dE_do_prev(g) must be its transpose:
+    # <conv(x), g> == <x, dE_do_prev(g)>.
+    o_prev, w, _ = random_case(rng, single=kind == "single")
+    zero = np.zeros(3)
+    c = cnnlit.conv_forward(o_prev, w, zero, **opts)
+    g = rng.standard_normal(c.shape)
+    _, _, dE_do_prev = cnnlit.conv_backward(g, o_prev, w, **opts)
+    lhs, rhs = np.vdot(c, g), np.vdot(o_prev, dE_do_prev)
+    assert abs(lhs - rhs) <= 1e-10 * max(1.0, abs(lhs))
+
+
+@pytest.mark.parametrize("opts", ADJOINT_CASES, ids=str)
+def test_adjoint_weights(opts, rng):
+    # w -> conv_forward(x, w, 0) is linear; <conv(w), g> == <w, dE_dw(g)>.
+    o_prev, w, _ = random_case(rng)
+    c = cnnlit.conv_forward(o_prev, w, np.zeros(3), **opts)
+    g = rng.standard_normal(c.shape)
+    dE_dw, _, _ = cnnlit.conv_backward(g, o_prev, w, **opts)
+    lhs, rhs = np.vdot(c, g), np.vdot(w, dE_dw)
+    assert abs(lhs - rhs) <= 1e-10 * max(1.0, abs(lhs))
+
+
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("padding", [1, 3, (2, 5)], ids=str)
+def test_adjoint_of_padding_alone(boundary, padding, rng):
+    # A 1x1 kernel of ones with one channel: conv_forward is the padding itself, and the
+    # backward pass is the padding's transpose. <pad(x), g> == <x, pad^T(g)>, and pad(x)
+    # equals np.pad with scipy's names for the modes.
+    x = rng.standard_normal((1, 1, 4, 3))
+    w = np.ones((1, 1, 1, 1))
+    padded = cnnlit.conv_forward(x, w, np.zeros(1), padding=padding, boundary=boundary)
+    ph, pw = two(padding)
+    np.testing.assert_array_equal(padded, np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode=NP_PAD[boundary]))
+    g = rng.standard_normal(padded.shape)
+    _, _, back = cnnlit.conv_backward(g, x, w, padding=padding, boundary=boundary)
+    assert abs(np.vdot(padded, g) - np.vdot(x, back)) <= 1e-12 * max(1.0, abs(np.vdot(padded, g)))
+
+
+# ---------------------------------------------------------------------------
+# conv_output_shape
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, want",
+    [
+        # (H + 2p - d(k - 1) - 1) // s + 1, by hand:
+        ((28, 28, 5, 5), {}, (24, 24)),  # 28 - 4 - 1 + 1
+        ((28, 28, 5, 5), dict(stride=2, padding=2), (14, 14)),  # (28 + 4 - 5) // 2 + 1
+        ((6, 7, 2, 3), dict(stride=(2, 3), padding=(1, 0)), (4, 2)),  # (6+2-2)//2+1, (7-3)//3+1
+        ((7, 8, 3, 2), dict(dilation=2), (3, 6)),  # 7 - 2*2 - 1 + 1, 8 - 2*1 - 1 + 1
+        ((5, 5, 5, 5), {}, (1, 1)),
+    ],
+    ids=str,
+)
+def test_conv_output_shape_by_hand(args, kwargs, want):
+    assert cnnlit.conv_output_shape(*args, **kwargs) == want
+
+
+@pytest.mark.parametrize("opts", ADJOINT_CASES, ids=str)
+def test_conv_output_shape_matches_forward(opts, rng):
+    o_prev, w, b = random_case(rng)
+    c = cnnlit.conv_forward(o_prev, w, b, **opts)
+    kw = {k: v for k, v in opts.items() if k in ("stride", "padding", "dilation")}
+    assert c.shape == (2, 3) + cnnlit.conv_output_shape(6, 7, 2, 3, **kw)
+
+
+# ---------------------------------------------------------------------------
+# blocking: the column matrix is built in pieces when it would exceed the budget
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("budget", [1, 300, 2000, 10000], ids=lambda v: f"budget{v}")
+@pytest.mark.parametrize("stride", [1, 2, (1, 3)], ids=str)
+@pytest.mark.parametrize("kind", ["batch", "single"])
+def test_blocked_computation_equals_reference(budget, stride, kind, rng, monkeypatch):
+    # Regression guard for the batch and output-row blocks: a tiny memory budget forces
+    # one block per example (and per group of output rows), which real sizes only reach
+    # with images of several megabytes.
+    conv_module = importlib.import_module("cnnlit.conv")
+    monkeypatch.setattr(conv_module, "_COLS_BUDGET", budget)
+    o_prev, w, b = random_case(rng, N=3, single=kind == "single")
+    opts = dict(stride=stride, padding=(2, 1), boundary="symm", dilation=(1, 2))
+    c = cnnlit.conv_forward(o_prev, w, b, **opts)
+    np.testing.assert_allclose(c, reference.conv_forward(o_prev, w, b, **opts), rtol=1e-12, atol=1e-12)
+    delta = rng.standard_normal(c.shape)
+    for g, r in zip(cnnlit.conv_backward(delta, o_prev, w, **opts), reference.conv_backward(delta, o_prev, w, **opts)):
+        np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-11)

@@ -1,0 +1,186 @@
+"""Losses and their gradients: hand numbers, loops, finite differences, stability."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy import special
+
+import cnnlit
+
+
+def loop_softmax_cross_entropy(z, labels):
+    """E = sum_i (log sum_k exp z_ik - z_i,y_i), with scipy's logsumexp."""
+    return sum(special.logsumexp(z[i]) - z[i, labels[i]] for i in range(len(labels)))
+
+
+# ---------------------------------------------------------------------------
+# half squared error
+# ---------------------------------------------------------------------------
+
+
+def test_half_squared_error_by_hand():
+    # o = [1, 2, 3], t = [0, 4, 3]: (1 + 4 + 0) / 2 = 2.5
+    assert cnnlit.half_squared_error(np.array([1.0, 2.0, 3.0]), np.array([0.0, 4.0, 3.0])) == 2.5
+    np.testing.assert_array_equal(cnnlit.half_squared_error_grad([1.0, 2.0, 3.0], [0.0, 4.0, 3.0]), [1.0, -2.0, 0.0])
+
+
+def test_half_squared_error_is_a_sum_over_the_batch(rng):
+    o = rng.standard_normal((4, 3, 2, 2))
+    t = rng.standard_normal((4, 3, 2, 2))
+    want = sum(0.5 * (t[idx] - o[idx]) ** 2 for idx in np.ndindex(*o.shape))
+    got = cnnlit.half_squared_error(o, t)
+    assert isinstance(got, float)
+    assert math.isclose(got, want, rel_tol=1e-13)
+    # a sum: the batch's error is the sum of the examples' errors
+    assert math.isclose(got, sum(cnnlit.half_squared_error(o[i], t[i]) for i in range(4)), rel_tol=1e-13)
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 3), (2, 3, 2, 2)], ids=str)
+def test_half_squared_error_grad_against_finite_differences(shape, rng):
+    o = rng.standard_normal(shape)
+    t = rng.standard_normal(shape)
+    numeric = cnnlit.numerical_gradient(lambda v: cnnlit.half_squared_error(v, t), o)
+    np.testing.assert_allclose(cnnlit.half_squared_error_grad(o, t), numeric, rtol=1e-7, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# softmax
+# ---------------------------------------------------------------------------
+
+
+def test_softmax_by_hand():
+    # z = [0, log 3]: e^z = [1, 3], softmax = [1/4, 3/4]
+    np.testing.assert_allclose(cnnlit.softmax(np.array([[0.0, math.log(3.0)]])), [[0.25, 0.75]], rtol=1e-15)
+
+
+def test_softmax_against_scipy(rng):
+    z = rng.uniform(-20, 20, size=(4, 6))
+    got = cnnlit.softmax(z)
+    np.testing.assert_allclose(got, special.softmax(z, axis=-1), rtol=1e-13)
+    np.testing.assert_allclose(got.sum(axis=-1), 1.0, rtol=1e-15)
+
+
+def test_softmax_over_last_axis_of_3d(rng):
+    z = rng.standard_normal((2, 3, 5))
+    np.testing.assert_allclose(cnnlit.softmax(z), special.softmax(z, axis=-1), rtol=1e-13)
+
+
+def test_softmax_large_logits_no_overflow():
+    # Regression guard: without the shift by the maximum, exp(1000) overflows to inf and gives nan.
+    z = np.array([[1000.0, 0.0, -1000.0], [1000.0, 1000.0, 1000.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            got = cnnlit.softmax(z)
+    np.testing.assert_allclose(got, [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-15)
+
+
+# ---------------------------------------------------------------------------
+# softmax cross-entropy
+# ---------------------------------------------------------------------------
+
+
+def test_softmax_cross_entropy_by_hand():
+    # Uniform scores over 4 classes: each example costs log 4; two examples: 2 log 4.
+    assert math.isclose(cnnlit.softmax_cross_entropy(np.zeros((2, 4)), [0, 3]), 2 * math.log(4), rel_tol=1e-15)
+    # z = [0, log 3], label 1: -log(3/4)
+    assert math.isclose(cnnlit.softmax_cross_entropy(np.array([[0.0, math.log(3.0)]]), [1]), -math.log(0.75), rel_tol=1e-14)
+
+
+def test_softmax_cross_entropy_against_loop(rng):
+    z = rng.uniform(-10, 10, size=(5, 7))
+    labels = rng.integers(0, 7, size=5)
+    got = cnnlit.softmax_cross_entropy(z, labels)
+    assert isinstance(got, float)
+    assert math.isclose(got, loop_softmax_cross_entropy(z, labels), rel_tol=1e-13)
+
+
+def test_softmax_cross_entropy_large_logits_finite():
+    # Regression guard: log(softmax) computed naively gives log(0) = -inf for the losing class.
+    z = np.array([[1000.0, -1000.0], [-1000.0, 1000.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            E = cnnlit.softmax_cross_entropy(z, [1, 1])
+            grad = cnnlit.softmax_cross_entropy_grad(z, [1, 1])
+    # example 0 is wrong by 2000: cost 2000; example 1 is right: cost ~ 0
+    assert math.isclose(E, 2000.0, rel_tol=1e-14)
+    np.testing.assert_allclose(grad, [[1.0, -1.0], [0.0, 0.0]], atol=1e-15)
+
+
+def test_softmax_losses_under_all_raise():
+    # Regression guard: exp(-2000) underflowed and raised FloatingPointError when a
+    # program runs under np.seterr(all="raise").
+    z = np.array([[1000.0, -1000.0], [-1000.0, 1000.0]])
+    with np.errstate(all="raise"):
+        p = cnnlit.softmax(z)
+        E = cnnlit.softmax_cross_entropy(z, [1, 1])
+        grad = cnnlit.softmax_cross_entropy_grad(z, [1, 1])
+    np.testing.assert_array_equal(p, [[1.0, 0.0], [0.0, 1.0]])
+    assert math.isclose(E, 2000.0, rel_tol=1e-14)
+    np.testing.assert_allclose(grad, [[1.0, -1.0], [0.0, 0.0]], atol=1e-15)
+
+
+@pytest.mark.parametrize("N, K", [(1, 2), (3, 5), (4, 10)])
+def test_softmax_cross_entropy_grad_against_finite_differences(N, K, rng):
+    z = rng.standard_normal((N, K)) * 3
+    labels = rng.integers(0, K, size=N)
+    numeric = cnnlit.numerical_gradient(lambda v: cnnlit.softmax_cross_entropy(v, labels), z)
+    # E is of order N * K; rounding in (E(z + eps) - E(z - eps)) / (2 eps) is about 1e-16 * E / 1e-6.
+    np.testing.assert_allclose(cnnlit.softmax_cross_entropy_grad(z, labels), numeric, rtol=1e-6, atol=1e-7)
+
+
+def test_softmax_cross_entropy_grad_rows_sum_to_zero(rng):
+    z = rng.standard_normal((4, 6))
+    grad = cnnlit.softmax_cross_entropy_grad(z, [0, 5, 2, 2])
+    np.testing.assert_allclose(grad.sum(axis=1), 0.0, atol=1e-15)
+
+
+def test_labels_as_list_tuple_and_unsigned(rng):
+    z = rng.standard_normal((3, 4))
+    want = loop_softmax_cross_entropy(z, [1, 0, 3])
+    for labels in ([1, 0, 3], (1, 0, 3), np.array([1, 0, 3], dtype=np.uint8)):
+        assert math.isclose(cnnlit.softmax_cross_entropy(z, labels), want, rel_tol=1e-13)
+
+
+# ---------------------------------------------------------------------------
+# dtypes and inputs
+# ---------------------------------------------------------------------------
+
+
+def test_float32_gradients_stay_float32(rng):
+    o = rng.standard_normal((2, 3)).astype(np.float32)
+    t = rng.standard_normal((2, 3)).astype(np.float32)
+    assert cnnlit.half_squared_error_grad(o, t).dtype == np.float32
+    assert cnnlit.softmax(o).dtype == np.float32
+    assert cnnlit.softmax_cross_entropy_grad(o, [0, 2]).dtype == np.float32
+    np.testing.assert_allclose(cnnlit.softmax(o), special.softmax(o.astype(np.float64), axis=-1), rtol=1e-5)
+
+
+def test_integer_inputs_computed_in_float64():
+    g = cnnlit.half_squared_error_grad(np.array([1, 2]), np.array([4, 0]))
+    assert g.dtype == np.float64
+    np.testing.assert_array_equal(g, [-3.0, 2.0])
+    s = cnnlit.softmax(np.array([[0, 0]]))
+    assert s.dtype == np.float64
+    np.testing.assert_array_equal(s, [[0.5, 0.5]])
+    assert math.isclose(cnnlit.softmax_cross_entropy(np.array([[0, 0]]), [0]), math.log(2), rel_tol=1e-15)
+
+
+def test_read_only_inputs_unchanged(rng):
+    o, t, z = rng.standard_normal((2, 3)), rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    labels = np.array([2, 0])
+    copies = [a.copy() for a in (o, t, z, labels)]
+    for a in (o, t, z, labels):
+        a.setflags(write=False)
+    cnnlit.half_squared_error(o, t)
+    cnnlit.half_squared_error_grad(o, t)
+    cnnlit.softmax(z)
+    cnnlit.softmax_cross_entropy(z, labels)
+    grad = cnnlit.softmax_cross_entropy_grad(z, labels)
+    for a, c in zip((o, t, z, labels), copies):
+        np.testing.assert_array_equal(a, c)
+    # the gradient is a new array, not a view of z
+    assert not np.shares_memory(grad, z)
