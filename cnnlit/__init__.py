@@ -1,8 +1,9 @@
 """cnnlit: backpropagation through convolutional networks, derived and tested.
 
-Every function here is derived in a chapter of the cnnlit book and checked
-there against an independent computation. Arrays are channels-first: a batch
-is ``(N, C, H, W)``, kernels are ``(C_out, C_in, kH, kW)``.
+Every function here is derived in a chapter of the cnnlit book (start at
+:ref:`intro`; the symbols are in :ref:`notation`) and checked there against an
+independent computation. Arrays are channels-first: a batch is
+``(N, C, H, W)``, kernels are ``(C_out, C_in, kH, kW)``.
 """
 
 from .activations import relu, relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime

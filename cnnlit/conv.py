@@ -43,6 +43,8 @@ def conv_output_shape(H, W, kH, kW, *, stride=1, padding=0, dilation=1):
     ``H_out = (H + 2 * ph - dH * (kH - 1) - 1) // sH + 1``, the same for the width.
     Derived in :ref:`conventions`.
 
+    Raises ``ValueError`` when the (dilated) kernel does not fit the padded input.
+
     Examples
     --------
     >>> conv_output_shape(28, 28, 5, 5)
@@ -53,7 +55,21 @@ def conv_output_shape(H, W, kH, kW, *, stride=1, padding=0, dilation=1):
     sH, sW = pair(stride, "stride", 1)
     ph, pw = pair(padding, "padding", 0)
     dH, dW = pair(dilation, "dilation", 1)
-    return (H + 2 * ph - dH * (kH - 1) - 1) // sH + 1, (W + 2 * pw - dW * (kW - 1) - 1) // sW + 1
+    for value, name in ((H, "H"), (W, "W"), (kH, "kH"), (kW, "kW")):
+        pair(value, name, 1)
+    span_H, span_W = _kernel_span(H + 2 * ph, W + 2 * pw, kH, kW, dH, dW, f"(H, W) = {(H, W)}, padding {(ph, pw)}")
+    return (H + 2 * ph - span_H) // sH + 1, (W + 2 * pw - span_W) // sW + 1
+
+
+def _kernel_span(Hp, Wp, kH, kW, dH, dW, where):
+    """Pixels covered by a dilated kernel; ValueError if that exceeds the padded input."""
+    span_H, span_W = dH * (kH - 1) + 1, dW * (kW - 1) + 1
+    if span_H > Hp or span_W > Wp:
+        raise ValueError(
+            f"the kernel ({kH}, {kW}) with dilation {(dH, dW)} spans {(span_H, span_W)} pixels, "
+            f"larger than the padded input {(Hp, Wp)} {where}"
+        )
+    return span_H, span_W
 
 
 class _Geometry:
@@ -82,13 +98,9 @@ class _Geometry:
         self.ph, self.pw = pair(padding, "padding", 0)
         self.dH, self.dW = pair(dilation, "dilation", 1)
         Hp, Wp = H + 2 * self.ph, W + 2 * self.pw
-        span_H, span_W = self.dH * (kH - 1) + 1, self.dW * (kW - 1) + 1
-        if span_H > Hp or span_W > Wp:
-            raise ValueError(
-                f"the kernel ({kH}, {kW}) with dilation {(self.dH, self.dW)} spans {(span_H, span_W)} "
-                f"pixels, larger than the padded input {(Hp, Wp)} (o_prev {o_prev.shape}, padding "
-                f"{(self.ph, self.pw)})"
-            )
+        span_H, span_W = _kernel_span(
+            Hp, Wp, kH, kW, self.dH, self.dW, f"(o_prev {o_prev.shape}, padding {(self.ph, self.pw)})"
+        )
         self.N, self.C_in, self.H, self.W = N, C_in, H, W
         self.C_out, self.kH, self.kW = C_out, kH, kW
         self.Hp, self.Wp = Hp, Wp
@@ -275,7 +287,9 @@ def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", con
     dxp = np.zeros((g.C_in, g.N, g.Hp, g.Wp), dtype=dtype)  # channel first: col2im adds (C, n, rows, Wo) blocks
     for n0, n1, r0, r1 in g.blocks(np.dtype(dtype).itemsize):
         d_block = d[n0:n1, :, r0:r1].transpose(1, 0, 2, 3).reshape(g.C_out, -1)
-        dW2 += d_block @ g.cols(xp, n0, n1, r0, r1).T
+        # (cols @ d^T)^T rather than d @ cols^T: the same product, but OpenBLAS
+        # splits this long, thin one across threads far better.
+        dW2 += (g.cols(xp, n0, n1, r0, r1) @ d_block.T).T
         dcols = (W2.T @ d_block).reshape(g.C_in, g.kH, g.kW, n1 - n0, r1 - r0, g.Wo)
         for p in range(g.kH):
             top = r0 * g.sH + p * g.dH

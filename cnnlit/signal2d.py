@@ -34,7 +34,8 @@ def rot180(a):
     -------
     ndarray, shape (..., H, W)
         ``a[..., ::-1, ::-1]``, a view: flipping both axes turns a convolution
-        kernel into the correlation kernel that gives the same result.
+        kernel into the correlation kernel that gives the same result
+        (:ref:`correlation`); the weight gradient is one (:ref:`weight-update`).
 
     Examples
     --------

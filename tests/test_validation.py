@@ -110,16 +110,18 @@ def test_conv_bad_input(call, exc, pattern):
         call()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: conv_output_shape does not check that the (dilated) kernel fits the padded input "
-    "and returns (-1, 4); fix: raise ValueError as _Geometry does",
-)
 def test_conv_output_shape_kernel_larger_than_input():
-    # conv_output_shape(5, 5, 7, 2) would otherwise return a negative height, (-1, 4);
+    # Regression guard: conv_output_shape(5, 5, 7, 2) returned a negative height, (-1, 4);
     # conv_forward refuses the same geometry, so the shape helper must too.
-    with pytest.raises(ValueError, match=r"kernel|kH"):
+    with pytest.raises(ValueError, match=r"kernel \(7, 2\) with dilation \(1, 1\) spans \(7, 2\) pixels, larger than the padded input \(5, 5\)"):
         cnnlit.conv_output_shape(5, 5, 7, 2)
+    # with dilation 3 a 3x3 kernel spans 7 pixels: too many for 5 + 2 * 0
+    with pytest.raises(ValueError, match=r"spans \(7, 7\)"):
+        cnnlit.conv_output_shape(5, 5, 3, 3, dilation=3)
+    # padding makes room: 5 + 2 * 1 = 7 fits exactly one window
+    assert cnnlit.conv_output_shape(5, 5, 3, 3, dilation=3, padding=1) == (1, 1)
+    with pytest.raises(ValueError, match=r"kH must be >= 1"):
+        cnnlit.conv_output_shape(5, 5, 0, 3)
 
 
 # ---------------------------------------------------------------------------
