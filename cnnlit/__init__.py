@@ -17,6 +17,7 @@ from .losses import (
     softmax_cross_entropy,
     softmax_cross_entropy_grad,
 )
+from .network import SGD, Activation, Conv2D, Dense, Flatten, Layer, Network, Pool, loss_and_grad, one_hot
 from .pool import pool_backward, pool_forward
 from .signal2d import convolve2d, correlate2d, rot180
 
@@ -46,4 +47,14 @@ __all__ = [
     "dense_backward",
     "numerical_gradient",
     "relative_error",
+    "Layer",
+    "Conv2D",
+    "Activation",
+    "Pool",
+    "Flatten",
+    "Dense",
+    "Network",
+    "SGD",
+    "loss_and_grad",
+    "one_hot",
 ]

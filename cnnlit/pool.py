@@ -75,10 +75,22 @@ def pool_forward(o_prev, size, *, stride=None, mode="max"):
             [0.25, 2.75]]])
     """
     o_prev, kH, kW, sH, sW, Ho, Wo = _setup(o_prev, size, stride, mode)
-    win = _windows(o_prev, kH, kW, sH, sW, Ho, Wo)
-    if mode == "max":
-        return win.max(axis=(-2, -1))
-    return win.mean(axis=(-2, -1))
+    # One elementwise maximum (or sum) per window offset over strided slices:
+    # kH * kW whole-array operations, much faster than reducing the window view.
+    out = None
+    for p in range(kH):
+        rows = slice(p, p + (Ho - 1) * sH + 1, sH)
+        for q in range(kW):
+            tap = o_prev[..., rows, q : q + (Wo - 1) * sW + 1 : sW]
+            if out is None:
+                out = tap.astype(o_prev.dtype, copy=True)
+            elif mode == "max":
+                np.maximum(out, tap, out=out)
+            else:
+                out += tap
+    if mode == "mean":
+        out /= kH * kW
+    return out
 
 
 def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
