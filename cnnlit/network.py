@@ -110,6 +110,17 @@ class Layer:
         """Shape of one example's output, from the shape of one example's input (no batch axis)."""
         return tuple(shape)
 
+    def _set_params(self, w, fan_in, dtype):
+        """Kernels or weights ``w`` scaled by sqrt(2 / fan_in) (He), zero biases, zeroed gradients."""
+        self.w = (w * np.sqrt(2.0 / fan_in)).astype(dtype)
+        self.b = np.zeros(w.shape[0], dtype=dtype)
+        self.dE_dw = np.zeros_like(self.w)
+        self.dE_db = np.zeros_like(self.b)
+        self.params = [self.w, self.b]
+        self.grads = [self.dE_dw, self.dE_db]
+        self.o_prev = None
+        self.delta = None
+
     def _require_cache(self, attr):
         if getattr(self, attr, None) is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
@@ -158,15 +169,8 @@ class Conv2D(Layer):
         self.convention = check_flag(convention, "convention", ("convolution", "correlation"))
         dtype = _check_dtype(dtype)
         rng = _check_rng(rng)
-        fan_in = self.C_in * self.kH * self.kW
-        self.w = (rng.standard_normal((self.C_out, self.C_in, self.kH, self.kW)) * np.sqrt(2.0 / fan_in)).astype(dtype)
-        self.b = np.zeros(self.C_out, dtype=dtype)
-        self.dE_dw = np.zeros_like(self.w)
-        self.dE_db = np.zeros_like(self.b)
-        self.params = [self.w, self.b]
-        self.grads = [self.dE_dw, self.dE_db]
-        self.o_prev = None
-        self.delta = None
+        w = rng.standard_normal((self.C_out, self.C_in, self.kH, self.kW))
+        self._set_params(w, self.C_in * self.kH * self.kW, dtype)
 
     def _options(self):
         return dict(stride=self.stride, padding=self.padding, convention=self.convention)
@@ -347,14 +351,7 @@ class Dense(Layer):
         self.D_out = _positive_int(D_out, "D_out")
         dtype = _check_dtype(dtype)
         rng = _check_rng(rng)
-        self.w = (rng.standard_normal((self.D_out, self.D_in)) * np.sqrt(2.0 / self.D_in)).astype(dtype)
-        self.b = np.zeros(self.D_out, dtype=dtype)
-        self.dE_dw = np.zeros_like(self.w)
-        self.dE_db = np.zeros_like(self.b)
-        self.params = [self.w, self.b]
-        self.grads = [self.dE_dw, self.dE_db]
-        self.o_prev = None
-        self.delta = None
+        self._set_params(rng.standard_normal((self.D_out, self.D_in)), self.D_in, dtype)
 
     def forward(self, x):
         """``c``, shape (N, D_out), from ``x``, shape (N, D_in)."""
