@@ -234,8 +234,14 @@ def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", con
 
     .. math::
 
-        \frac{\partial E}{\partial w_{n,m}} = \operatorname{rot}_{180}\!\left(o_n \star \delta_m\right),\qquad
-        \frac{\partial E}{\partial b_m} = \sum_{x,y} \delta_m(x, y),\qquad
+        \frac{\partial E}{\partial w_{n,m}} = \operatorname{rot}_{180}\!\left(o_n \star \delta_m\right)
+
+    .. math::
+
+        \frac{\partial E}{\partial b_m} = \sum_{x,y} \delta_m(x, y)
+
+    .. math::
+
         \frac{\partial E}{\partial o_n} = \sum_m \delta_m \star_{\text{full}} w_{n,m}
 
     (:math:`\star`: valid cross-correlation; the last one is a full

@@ -135,8 +135,10 @@ class Conv2D(Layer):
 
     Parameters
     ----------
-    C_in, C_out : int
-        Number of input units (channels) :math:`n` and output units :math:`m`.
+    C_in : int
+        Number of input units (channels), indexed by :math:`n`.
+    C_out : int
+        Number of output units (feature maps), indexed by :math:`m`.
     k : int or (int, int)
         Kernel size ``(kH, kW)``.
     rng : numpy.random.Generator

@@ -39,7 +39,7 @@ def _extend(i, x, y, boundary, fillvalue):
 
 
 def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
-    r"""v(x, y) = sum_{xk, yk} i(x - xk, y - yk) k(xk, yk), in full-output coordinates.
+    r"""Convolution as loops: :math:`v(x, y) = \sum_{x_k, y_k} i(x - x_k, y - y_k)\, k(x_k, y_k)`, in full-output coordinates.
 
     Derived in :ref:`convolution`.
     """
@@ -61,7 +61,7 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
 
 
 def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
-    r"""l(x, y) = sum_{xk, yk} i(x + xk, y + yk) k(xk, yk), full output starting at x = -(kH - 1).
+    r"""Correlation as loops: :math:`l(x, y) = \sum_{x_k, y_k} i(x + x_k, y + y_k)\, k(x_k, y_k)`, the full output starting at :math:`x = -(k_H - 1)`.
 
     Derived in :ref:`correlation`.
     """
@@ -114,7 +114,7 @@ def _padded(o_prev, ph, pw, boundary):
 
 
 def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", convention="convolution", dilation=1):
-    r"""c_m(x, y) = sum_n sum_{dx, dy} o_n(x + kH-1 - dx, y + kW-1 - dy) w_{n,m}(dx, dy) + b_m.
+    r"""Complete input as loops: :math:`c_m(x, y) = \sum_n \sum_{x', y'} o_n(x + k_H - 1 - x', y + k_W - 1 - y')\, w_{n,m}(x', y') + b_m`.
 
     That is the seed's sum :math:`\sum_{n,x',y'} o_n(x - x', y - y') w_{n,m}(x', y')`
     with the valid output moved to start at (0, 0) (the implicit shift by
@@ -222,7 +222,7 @@ def _pool_geometry(shape, size, stride):
 
 
 def pool_forward(o_prev, size, *, stride=None, mode="max"):
-    r"""o(x, y) = max (or mean) over p < kH, q < kW of o_prev(x sH + p, y sW + q).
+    r"""Pooling as loops: :math:`o(x, y)` is the max (or mean) of :math:`o^{l-1}(s_H x + p, s_W y + q)` over :math:`p < k_H,\ q < k_W`.
 
     Derived in :ref:`pooling`.
     """

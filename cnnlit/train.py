@@ -14,10 +14,11 @@ here, for its data file, and a clear ImportError says so when it is missing.
 
 import argparse
 import contextlib
+import inspect
 import numbers
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,17 +40,6 @@ __all__ = [
 SPLIT_SEED = 0
 TEST_SIZE = 0.25
 
-DEFAULTS = dict(
-    seed=0,
-    epochs=25,
-    loss="half_squared_error",
-    batch_size=32,
-    lr=None,
-    momentum=0.9,
-    channels=32,
-    hidden=128,
-    shift=1,
-)
 # Initial learning rate when none is given. The sigmoid in front of the half
 # squared error shrinks its gradients (a'(c) <= 1/4), so it takes a larger step.
 DEFAULT_LR = {"half_squared_error": 0.3, "softmax_cross_entropy": 0.05}
@@ -241,8 +231,8 @@ class TrainResult:
     y_test: np.ndarray
     predictions: np.ndarray
     test_accuracy: float
-    config: dict = field(default_factory=dict)
-    seconds: float = 0.0
+    config: dict
+    seconds: float
 
 
 def _progress_bar(epoch, epochs, done, total, loss, width=20):
@@ -276,15 +266,15 @@ def _check_int(value, name, minimum):
 
 def train(
     *,
-    seed=DEFAULTS["seed"],
-    epochs=DEFAULTS["epochs"],
-    loss=DEFAULTS["loss"],
-    batch_size=DEFAULTS["batch_size"],
-    lr=DEFAULTS["lr"],
-    momentum=DEFAULTS["momentum"],
-    channels=DEFAULTS["channels"],
-    hidden=DEFAULTS["hidden"],
-    shift=DEFAULTS["shift"],
+    seed=0,
+    epochs=25,
+    loss="half_squared_error",
+    batch_size=32,
+    lr=None,
+    momentum=0.9,
+    channels=32,
+    hidden=128,
+    shift=1,
     limit=None,
     dtype=np.float32,
     threads=1,
@@ -314,8 +304,10 @@ def train(
         0.05 for softmax cross-entropy.
     momentum : float
         SGD momentum in [0, 1).
-    channels, hidden : int
-        Kernels of the convolution, units of the hidden dense layer.
+    channels : int
+        Kernels of the convolution.
+    hidden : int
+        Units of the hidden dense layer.
     shift : int
         Largest random shift of a training image, in pixels (0: none).
     limit : int, optional
@@ -353,6 +345,14 @@ def train(
     with _blas_threads(threads):
         return _train(seed, epochs, loss, batch_size, lr, momentum, channels, hidden, shift, limit, dtype, threads,
                       progress, optimizer)
+
+
+# The defaults of :func:`train`, read from its signature (the command line uses them).
+DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(train).parameters.items()
+    if name in ("seed", "epochs", "loss", "batch_size", "lr", "momentum", "channels", "hidden", "shift")
+}
 
 
 def _train(seed, epochs, loss, batch_size, lr, momentum, channels, hidden, shift, limit, dtype, threads, progress,
