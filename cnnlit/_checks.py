@@ -58,6 +58,15 @@ def check_flag(value, name, accepted):
     return value
 
 
+def check_int(value, name, minimum):
+    """``value`` as an int (bools refused), at least ``minimum``."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
 def pair(value, name, minimum):
     """An int or a pair of ints, each at least ``minimum``, as a tuple of 2."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):

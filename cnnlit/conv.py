@@ -24,6 +24,7 @@ from ._checks import (
     BOUNDARIES,
     CONVENTIONS,
     as_real_array,
+    check_int,
     check_flag,
     pad,
     pad_adjoint,
@@ -56,7 +57,7 @@ def conv_output_shape(H, W, kH, kW, *, stride=1, padding=0, dilation=1):
     ph, pw = pair(padding, "padding", 0)
     dH, dW = pair(dilation, "dilation", 1)
     for value, name in ((H, "H"), (W, "W"), (kH, "kH"), (kW, "kW")):
-        pair(value, name, 1)
+        check_int(value, name, 1)
     span_H, span_W = _kernel_span(H + 2 * ph, W + 2 * pw, kH, kW, dH, dW, f"(H, W) = {(H, W)}, padding {(ph, pw)}")
     return (H + 2 * ph - span_H) // sH + 1, (W + 2 * pw - span_W) // sW + 1
 

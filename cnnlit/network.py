@@ -17,7 +17,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_real_array, check_flag, pair
+from ._checks import as_real_array, check_flag, check_int, pair
 from .activations import relu, relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime
 from .conv import conv_backward, conv_forward, conv_output_shape
 from .dense import dense_backward, dense_forward
@@ -50,14 +50,6 @@ ACTIVATIONS = {
     "relu": (relu, relu_prime),
 }
 DTYPES = (np.float32, np.float64)
-
-
-def _positive_int(value, name):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value!r}")
-    return int(value)
 
 
 def _check_rng(rng):
@@ -163,8 +155,8 @@ class Conv2D(Layer):
 
     def __init__(self, C_in, C_out, k, *, rng, stride=1, padding=0, convention="convolution", dtype=np.float64):
         super().__init__()
-        self.C_in = _positive_int(C_in, "C_in")
-        self.C_out = _positive_int(C_out, "C_out")
+        self.C_in = check_int(C_in, "C_in", 1)
+        self.C_out = check_int(C_out, "C_out", 1)
         self.kH, self.kW = pair(k, "k", 1)
         self.stride = pair(stride, "stride", 1)
         self.padding = pair(padding, "padding", 0)
@@ -349,8 +341,8 @@ class Dense(Layer):
 
     def __init__(self, D_in, D_out, *, rng, dtype=np.float64):
         super().__init__()
-        self.D_in = _positive_int(D_in, "D_in")
-        self.D_out = _positive_int(D_out, "D_out")
+        self.D_in = check_int(D_in, "D_in", 1)
+        self.D_out = check_int(D_out, "D_out", 1)
         dtype = _check_dtype(dtype)
         rng = _check_rng(rng)
         self._set_params(rng.standard_normal((self.D_out, self.D_in)), self.D_in, dtype)
@@ -462,7 +454,7 @@ class Network:
         -------
         ndarray of int, shape (N,)
         """
-        batch_size = _positive_int(batch_size, "batch_size")
+        batch_size = check_int(batch_size, "batch_size", 1)
         x = as_real_array(x, "x")
         if x.ndim < 2:
             raise ValueError(f"x must be a batch, shape (N, ...), got shape {x.shape}")
@@ -560,7 +552,7 @@ def one_hot(labels, K, dtype=np.float64):
     array([[0., 0., 1.],
            [1., 0., 0.]])
     """
-    K = _positive_int(K, "K")
+    K = check_int(K, "K", 1)
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be integer class indices, got dtype {labels.dtype}")

@@ -15,13 +15,13 @@ here, for its data file, and a clear ImportError says so when it is missing.
 import argparse
 import contextlib
 import inspect
-import numbers
 import sys
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import check_int
 from .network import LOSSES, SGD, Activation, Conv2D, Dense, Flatten, Network, Pool, loss_and_grad
 
 __all__ = [
@@ -155,8 +155,8 @@ def build_network(*, rng, loss="half_squared_error", channels=32, hidden=128, dt
     """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}; got {loss!r}")
-    channels = _check_int(channels, "channels", 1)
-    hidden = _check_int(hidden, "hidden", 1)
+    channels = check_int(channels, "channels", 1)
+    hidden = check_int(hidden, "hidden", 1)
     out = Dense(hidden, 10, rng=rng, dtype=dtype)
     layers = [
         Conv2D(1, channels, 3, rng=rng, padding=1, dtype=dtype),
@@ -256,14 +256,6 @@ def _blas_threads(threads):
     return threadpool_limits(limits=threads, user_api="blas")
 
 
-def _check_int(value, name, minimum):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def train(
     *,
     seed=0,
@@ -323,23 +315,23 @@ def train(
     -------
     TrainResult
     """
-    seed = _check_int(seed, "seed", 0)
-    epochs = _check_int(epochs, "epochs", 1)
-    batch_size = _check_int(batch_size, "batch_size", 1)
-    shift = _check_int(shift, "shift", 0)
+    seed = check_int(seed, "seed", 0)
+    epochs = check_int(epochs, "epochs", 1)
+    batch_size = check_int(batch_size, "batch_size", 1)
+    shift = check_int(shift, "shift", 0)
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}; got {loss!r}")
     if lr is None:
         lr = DEFAULT_LR[loss]
     optimizer = SGD(lr, momentum)  # validates lr and momentum
     if limit is not None:
-        limit = _check_int(limit, "limit", 1)
+        limit = check_int(limit, "limit", 1)
     if np.dtype(dtype) not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
     if shift > 3:
         raise ValueError(f"shift must be at most 3 pixels for 8x8 digits, got {shift}")
     if threads is not None:
-        threads = _check_int(threads, "threads", 1)
+        threads = check_int(threads, "threads", 1)
     if progress is None:
         progress = sys.stderr.isatty()
     with _blas_threads(threads):
