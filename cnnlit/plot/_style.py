@@ -1,0 +1,256 @@
+"""The book's visual vocabulary: one colour per role, arrays as grids of numbers.
+
+Every picture of the book is drawn with these few functions, so that the input
+:math:`o` is always blue, a kernel :math:`w` always orange, a complete input
+:math:`c` always green, a delta :math:`\\delta` always purple and a gradient
+always red, and padding is always a grey cell with a dashed edge. The notation
+page (:ref:`notation`) shows the legend.
+"""
+
+import re
+
+import numpy as np
+
+import matplotlib
+
+from matplotlib import animation
+from matplotlib import pyplot as plt
+from matplotlib.patches import Rectangle
+
+__all__ = [
+    "ROLES",
+    "role_colour",
+    "fmt_value",
+    "draw_array",
+    "draw_window",
+    "legend_figure",
+    "animate",
+    "animation_html",
+    "small_multiples",
+]
+
+#: Role -> (edge colour, fill colour, short label). The edge colours are
+#: seaborn's "deep" palette, which stays distinguishable for the common forms
+#: of colour blindness; the fills are the same hues, light enough for black text.
+ROLES = {
+    "o": ("#4C72B0", "#DCE6F3", "input o"),
+    "w": ("#DD8452", "#FAE1CF", "kernel w"),
+    "c": ("#55A868", "#DAEFDF", "complete input c"),
+    "delta": ("#8172B3", "#E4DFF1", "delta dE/dc"),
+    "grad": ("#C44E52", "#F4D5D6", "gradient"),
+    "b": ("#937860", "#EEE5DC", "bias, activation"),
+    "pad": ("#8C8C8C", "#F0F0F0", "padding"),
+}
+
+
+def role_colour(role, light=False):
+    """The edge colour of ``role`` (the fill colour with ``light=True``)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(map(repr, ROLES))}; got {role!r}")
+    return ROLES[role][1 if light else 0]
+
+
+def fmt_value(v, decimals=2):
+    """A cell's number as text: integers without a point, others rounded.
+
+    >>> fmt_value(3.0), fmt_value(-0.0), fmt_value(0.125), fmt_value(2.5)
+    ('3', '0', '0.12', '2.5')
+    """
+    v = float(v)
+    if not np.isfinite(v):
+        return str(v)
+    r = round(v, decimals)
+    if r == 0:
+        return "0"
+    if r == int(r):
+        return str(int(r))
+    return f"{r:.{decimals}f}".rstrip("0")
+
+
+def draw_array(ax, a, role="o", *, origin=(0, 0), padding=None, title=None,
+               index=False, fontsize=None, decimals=2, shade=None):
+    """Draw a 2-D array as a grid of cells with its values written in them.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    a : array_like, shape (H, W)
+        The values; ``a[x, y]`` is drawn in row ``x`` (going down), column ``y``.
+        NaN cells are drawn empty (a value not computed yet).
+    role : str
+        A key of :data:`ROLES`: the cells' fill colour.
+    origin : (int, int)
+        Where cell ``[0, 0]`` is drawn, in cell units (row, column).
+    padding : array_like of bool, shape (H, W), optional
+        Cells that are padding: drawn grey with a dashed edge.
+    title : str, optional
+        Written above the grid.
+    index : bool
+        Write the row and column indices along the top and left edges.
+    shade : array_like of bool, shape (H, W), optional
+        Cells drawn in the role's strong colour (e.g. the pixels already
+        computed), the others in its light colour.
+    """
+    a = np.asarray(a, dtype=float)
+    if a.ndim != 2:
+        raise ValueError(f"a must be a 2-D array, got shape {a.shape}")
+    H, W = a.shape
+    x0, y0 = origin
+    pad = np.zeros(a.shape, bool) if padding is None else np.asarray(padding, bool)
+    if pad.shape != a.shape:
+        raise ValueError(f"padding must have the shape of a, {a.shape}; got {pad.shape}")
+    strong = np.zeros(a.shape, bool) if shade is None else np.asarray(shade, bool)
+    if fontsize is None:
+        fontsize = 12 if max(H, W) <= 6 else (10 if max(H, W) <= 9 else 8)
+    edge, light = role_colour(role), role_colour(role, light=True)
+    for (x, y), v in np.ndenumerate(a):
+        if pad[x, y]:
+            face, ec, ls = ROLES["pad"][1], ROLES["pad"][0], "--"
+        else:
+            face, ec, ls = (edge if strong[x, y] else light), edge, "-"
+        ax.add_patch(Rectangle((y0 + y, x0 + x), 1, 1, facecolor=face,
+                               edgecolor=ec, linestyle=ls, linewidth=1))
+        if not np.isnan(v):
+            colour = "white" if strong[x, y] and not pad[x, y] else "black"
+            ax.text(y0 + y + 0.5, x0 + x + 0.5, fmt_value(v, decimals),
+                    ha="center", va="center", fontsize=fontsize, color=colour)
+    if index:
+        for x in range(H):
+            ax.text(y0 - 0.15, x0 + x + 0.5, str(x), ha="right", va="center",
+                    fontsize=fontsize - 3, color="0.4")
+        for y in range(W):
+            ax.text(y0 + y + 0.5, x0 - 0.1, str(y), ha="center", va="bottom",
+                    fontsize=fontsize - 3, color="0.4")
+    if title is not None:
+        ax.text(y0 + W / 2, x0 - (0.55 if index else 0.2), title, ha="center",
+                va="bottom", fontsize=fontsize)
+    _frame(ax)
+
+
+def draw_window(ax, top, left, height, width, role="w", *, origin=(0, 0),
+                weights=None, lw=3, fontsize=None, decimals=2, cells=None):
+    """Outline a window over a grid drawn by :func:`draw_array`.
+
+    ``weights`` (shape ``(height, width)``), if given, are written small in the
+    bottom-right corner of each covered cell ("times w"). ``cells`` (shape
+    ``(height, width, 2)``), if given, are the grid cells the taps sit on
+    (for a dilated kernel they are not adjacent); each is outlined.
+    """
+    x0, y0 = origin
+    colour = role_colour(role)
+    if cells is None:
+        rows = np.arange(top, top + height)
+        cols = np.arange(left, left + width)
+        cells = np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1)
+        ax.add_patch(Rectangle((y0 + left, x0 + top), width, height, fill=False,
+                               edgecolor=colour, linewidth=lw, zorder=5))
+    else:
+        cells = np.asarray(cells)
+        for (r, c) in cells.reshape(-1, 2):
+            ax.add_patch(Rectangle((y0 + c, x0 + r), 1, 1, fill=False,
+                                   edgecolor=colour, linewidth=lw, zorder=5))
+    if weights is not None:
+        weights = np.asarray(weights, dtype=float)
+        if fontsize is None:
+            fontsize = 8 if weights.size <= 16 else 7
+        for (p, q), v in np.ndenumerate(weights):
+            r, c = cells[p, q]
+            ax.text(y0 + c + 0.95, x0 + r + 0.95, "\u00d7" + fmt_value(v, decimals),
+                    ha="right", va="bottom", fontsize=fontsize, color=colour,
+                    fontweight="bold", zorder=6)
+
+
+def _frame(ax):
+    """Cells are squares, row 0 on top, no axes drawn."""
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    if not ax.yaxis_inverted():
+        ax.invert_yaxis()
+    ax.set_axis_off()
+
+
+def legend_figure(roles=("o", "w", "c", "delta", "grad", "b", "pad")):
+    """A figure naming the colour of each role (the book's legend), in two rows."""
+    roles = list(roles)
+    for role in roles:
+        role_colour(role)
+    per_row = -(-len(roles) // 2) if len(roles) > 4 else len(roles)
+    fig, ax = plt.subplots(figsize=(2.3 * per_row, 0.75 * -(-len(roles) // per_row)))
+    for k, role in enumerate(roles):
+        x, y = divmod(k, per_row)
+        draw_array(ax, [[np.nan]], role, origin=(1.4 * x, 4.0 * y),
+                   padding=[[role == "pad"]])
+        ax.text(4.0 * y + 1.25, 1.4 * x + 0.5, ROLES[role][2], va="center",
+                fontsize=10)
+    ax.set_xlim(-0.1, 4.0 * per_row)
+    ax.set_ylim(1.4 * -(-len(roles) // per_row), -0.1)
+    return fig
+
+
+def animate(fig, draw_frame, n_frames, *, interval=900):
+    """An animation that clears the figure's axes and calls ``draw_frame(i)``.
+
+    The figure is closed, so that a notebook shows only the animation. The
+    returned :class:`matplotlib.animation.FuncAnimation` has ``n_frames`` frames
+    (its ``_save_count``); show it with :func:`animation_html`.
+    """
+    def update(i):
+        for ax in fig.axes:
+            ax.clear()
+        draw_frame(i)
+        return []
+
+    anim = animation.FuncAnimation(fig, update, frames=n_frames,
+                                   interval=interval, blit=False,
+                                   init_func=lambda: [], repeat=True)
+    plt.close(fig)
+    return anim
+
+
+_FONT_AWESOME = re.compile(r"<link[^>]*font-awesome[^>]*>\s*")
+
+
+def animation_html(anim, *, dpi=72):
+    """The animation as self-contained HTML (frames embedded as PNG).
+
+    It plays with no server: the player is inline JavaScript. The stylesheet
+    matplotlib links from a CDN for the buttons' icons is removed; the book's
+    theme ships the same icons, so the page loads nothing from the network.
+    Returns an ``IPython.display.HTML`` object when IPython is available, else
+    the HTML string.
+    """
+    old = matplotlib.rcParams["savefig.dpi"]
+    matplotlib.rcParams["savefig.dpi"] = dpi
+    try:
+        html = anim.to_jshtml(default_mode="once")
+    finally:
+        matplotlib.rcParams["savefig.dpi"] = old
+    html = _FONT_AWESOME.sub("", html)
+    try:
+        from IPython.display import HTML
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        return html
+    return HTML(html)
+
+
+def small_multiples(draw_frame, frames, *, ncols=4, panel_size=(2.6, 2.6),
+                    suptitle=None):
+    """A static grid of frames: ``draw_frame(ax, i)`` draws frame ``i`` on ``ax``.
+
+    The printable twin of an animation: the same data, one panel per frame.
+    """
+    frames = list(frames)
+    if not frames:
+        raise ValueError("frames must not be empty")
+    ncols = min(ncols, len(frames))
+    nrows = -(-len(frames) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(panel_size[0] * ncols, panel_size[1] * nrows))
+    for k, i in enumerate(frames):
+        draw_frame(axes.flat[k], i)
+    for ax in list(axes.flat)[len(frames):]:
+        ax.set_axis_off()
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,3 @@
+"""Pictures of the book (see :mod:`cnnlit.plot`)."""
+
+__all__ = []
