@@ -1,0 +1,181 @@
+"""The exercise checks: right answers pass, typical mistakes are caught and named."""
+
+import numpy as np
+import pytest
+
+from cnnlit import exercises as ex
+from cnnlit.exercises import ExerciseError
+
+
+# ---- right answers, written from the formulas (loops and plain numpy) --------
+
+def correlate_valid(image, kernel):
+    H, W = image.shape
+    kH, kW = kernel.shape
+    out = np.zeros((H - kH + 1, W - kW + 1))
+    for x in range(out.shape[0]):
+        for y in range(out.shape[1]):
+            out[x, y] = np.sum(image[x:x + kH, y:y + kW] * kernel)
+    return out
+
+
+def convolve_full(image, kernel):
+    H, W = image.shape
+    kH, kW = kernel.shape
+    out = np.zeros((H + kH - 1, W + kW - 1))
+    for x in range(H):
+        for y in range(W):
+            out[x:x + kH, y:y + kW] += image[x, y] * kernel
+    return out
+
+
+def output_size(H, k, s, p, d):
+    return (H + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def weight_gradient(delta, o_prev):
+    C_out, Ho, Wo = delta.shape
+    C_in, H, W = o_prev.shape
+    kH, kW = H - Ho + 1, W - Wo + 1
+    g = np.zeros((C_out, C_in, kH, kW))
+    for m in range(C_out):
+        for n in range(C_in):
+            # c(x, y) = sum o(x + kH-1 - p, y + kW-1 - q) w(p, q)
+            for p in range(kH):
+                for q in range(kW):
+                    win = o_prev[n, kH - 1 - p:kH - 1 - p + Ho, kW - 1 - q:kW - 1 - q + Wo]
+                    g[m, n, p, q] = np.sum(delta[m] * win)
+    return g
+
+
+def input_gradient_strided(delta, w, s, H, W):
+    C_out, C_in, kH, kW = w.shape
+    g = np.zeros((C_in, H, W))
+    for m in range(C_out):
+        for x in range(delta.shape[1]):
+            for y in range(delta.shape[2]):
+                # output pixel (x, y) reads o(s x + kH-1 - p, s y + kW-1 - q) w(p, q)
+                for p in range(kH):
+                    for q in range(kW):
+                        g[:, s * x + kH - 1 - p, s * y + kW - 1 - q] += delta[m, x, y] * w[m, :, p, q]
+    return g
+
+
+def input_gradient(delta, w):
+    C_out, C_in, kH, kW = w.shape
+    H, W = delta.shape[1] + kH - 1, delta.shape[2] + kW - 1
+    return input_gradient_strided(delta, w, 1, H, W)
+
+
+def pool_backward(delta, o_prev, k, s, mode):
+    g = np.zeros_like(o_prev)
+    for c in range(delta.shape[0]):
+        for x in range(delta.shape[1]):
+            for y in range(delta.shape[2]):
+                win = o_prev[c, s * x:s * x + k, s * y:s * y + k]
+                if mode == "max":
+                    p, q = divmod(int(np.argmax(win)), k)  # argmax: the first maximum
+                    g[c, s * x + p, s * y + q] += delta[c, x, y]
+                else:
+                    g[c, s * x:s * x + k, s * y:s * y + k] += delta[c, x, y] / k**2
+    return g
+
+
+def dense_backward(delta, x, w):
+    return delta.T @ x, delta.sum(axis=0), delta @ w
+
+
+RIGHT = [
+    (ex.check_correlate_valid, correlate_valid),
+    (ex.check_convolve_full, convolve_full),
+    (ex.check_output_size, output_size),
+    (ex.check_bias_gradient, lambda delta: delta.sum(axis=(0, 2, 3))),
+    (ex.check_weight_gradient, weight_gradient),
+    (ex.check_input_gradient, input_gradient),
+    (ex.check_strided_input_gradient, input_gradient_strided),
+    (ex.check_max_pool_backward, lambda d, o, k, s: pool_backward(d, o, k, s, "max")),
+    (ex.check_mean_pool_backward, lambda d, o, k, s: pool_backward(d, o, k, s, "mean")),
+    (ex.check_dense_backward, dense_backward),
+]
+
+
+@pytest.mark.parametrize("check, answer", RIGHT, ids=[c.__name__ for c, _ in RIGHT])
+def test_right_answers_pass(check, answer, capsys):
+    n = check(answer)
+    assert n >= 4
+    assert capsys.readouterr().out.strip() == f"{check.__name__}: all {n} cases agree"
+
+
+def test_every_check_is_tested():
+    assert {c.__name__ for c, _ in RIGHT} == {n for n in ex.__all__ if n.startswith("check_")}
+
+
+# ---- typical mistakes -------------------------------------------------------
+
+def last_max_pool(delta, o_prev, k, s):
+    g = np.zeros_like(o_prev)
+    for c in range(delta.shape[0]):
+        for x in range(delta.shape[1]):
+            for y in range(delta.shape[2]):
+                win = o_prev[c, s * x:s * x + k, s * y:s * y + k].ravel()
+                p, q = divmod(len(win) - 1 - int(np.argmax(win[::-1])), k)  # the LAST maximum
+                g[c, s * x + p, s * y + q] += delta[c, x, y]
+    return g
+
+
+def overwriting_max_pool(delta, o_prev, k, s):
+    g = np.zeros_like(o_prev)
+    for c in range(delta.shape[0]):
+        for x in range(delta.shape[1]):
+            for y in range(delta.shape[2]):
+                win = o_prev[c, s * x:s * x + k, s * y:s * y + k]
+                p, q = divmod(int(np.argmax(win)), k)
+                g[c, s * x + p, s * y + q] = delta[c, x, y]  # = instead of +=
+    return g
+
+
+@pytest.mark.parametrize(
+    "check, wrong, match",
+    [
+        (ex.check_bias_gradient, lambda d: d.sum(axis=(2, 3)), r"case 1 of 12 .*has shape \(1, 1\), expected \(1,\)"),
+        (ex.check_bias_gradient, lambda d: d.mean(axis=(0, 2, 3)), r"differs in 1 of 1 entries"),
+        (ex.check_bias_gradient, lambda d: d.sum(axis=(0, 2, 3)).tolist() + [0], "has shape"),
+        (ex.check_weight_gradient, lambda d, o: weight_gradient(d, o)[:, :, ::-1, ::-1], "differs"),
+        (ex.check_input_gradient, lambda d, w: input_gradient(d, w[:, :, ::-1, ::-1]), "differs"),
+        (ex.check_correlate_valid, lambda i, k: correlate_valid(i, k[::-1, ::-1]), "case 1 of 6 .*differs"),
+        (ex.check_convolve_full, correlate_valid, "has shape"),
+        (ex.check_output_size, lambda H, k, s, p, d: (H + 2 * p - k) // s + 1, r"case \d+ of \d+ \(H=\d+, k=\d+, s=\d+, p=\d+, d=2\)"),
+        (ex.check_strided_input_gradient, lambda d, w, s, H, W: input_gradient_strided(d, w, 1, H, W),
+         "raised IndexError|differs|has shape"),
+        (ex.check_max_pool_backward, last_max_pool, r"o_prev of shape .*differs"),
+        (ex.check_max_pool_backward, overwriting_max_pool, "differs"),
+        (ex.check_mean_pool_backward, lambda d, o, k, s: pool_backward(d, o, k, s, "max"), "differs"),
+        (ex.check_dense_backward, lambda d, x, w: (x.T @ d, d.sum(0), d @ w), r"dE_dw has shape"),
+        (ex.check_dense_backward, lambda d, x, w: (d.T @ x, d.sum(0)), r"expected a tuple of 3 \(dE_dw, dE_db, dE_dx\)"),
+        (ex.check_bias_gradient, lambda d: 1 / 0, "your function raised ZeroDivisionError"),
+        (ex.check_bias_gradient, lambda d: "abc", "the result is not a numeric array"),
+    ],
+)
+def test_mistakes_are_named(check, wrong, match):
+    with pytest.raises(ExerciseError, match=match):
+        check(wrong)
+
+
+def test_overlapping_max_pool_needs_accumulation():
+    # the overwriting version passes tiling windows but not overlapping ones
+    with pytest.raises(ExerciseError, match=r"k=2, s=1\).*differs"):
+        ex.check_max_pool_backward(overwriting_max_pool)
+
+
+def test_check_takes_a_function():
+    with pytest.raises(TypeError, match="check_bias_gradient takes your function, got ndarray"):
+        ex.check_bias_gradient(np.ones(3))
+
+
+def test_reader_may_modify_the_arguments():
+    def destructive(delta):
+        out = delta.sum(axis=(0, 2, 3))
+        delta[...] = np.nan
+        return out
+
+    assert ex.check_bias_gradient(destructive) == 12
