@@ -8,6 +8,7 @@ independent computation. Arrays are channels-first: a batch is
 
 from .activations import relu, relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime
 from .conv import conv_backward, conv_forward, conv_output_shape
+from .conv_transpose import conv_transpose_backward, conv_transpose_forward
 from .dense import dense_backward, dense_forward
 from .gradcheck import numerical_gradient, relative_error
 from .losses import (
@@ -30,6 +31,8 @@ __all__ = [
     "conv_forward",
     "conv_backward",
     "conv_output_shape",
+    "conv_transpose_forward",
+    "conv_transpose_backward",
     "pool_forward",
     "pool_backward",
     "sigmoid",

@@ -261,3 +261,115 @@ def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
                     for pos in window:
                         grad[idx + pos] += delta[idx + (x, y)] / (kH * kW)
     return grad
+
+
+def _transposed_geometry(x, w, stride, padding, output_padding, dilation):
+    (sH, sW), (ph, pw), (dH, dW) = _pairs(stride, padding, dilation)
+    opH, opW = (output_padding, output_padding) if np.isscalar(output_padding) else tuple(output_padding)
+    _, _, H, W = x.shape
+    _, _, kH, kW = w.shape
+    H_out = (H - 1) * sH - 2 * ph + dH * (kH - 1) + opH + 1
+    W_out = (W - 1) * sW - 2 * pw + dW * (kW - 1) + opW + 1
+    return (sH, sW), (ph, pw), (dH, dW), (kH, kW), (H_out, W_out)
+
+
+def conv_transpose_forward(
+    x, w, b, *, stride=1, padding=0, output_padding=0, dilation=1, convention="convolution"
+):
+    r"""Transposed convolution as loops, in scatter form: each input pixel adds a weighted copy of the kernel.
+
+    The pixel :math:`x_c(i, j)` adds :math:`x_c(i, j)\, w_{c,m}(x', y')` to the
+    output :math:`y_m(s_H i - p_H + d_H x',\ s_W j - p_W + d_W y')` for every
+    kernel offset :math:`(x', y')` (``p, q`` in the loops; positions outside
+    the output are dropped); with ``convention="convolution"`` the kernel is
+    read flipped, :math:`w_{c,m}(k_H - 1 - x', k_W - 1 - y')`. ``w`` is
+    ``(C_in, C_out, kH, kW)``; ``b=None`` adds no bias. Derived in
+    :ref:`adjoint`.
+    """
+    x = np.asarray(x, dtype=float)
+    single = x.ndim == 3
+    if single:
+        x = x[None]
+    w = np.asarray(w, dtype=float)
+    (sH, sW), (ph, pw), (dH, dW), (kH, kW), (H_out, W_out) = _transposed_geometry(
+        x, w, stride, padding, output_padding, dilation
+    )
+    N, C_in, H, W = x.shape
+    C_out = w.shape[1]
+    y = np.zeros((N, C_out, H_out, W_out))
+    for n_ in range(N):
+        for c in range(C_in):
+            for i in range(H):
+                for j in range(W):
+                    for m in range(C_out):
+                        for p in range(kH):
+                            for q in range(kW):
+                                u, v = i * sH - ph + p * dH, j * sW - pw + q * dW
+                                if not (0 <= u < H_out and 0 <= v < W_out):
+                                    continue
+                                if convention == "convolution":
+                                    tap = w[c, m, kH - 1 - p, kW - 1 - q]
+                                else:
+                                    tap = w[c, m, p, q]
+                                y[n_, m, u, v] += x[n_, c, i, j] * tap
+    if b is not None:
+        b = np.asarray(b, dtype=float)
+        for n_ in range(N):
+            for m in range(C_out):
+                for u in range(H_out):
+                    for v in range(W_out):
+                        y[n_, m, u, v] += b[m]
+    return y[0] if single else y
+
+
+def conv_transpose_backward(
+    delta, x, w, *, stride=1, padding=0, output_padding=0, dilation=1, convention="convolution"
+):
+    r"""Accumulate every term of the chain rule, one product of the scatter sum at a time.
+
+    Each term ``x[c, i, j] * tap`` added to ``y_m(u, v)`` contributes
+    ``delta_m(u, v) * tap`` to ``dE/dx_c(i, j)`` and ``delta_m(u, v) * x_c(i, j)``
+    to ``dE/dw`` at the tap it read; every output pixel adds its delta to
+    ``dE/db_m``. Derived in :ref:`adjoint`.
+    """
+    x = np.asarray(x, dtype=float)
+    delta = np.asarray(delta, dtype=float)
+    single = x.ndim == 3
+    if single:
+        x, delta = x[None], delta[None]
+    w = np.asarray(w, dtype=float)
+    (sH, sW), (ph, pw), (dH, dW), (kH, kW), (H_out, W_out) = _transposed_geometry(
+        x, w, stride, padding, output_padding, dilation
+    )
+    N, C_in, H, W = x.shape
+    C_out = w.shape[1]
+    dE_dw = np.zeros(w.shape)
+    dE_db = np.zeros(C_out)
+    dE_dx = np.zeros(x.shape)
+    for n_ in range(N):
+        for m in range(C_out):
+            for u in range(H_out):
+                for v in range(W_out):
+                    dE_db[m] += delta[n_, m, u, v]
+    for n_ in range(N):
+        for c in range(C_in):
+            for i in range(H):
+                for j in range(W):
+                    for m in range(C_out):
+                        for p in range(kH):
+                            for q in range(kW):
+                                u, v = i * sH - ph + p * dH, j * sW - pw + q * dW
+                                if not (0 <= u < H_out and 0 <= v < W_out):
+                                    continue
+                                if convention == "convolution":
+                                    tp, tq = kH - 1 - p, kW - 1 - q
+                                else:
+                                    tp, tq = p, q
+                                dE_dx[n_, c, i, j] += delta[n_, m, u, v] * w[c, m, tp, tq]
+                                dE_dw[c, m, tp, tq] += delta[n_, m, u, v] * x[n_, c, i, j]
+    if single:
+        dE_dx = dE_dx[0]
+    return dE_dw, dE_db, dE_dx
+
+
+__all__ += ["conv_transpose_forward", "conv_transpose_backward"]
