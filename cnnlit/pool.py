@@ -6,8 +6,8 @@ routes each delta to the position that won the forward maximum. On a tie the
 first winner in row-major order takes it all, as in PyTorch. Windows may
 overlap (stride < size); where they do, the contributions add up. Rows and
 columns that no whole window reaches are dropped in the forward pass and get
-a zero gradient. A NaN in a window makes its maximum NaN and wins the backward
-pass (the first NaN, if several), as in PyTorch's max pooling.
+a zero gradient. A NaN in a window makes its maximum NaN, as in PyTorch's max
+pooling, and the backward pass routes that window's delta to its first NaN.
 
 How it is computed: every pass walks the window offsets over strided slices of
 the input, never copying a window. Small windows are reduced in one step, one
@@ -66,20 +66,26 @@ def _reduce(x, k, s, n, axis, mode):
     return out
 
 
-def _first_max(x, k, s, n, axis):
-    """Max of the k slices of :func:`_taps` and the first slice holding it (NaN wins, the first NaN)."""
-    best = arg = None
+def _first_max(x, k, s, n, axis, nan):
+    """Max of the k slices of :func:`_taps` and the first slice holding it.
+
+    With ``nan`` (``x`` holds a NaN somewhere), a NaN beats every number and
+    the first NaN wins, as ``np.argmax`` decides.
+    """
+    best = arg = best_is_nan = None
     for t, tap in _taps(x, axis, k, s, n):
         if best is None:
             best = tap.copy()
             arg = np.zeros(best.shape, dtype=np.min_scalar_type(k - 1))
-            best_is_nan = np.isnan(best)
+            best_is_nan = np.isnan(best) if nan else None
             continue
-        take = tap > best
-        take |= np.isnan(tap) & ~best_is_nan
+        take = np.greater(tap, best)
+        if nan:
+            tap_is_nan = np.isnan(tap)
+            take |= tap_is_nan & ~best_is_nan
+            best_is_nan |= tap_is_nan
         np.copyto(best, tap, where=take)
-        arg[take] = t
-        best_is_nan |= take & np.isnan(tap)
+        np.copyto(arg, t, where=take)
     return best, arg
 
 
@@ -197,8 +203,9 @@ def _max_backward(delta, o_prev, kH, kW, sH, sW, Ho, Wo):
     """Every delta added onto the first maximum of its window (row-major order), in float64."""
     # The first maximum in row-major order: the first maximal row of the window,
     # and within it the first maximal column.
-    rows, col_in_row = _first_max(o_prev[..., : (Ho - 1) * sH + kH, :], kW, sW, Wo, -1)
-    _, p = _first_max(rows, kH, sH, Ho, -2)
+    nan = bool(np.isnan(o_prev).any())
+    rows, col_in_row = _first_max(o_prev[..., : (Ho - 1) * sH + kH, :], kW, sW, Wo, -1, nan)
+    _, p = _first_max(rows, kH, sH, Ho, -2, nan)
     del rows
     i = np.arange(Ho)[:, None] * sH + p  # the winner's row in o_prev, shape (..., Ho, Wo)
     q = np.take_along_axis(col_in_row, i, axis=-2)
