@@ -19,19 +19,19 @@ NP_PAD_MODE = {"fill": "constant", "wrap": "wrap", "symm": "symmetric"}
 
 
 def as_real_array(a, name):
-    """Return ``a`` as a float32 or float64 ndarray, rejecting anything else.
+    """Return ``a`` as a plain float32 or float64 ndarray, rejecting anything else.
 
     float32 stays float32, float64 stays float64; integers, booleans and
-    float16 are computed in float64. The input is never modified (a view or the
+    float16 are computed in float64. Subclasses of ndarray (``np.matrix``,
+    masked arrays, ...) become plain arrays holding the same numbers, as in
+    scipy.signal: a matrix's ``*`` and ``**`` are matrix products, and its
+    reductions keep two dimensions. The input is never modified (a view or the
     same array may be returned, so callers must not write into the result).
     """
-    if isinstance(a, np.ndarray):
-        arr = a
-    else:
-        try:
-            arr = np.asarray(a)
-        except (ValueError, TypeError) as exc:  # ragged nested lists
-            raise TypeError(f"{name} must be a real numeric array; could not convert it: {exc}") from None
+    try:
+        arr = np.asarray(a)  # a view of an ndarray subclass's data as a plain ndarray
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise TypeError(f"{name} must be a real numeric array; could not convert it: {exc}") from None
     kind = arr.dtype.kind
     if kind == "c":
         raise TypeError(f"{name} must be real-valued, got a complex array (dtype {arr.dtype})")

@@ -182,8 +182,9 @@ def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", conventi
         Outputs of the previous layer, :math:`o^{l-1}`: a batch, or one example.
     w : array_like, shape (C_out, C_in, kH, kW)
         Kernels; ``w[m, n]`` is the seed's :math:`w^l_{n,m}`.
-    b : array_like, shape (C_out,)
-        Biases :math:`b^l_m`.
+    b : array_like, shape (C_out,), or None
+        Biases :math:`b^l_m`; ``None`` for a layer without bias (as in
+        PyTorch), the same as zeros.
     stride : int or (int, int)
         Step between output pixels, >= 1.
     padding : int or (int, int)
@@ -224,7 +225,8 @@ def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", conventi
     for n0, n1, r0, r1 in g.blocks(np.dtype(dtype).itemsize):
         block = W2 @ g.cols(xp, n0, n1, r0, r1)  # (C_out, n * rows * Wo)
         c[n0:n1, :, r0:r1] = block.reshape(g.C_out, n1 - n0, r1 - r0, g.Wo).transpose(1, 0, 2, 3)
-    c += b.astype(dtype, copy=False)[:, None, None]
+    if b is not None:
+        c += b.astype(dtype, copy=False)[:, None, None]
     return c[0] if g.single else c
 
 

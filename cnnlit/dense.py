@@ -32,7 +32,8 @@ def dense_forward(x, w, b):
     ----------
     x : array_like, shape (N, D_in)
     w : array_like, shape (D_out, D_in)
-    b : array_like, shape (D_out,)
+    b : array_like, shape (D_out,), or None
+        ``None`` for a layer without bias (as in PyTorch), the same as zeros.
 
     Returns
     -------
@@ -45,6 +46,8 @@ def dense_forward(x, w, b):
     array([[1.5, 3. ]])
     """
     x, w = _check(x, w)
+    if b is None:
+        return (x @ w.T).astype(result_dtype(x, w), copy=False)
     b = as_real_array(b, "b")
     if b.shape != (w.shape[0],):
         raise ValueError(f"b must have shape (D_out,) = ({w.shape[0]},), got shape {b.shape}")

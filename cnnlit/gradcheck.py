@@ -3,6 +3,9 @@ r"""Finite differences: the independent check of every derivative in the book.
 See :ref:`weight-update` for how they are used.
 """
 
+import math
+import numbers
+
 import numpy as np
 
 from ._checks import as_real_array
@@ -21,13 +24,16 @@ def numerical_gradient(f, x, eps=1e-6):
     Parameters
     ----------
     f : callable
-        Takes an array shaped like ``x`` and returns a real scalar.
+        Takes an array shaped like ``x`` and returns a real scalar (a Python
+        or numpy number, or an array of shape ``()``); anything else raises
+        ``TypeError``.
     x : array_like, any shape
-        The point. Computed in float64; ``x`` itself is never modified (``f``
-        receives a perturbed copy).
+        The point: any memory layout (Fortran order, transposed or strided
+        views), any real dtype. Computed in float64; ``x`` itself is never
+        modified (``f`` receives a perturbed C-ordered copy).
     eps : float
-        Step, > 0. The error is about ``eps**2`` times the third derivative
-        plus rounding of order ``1e-16 / eps``.
+        Step, finite and > 0. The error is about ``eps**2`` times the third
+        derivative plus rounding of order ``1e-16 / eps``.
 
     Returns
     -------
@@ -42,20 +48,44 @@ def numerical_gradient(f, x, eps=1e-6):
     """
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    if not (np.isscalar(eps) and np.isreal(eps) and eps > 0):
-        raise ValueError(f"eps must be a positive real number, got {eps!r}")
-    x = np.array(as_real_array(x, "x"), dtype=np.float64)  # a private copy
+    if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, numbers.Real):
+        raise TypeError(f"eps must be a positive real number, got {eps!r} ({type(eps).__name__})")
+    if not (math.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a positive real number, got {eps!r}: the step must be finite and > 0")
+    eps = float(eps)
+    # A private C-ordered copy: its flat view below writes into the copy itself.
+    x = np.array(as_real_array(x, "x"), dtype=np.float64, order="C")
     grad = np.empty_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
         old = flat[i]
         flat[i] = old + eps
-        up = float(f(x.copy()))
+        up = _scalar(f(x.copy()))
         flat[i] = old - eps
-        down = float(f(x.copy()))
+        down = _scalar(f(x.copy()))
         flat[i] = old
         gflat[i] = (up - down) / (2 * eps)
     return grad
+
+
+def _scalar(value):
+    """``f``'s result as a float; a non-scalar or non-real result raises TypeError naming ``f``."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"f must return a real scalar, got a boolean {value!r}")
+    if isinstance(value, numbers.Real):
+        return float(value)
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "iuf":
+        raise TypeError(f"f must return a real scalar, got {type(value).__name__} {value!r:.80}")
+    if arr.shape != ():
+        raise TypeError(
+            f"f must return a real scalar, got an array of shape {arr.shape}; "
+            "reduce it to one number (for example np.sum(g * f(x)) with a fixed random g)"
+        )
+    return float(arr)
 
 
 def relative_error(a, b):
@@ -64,6 +94,15 @@ def relative_error(a, b):
     0 when both are zero; about 1e-8 or less for a correct analytic gradient
     against :func:`numerical_gradient` in float64. See :ref:`weight-update`.
 
+    Symmetric in ``a`` and ``b``, and computed on the arrays divided by their
+    largest magnitude, so it neither underflows nor overflows:
+    ``relative_error([1e-170], [0.0])`` is 1 and
+    ``relative_error([1e200], [2e200])`` is 0.5.
+
+    When either array holds a NaN or an infinity the result is ``nan``: such
+    arrays agree with nothing, and ``nan`` fails every comparison, so a check
+    ``relative_error(a, b) < tol`` fails.
+
     Parameters
     ----------
     a, b : array_like, the same shape
@@ -71,6 +110,7 @@ def relative_error(a, b):
     Returns
     -------
     float
+        In [0, 2] (or ``nan``, see above).
 
     Examples
     --------
@@ -78,12 +118,20 @@ def relative_error(a, b):
     0.0
     >>> round(relative_error([1.0, 0.0], [0.0, 1.0]), 4)
     1.4142
+    >>> relative_error([1.0, float("nan")], [1.0, 2.0])
+    nan
     """
     a = np.asarray(as_real_array(a, "a"), dtype=np.float64)
     b = np.asarray(as_real_array(b, "b"), dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
-    scale = max(np.linalg.norm(a), np.linalg.norm(b))
-    if scale == 0:
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return math.nan
+    if a.size == 0:
         return 0.0
+    top = max(np.abs(a).max(), np.abs(b).max())
+    if top == 0:
+        return 0.0
+    a, b = a / top, b / top  # largest magnitude 1: the squares below neither overflow nor vanish
+    scale = max(np.linalg.norm(a), np.linalg.norm(b))
     return float(np.linalg.norm(a - b) / scale)

@@ -80,6 +80,7 @@ def _logits(z, labels):
     z = as_real_array(z, "z")
     if z.ndim != 2:
         raise ValueError(f"z must have shape (N, K) (a batch of class scores), got shape {z.shape}")
+    _check_classes(z)
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be integer class indices, got dtype {labels.dtype}")
@@ -90,6 +91,14 @@ def _logits(z, labels):
     return z, labels
 
 
+def _check_classes(z):
+    if z.shape[-1] == 0:
+        raise ValueError(
+            f"z must have at least one class along its last axis (K >= 1); got shape {z.shape}, "
+            "and a softmax over no classes is undefined"
+        )
+
+
 def softmax(z):
     r"""Softmax over the last axis, :math:`e^{z_k} / \sum_j e^{z_j}`, shifted by the maximum for stability.
 
@@ -98,6 +107,7 @@ def softmax(z):
     Parameters
     ----------
     z : array_like, shape (..., K)
+        At least one dimension, ``K >= 1``.
 
     Returns
     -------
@@ -110,6 +120,9 @@ def softmax(z):
            [1. , 0. ]])
     """
     z = as_real_array(z, "z")
+    if z.ndim == 0:
+        raise ValueError(f"z must have shape (..., K) with at least one dimension, got a scalar {z}")
+    _check_classes(z)
     with np.errstate(under="ignore"):  # far-behind classes get probability 0
         e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)

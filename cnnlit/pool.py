@@ -6,11 +6,19 @@ routes each delta to the position that won the forward maximum. On a tie the
 first winner in row-major order takes it all, as in PyTorch. Windows may
 overlap (stride < size); where they do, the contributions add up. Rows and
 columns that no whole window reaches are dropped in the forward pass and get
-a zero gradient.
+a zero gradient. A NaN in a window makes its maximum NaN, as in PyTorch's max
+pooling, and the backward pass routes that window's delta to its first NaN.
+
+How it is computed: every pass walks the window offsets over strided slices of
+the input, never copying a window. Small windows are reduced in one step, one
+whole-array operation per offset; large ones in two (each row of the window,
+then across the rows), ``kH + kW`` operations instead of ``kH * kW``. The
+backward pass of max pooling finds each window's winner the same way, then
+adds every delta onto its winner in one ``np.bincount``. Memory stays a few
+times the size of the input and output, whatever the window size.
 """
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from ._checks import POOL_MODES, as_real_array, check_flag, pair, result_dtype
 
@@ -31,15 +39,54 @@ def _setup(o_prev, size, stride, mode):
     return o_prev, kH, kW, sH, sW, Ho, Wo
 
 
-def _windows(x, kH, kW, sH, sW, Ho, Wo):
-    """A read-only view of shape (..., Ho, Wo, kH, kW): the window of every output pixel."""
-    *lead, sY, sX = x.strides
-    return as_strided(
-        x,
-        shape=x.shape[:-2] + (Ho, Wo, kH, kW),
-        strides=tuple(lead) + (sY * sH, sX * sW, sY, sX),
-        writeable=False,
-    )
+def _taps(x, axis, k, s, n):
+    """The k strided slices ``x[..., t : t + (n - 1) * s + 1 : s]`` along ``axis`` (-1 or -2), t < k."""
+    for t in range(k):
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(t, t + (n - 1) * s + 1, s)
+        yield t, x[tuple(index)]
+
+
+def _separable(kH, kW, sH, Ho, Wo):
+    """Whether reducing rows, then columns, takes fewer operations than one offset at a time."""
+    Hu = (Ho - 1) * sH + kH
+    return kW * Hu * Wo + kH * Ho * Wo < kH * kW * Ho * Wo
+
+
+def _reduce(x, k, s, n, axis, mode):
+    """Max or sum of the k slices of :func:`_taps`, in a new array."""
+    out = None
+    for _, tap in _taps(x, axis, k, s, n):
+        if out is None:
+            out = tap.copy()
+        elif mode == "max":
+            np.maximum(out, tap, out=out)
+        else:
+            out += tap
+    return out
+
+
+def _first_max(x, k, s, n, axis, nan):
+    """Max of the k slices of :func:`_taps` and the first slice holding it.
+
+    With ``nan`` (``x`` holds a NaN somewhere), a NaN beats every number and
+    the first NaN wins, as ``np.argmax`` decides.
+    """
+    best = arg = best_is_nan = None
+    for t, tap in _taps(x, axis, k, s, n):
+        if best is None:
+            best = tap.copy()
+            arg = np.zeros(best.shape, dtype=np.min_scalar_type(k - 1))
+            best_is_nan = np.isnan(best) if nan else None
+            continue
+        take = np.greater(tap, best)
+        if nan:
+            tap_is_nan = np.isnan(tap)
+            take |= tap_is_nan & ~best_is_nan
+            best_is_nan |= tap_is_nan
+        np.copyto(best, tap, where=take)
+        np.copyto(arg, t, where=take)
+    return best, arg
 
 
 def pool_forward(o_prev, size, *, stride=None, mode="max"):
@@ -75,19 +122,22 @@ def pool_forward(o_prev, size, *, stride=None, mode="max"):
             [0.25, 2.75]]])
     """
     o_prev, kH, kW, sH, sW, Ho, Wo = _setup(o_prev, size, stride, mode)
-    # One elementwise maximum (or sum) per window offset over strided slices:
-    # kH * kW whole-array operations, much faster than reducing the window view.
-    out = None
-    for p in range(kH):
-        rows = slice(p, p + (Ho - 1) * sH + 1, sH)
-        for q in range(kW):
-            tap = o_prev[..., rows, q : q + (Wo - 1) * sW + 1 : sW]
-            if out is None:
-                out = tap.astype(o_prev.dtype, copy=True)
-            elif mode == "max":
-                np.maximum(out, tap, out=out)
-            else:
-                out += tap
+    if _separable(kH, kW, sH, Ho, Wo):
+        # Each window row first (shape (..., Hu, Wo)), then across the kH rows.
+        rows = _reduce(o_prev[..., : (Ho - 1) * sH + kH, :], kW, sW, Wo, -1, mode)
+        out = _reduce(rows, kH, sH, Ho, -2, mode)
+    else:
+        # One elementwise maximum (or sum) per window offset over strided slices:
+        # kH * kW whole-array operations, much faster than reducing a window view.
+        out = None
+        for p, band in _taps(o_prev, -2, kH, sH, Ho):
+            for q, tap in _taps(band, -1, kW, sW, Wo):
+                if out is None:
+                    out = tap.copy()
+                elif mode == "max":
+                    np.maximum(out, tap, out=out)
+                else:
+                    out += tap
     if mode == "mean":
         out /= kH * kW
     return out
@@ -131,16 +181,38 @@ def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
     if delta.shape != expected:
         raise ValueError(f"delta must have the shape of the pooled output, {expected}, got shape {delta.shape}")
     dtype = result_dtype(o_prev, delta)
-    grad = np.zeros(o_prev.shape, dtype=dtype)
     if mode == "max":
-        win = _windows(o_prev, kH, kW, sH, sW, Ho, Wo)
-        winner = win.reshape(win.shape[:-2] + (kH * kW,)).argmax(axis=-1)
-    for p in range(kH):
-        rows = slice(p, p + (Ho - 1) * sH + 1, sH)
-        for q in range(kW):
-            cols = slice(q, q + (Wo - 1) * sW + 1, sW)
-            if mode == "max":
-                grad[..., rows, cols] += np.where(winner == p * kW + q, delta, 0)
-            else:
-                grad[..., rows, cols] += delta / (kH * kW)
+        return _max_backward(delta, o_prev, kH, kW, sH, sW, Ho, Wo).astype(dtype, copy=False)
+    d = delta.astype(dtype, copy=False) / (kH * kW)
+    grad = np.zeros(o_prev.shape, dtype=dtype)
+    if _separable(kH, kW, sH, Ho, Wo):
+        # The transpose of the forward's two steps: spread down the kH rows, then along each row.
+        rows = np.zeros(o_prev.shape[:-2] + ((Ho - 1) * sH + kH, Wo), dtype=dtype)
+        for _, band in _taps(rows, -2, kH, sH, Ho):
+            band += d
+        for _, tap in _taps(grad[..., : rows.shape[-2], :], -1, kW, sW, Wo):
+            tap += rows
+    else:
+        for _, band in _taps(grad, -2, kH, sH, Ho):
+            for _, tap in _taps(band, -1, kW, sW, Wo):
+                tap += d
     return grad
+
+
+def _max_backward(delta, o_prev, kH, kW, sH, sW, Ho, Wo):
+    """Every delta added onto the first maximum of its window (row-major order), in float64."""
+    # The first maximum in row-major order: the first maximal row of the window,
+    # and within it the first maximal column.
+    nan = bool(np.isnan(o_prev).any())
+    rows, col_in_row = _first_max(o_prev[..., : (Ho - 1) * sH + kH, :], kW, sW, Wo, -1, nan)
+    _, p = _first_max(rows, kH, sH, Ho, -2, nan)
+    del rows
+    i = np.arange(Ho)[:, None] * sH + p  # the winner's row in o_prev, shape (..., Ho, Wo)
+    q = np.take_along_axis(col_in_row, i, axis=-2)
+    del col_in_row
+    H, W = o_prev.shape[-2:]
+    lead = int(np.prod(o_prev.shape[:-2], dtype=np.int64))
+    flat = np.arange(lead, dtype=np.intp).reshape(o_prev.shape[:-2] + (1, 1)) * (H * W)
+    flat = flat + i * W + (np.arange(Wo) * sW + q)  # the winner's flat index in o_prev
+    grad = np.bincount(flat.ravel(), weights=delta.ravel(), minlength=o_prev.size)
+    return grad.reshape(o_prev.shape)

@@ -120,14 +120,15 @@ def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", conventi
     with the valid output moved to start at (0, 0) (the implicit shift by
     :math:`N_k - 1`), then strided and dilated. With
     ``convention="correlation"`` the kernel index runs forwards:
-    ``o_n(x + dx, y + dy) w_{n,m}(dx, dy)``. Derived in :ref:`feedforward`.
+    ``o_n(x + dx, y + dy) w_{n,m}(dx, dy)``. ``b=None`` means no bias.
+    Derived in :ref:`feedforward`.
     """
     o_prev = np.asarray(o_prev, dtype=float)
     single = o_prev.ndim == 3
     if single:
         o_prev = o_prev[None]
     w = np.asarray(w, dtype=float)
-    b = np.asarray(b, dtype=float)
+    b = np.zeros(w.shape[0]) if b is None else np.asarray(b, dtype=float)  # None: no bias
     (sH, sW), (ph, pw), (dH, dW) = _pairs(stride, padding, dilation)
     o = _padded(o_prev, ph, pw, boundary)
     N, C_in, Hp, Wp = o.shape
@@ -224,7 +225,8 @@ def _pool_geometry(shape, size, stride):
 def pool_forward(o_prev, size, *, stride=None, mode="max"):
     r"""Pooling as loops: :math:`o(x, y)` is the max (or mean) of :math:`o^{l-1}(s_H x + p, s_W y + q)` over :math:`p < k_H,\ q < k_W`.
 
-    Derived in :ref:`pooling`.
+    A window holding a NaN has the maximum NaN, as in :func:`cnnlit.pool_forward`
+    (Python's ``max`` would skip a NaN that is not first). Derived in :ref:`pooling`.
     """
     o_prev = np.asarray(o_prev, dtype=float)
     kH, kW, sH, sW, Ho, Wo = _pool_geometry(o_prev.shape, size, stride)
@@ -233,15 +235,31 @@ def pool_forward(o_prev, size, *, stride=None, mode="max"):
     for idx in np.ndindex(*lead):
         for x in range(Ho):
             for y in range(Wo):
-                values = [o_prev[idx + (x * sH + p, y * sW + q)] for p in range(kH) for q in range(kW)]
-                out[idx + (x, y)] = max(values) if mode == "max" else sum(values) / len(values)
+                if mode == "max":
+                    out[idx + (x, y)] = o_prev[idx + _first_max(o_prev[idx], x, y, kH, kW, sH, sW)]
+                else:
+                    values = [o_prev[idx + (x * sH + p, y * sW + q)] for p in range(kH) for q in range(kW)]
+                    out[idx + (x, y)] = sum(values) / len(values)
     return out
+
+
+def _first_max(o, x, y, kH, kW, sH, sW):
+    """Position of the window's first maximum in row-major order; a NaN beats every number (the first NaN)."""
+    best = (x * sH, y * sW)
+    for p in range(kH):
+        for q in range(kW):
+            pos = (x * sH + p, y * sW + q)
+            if np.isnan(o[best]):
+                return best
+            if np.isnan(o[pos]) or o[pos] > o[best]:
+                best = pos
+    return best
 
 
 def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
     r"""Send each delta to the window's first maximum (max) or spread it evenly (mean).
 
-    Derived in :ref:`pooling`.
+    The first NaN of a window is its maximum. Derived in :ref:`pooling`.
     """
     o_prev = np.asarray(o_prev, dtype=float)
     delta = np.asarray(delta, dtype=float)
@@ -250,16 +268,13 @@ def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
     for idx in np.ndindex(*o_prev.shape[:-2]):
         for x in range(Ho):
             for y in range(Wo):
-                window = [(x * sH + p, y * sW + q) for p in range(kH) for q in range(kW)]
                 if mode == "max":
-                    best = window[0]
-                    for pos in window[1:]:
-                        if o_prev[idx + pos] > o_prev[idx + best]:
-                            best = pos
+                    best = _first_max(o_prev[idx], x, y, kH, kW, sH, sW)
                     grad[idx + best] += delta[idx + (x, y)]
                 else:
-                    for pos in window:
-                        grad[idx + pos] += delta[idx + (x, y)] / (kH * kW)
+                    for p in range(kH):
+                        for q in range(kW):
+                            grad[idx + (x * sH + p, y * sW + q)] += delta[idx + (x, y)] / (kH * kW)
     return grad
 
 
