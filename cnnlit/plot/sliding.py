@@ -166,7 +166,7 @@ def slide(image, kernel, *, convention="convolution", mode=None, padding=0,
     --------
     >>> s = slide([[1, 2, 0], [0, 1, 3]], [[1, 0], [0, 2]])
     >>> s.output
-    array([[3., 4.]])
+    array([[3., 7.]])
     >>> f = s.frames[0]
     >>> f.values, f.weights, f.total
     (array([[1., 2.],
