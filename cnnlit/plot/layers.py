@@ -281,7 +281,7 @@ def _draw_ff(ax, ff, k, filled):
                    title=f"$i^l_{_sub(n, m)}$", shade=current, fontsize=11)
         # the single input's pixel is one term of the complete input's pixel
         ax.annotate("", xy=(c_cell[1] - 0.1, c_cell[0] + x + 0.5),
-                    xytext=(g["col_i"] + y + 1.0, i_top + x + 0.5),
+                    xytext=(g["col_i"] + g["Wo"] + 0.1, i_top + x + 0.5),
                     arrowprops=dict(arrowstyle="->", color=role_colour("c"), lw=1.4,
                                     shrinkA=0, shrinkB=0))
     # the bias, added to every pixel
@@ -291,9 +291,9 @@ def _draw_ff(ax, ff, k, filled):
             color=role_colour("b"))
     ax.annotate("", xy=(c_cell[1] - 0.1, c_cell[0] + x + 0.5), xytext=(g["col_b"] + 1.0, b_top + 0.5),
                 arrowprops=dict(arrowstyle="->", color=role_colour("b"), lw=1.4, shrinkA=0, shrinkB=0))
-    ax.text(g["col_c"] - 0.75, c_cell[0] + x - 0.1, "\u03a3", ha="center", va="center",
-            fontsize=16, color=role_colour("c"))
-    draw_array(ax, shown(ff.c), "c", origin=c_cell, title=f"$c^l_{m}$", shade=current, fontsize=11)
+    draw_array(ax, shown(ff.c), "c", origin=c_cell, shade=current, fontsize=11)
+    ax.text(g["col_c"] + g["Wo"] / 2, c_cell[0] - 0.2, f"$c^l_{m} = \\sum_n i^l_{{n,{m}}} + b^l_{m}$",
+            ha="center", va="bottom", fontsize=11)
     # the activation, pixel by pixel
     o_cell = (c_cell[0], g["col_out"])
     ax.annotate("", xy=(g["col_out"] - 0.2, c_cell[0] + g["Ho"] / 2),
@@ -302,7 +302,7 @@ def _draw_ff(ax, ff, k, filled):
     ax.text(g["col_c"] + g["Wo"] + 1.3, c_cell[0] + g["Ho"] / 2 - 0.25, "$a$", ha="center",
             va="bottom", fontsize=14, color=role_colour("b"))
     draw_array(ax, shown(ff.o), "o", origin=o_cell, title=f"$o^l_{m} = a(c^l_{m})$", shade=current,
-               fontsize=11)
+               fontsize=10)
     line1, line2 = _ff_equation(ff, k)
     base = g["height"] + 0.6
     ax.text(0, base, line1, ha="left", va="top", fontsize=11, color=role_colour("c"))
