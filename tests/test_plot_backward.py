@@ -85,8 +85,8 @@ def test_weight_update_matches_conv_backward_and_loops(
     rng = np.random.default_rng(3)
     o = rng.standard_normal((7, 6))
     w = rng.standard_normal((3, 2))  # non-square
-    opts = dict(stride=stride, padding=padding, dilation=dilation,
-                boundary=boundary, convention=convention)
+    opts = {"stride": stride, "padding": padding, "dilation": dilation,
+            "boundary": boundary, "convention": convention}
     c = cnnlit.conv_forward(o[None], w[None, None], np.zeros(1), **opts)[0]
     delta = rng.standard_normal(c.shape)
     wu = P.weight_update(o, delta, w.shape, **opts)
@@ -200,7 +200,7 @@ def test_delta_backprop_matches_conv_backward_and_loops(
     H = sH * 2 + dH * (kshape[0] - 1) + 1 + extra[0]
     W = sW * 3 + dW * (kshape[1] - 1) + 1 + extra[1]
     o = rng.standard_normal((H, W))
-    opts = dict(stride=stride, dilation=dilation, convention=convention)
+    opts = {"stride": stride, "dilation": dilation, "convention": convention}
     c = cnnlit.conv_forward(o[None], w[None, None], np.zeros(1), **opts)[0]
     delta = rng.standard_normal(c.shape)
     bp = P.delta_backprop(delta, w, shape=(H, W), **opts)
@@ -291,7 +291,7 @@ def test_fan_in_matches_conv_backward_and_the_forward_pass(convention, stride,
     rng = np.random.default_rng(9)
     w = rng.uniform(0.5, 1.5, (3, 2)) * rng.choice([-1, 1], (3, 2))  # no 0
     H, W = 8, 7
-    opts = dict(stride=stride, dilation=dilation, convention=convention)
+    opts = {"stride": stride, "dilation": dilation, "convention": convention}
     Ho, Wo = cnnlit.conv_forward(np.zeros((1, H, W)), w[None, None],
                                  np.zeros(1), **opts)[0].shape
     delta = rng.standard_normal((Ho, Wo))

@@ -25,13 +25,18 @@ The first two build on :func:`cnnlit.plot.slide`. Derived in
 from dataclasses import dataclass, replace
 
 import numpy as np
-
 from matplotlib import pyplot as plt
 from matplotlib.patches import ConnectionPatch, FancyArrowPatch, Rectangle
 
 from .._checks import BOUNDARIES, CONVENTIONS, as_real_array, check_flag, pair
-from ._style import animate, draw_array, draw_window, fmt_value, role_colour
-from ._style import small_multiples
+from ._style import (
+    animate,
+    draw_array,
+    draw_window,
+    fmt_value,
+    role_colour,
+    small_multiples,
+)
 from .sliding import Slide, slide
 
 __all__ = [
@@ -119,7 +124,7 @@ def _sum_text(values, weights, total, max_terms=9):
 
 
 def _hatch(ax, mask, origin=(0, 0)):
-    """Hatch and outline the cells of ``mask`` (e.g. the border pixels)."""
+    """Hatch the cells of ``mask`` (e.g. the border pixels)."""
     x0, y0 = origin
     for x, y in zip(*np.nonzero(mask), strict=True):
         ax.add_patch(Rectangle((y0 + y + 0.06, x0 + x + 0.06), 0.88, 0.88,
@@ -1092,11 +1097,11 @@ def draw_fan_in(fans):
     H, W = fans[0].shape
     height = max(Ho, kH, H)
     widths = [max(Wo, 2), max(kW, 2), max(W, 2)]
-    cell = 0.55
-    fig = plt.figure(figsize=(max(6.5, cell * (sum(widths) + 4)),
-                              len(fans) * (cell * (height + 1.4) + 0.55)))
+    cell = 0.5
+    fig = plt.figure(figsize=(max(6.0, cell * (sum(widths) + 4)),
+                              len(fans) * (cell * (height + 1.3) + 0.3)))
     gs = fig.add_gridspec(2 * len(fans), 3, width_ratios=widths,
-                          height_ratios=[height + 1.4, 1.0] * len(fans),
+                          height_ratios=[height + 1.3, 0.6] * len(fans),
                           wspace=0.35, hspace=0.05, left=0.03, right=0.97,
                           top=0.98, bottom=0.02)
     for row, fi in enumerate(fans):
