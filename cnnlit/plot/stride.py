@@ -19,6 +19,7 @@ loops; a chapter asserts its output against ``conv_backward``'s
 
 import dataclasses
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -251,7 +252,7 @@ def draw_dilation(sb):
         draw_array(ax, a, "delta", padding=pad, title=title, index=True, fontsize=11)
         ax.set_xlim(-0.7, a.shape[1] + 0.2)
         ax.set_ylim(height + 0.2, -1.5)
-    for left, right in zip(axes[:-1], axes[1:], strict=True):
+    for left, right in pairwise(axes):
         fig.patches.append(FancyArrowPatch(
             _edge(fig, left, "right"), _edge(fig, right, "left"), transform=fig.transFigure,
             arrowstyle="->", mutation_scale=18, color=role_colour("delta")))
