@@ -27,7 +27,7 @@ from cnnlit.plot.stride import (
 # the conventions chapter's hand example: a 5x5 input, a 3x3 kernel, stride 2
 O5 = np.array([[1, 0, 2, 1, 0], [0, 3, 1, 0, 2], [2, 1, 0, 1, 1], [1, 0, 2, 3, 0],
                [0, 1, 1, 0, 2]], float)
-W3 = np.array([[1, 0, 2], [0, 1, 0], [-1, 0, 1]], float)
+W3 = np.array([[1, 2, -1], [-2, 1, 1], [1, -1, 2]], float)
 D2 = np.array([[1, 2], [-1, 3]], float)
 
 
@@ -49,8 +49,10 @@ def test_hand_example():
     np.testing.assert_array_equal(sb.dilated, [[1, 0, 2], [0, 0, 0], [-1, 0, 3]])
     assert sb.inserted.sum() == 5 and not sb.inserted[::2, ::2].any()
     assert sb.slide.grid.shape == (7, 7) and len(sb.slide.frames) == 25
-    # the centre pixel lies in all four windows: every delta reaches it
-    assert sb.dE_do[2, 2] == 1 * 1 + 2 * 2 + (-1) * (-1) + 3 * 1 == 9
+    # the centre pixel lies in all four windows: every delta reaches it,
+    # each times a corner weight of w
+    assert sb.dE_do[2, 2] == 1 * 1 + 2 * (-1) + (-1) * 1 + 3 * 2 == 4
+    assert sb.dE_do[0, 0] == 1 * 2
     fast, loops = _layer_gradient(D2, O5, W3, stride=2)
     np.testing.assert_array_equal(sb.dE_do, fast)
     np.testing.assert_array_equal(sb.dE_do, loops)
@@ -113,6 +115,7 @@ def test_drawings():
     sb = strided_backward(D2, W3, 2, (5, 5))
     fig = draw_dilation(sb)
     assert isinstance(fig, Figure) and len(fig.axes) == 3
+    assert len(fig.patches) == 2  # the arrows from one panel to the next
     cells = [t.get_text() for t in fig.axes[1].texts
              if all(v % 1 == 0.5 for v in t.get_position())]  # not the indices
     assert cells == ["1", "0", "2", "0", "0", "0", "-1", "0", "3"]
@@ -124,6 +127,7 @@ def test_drawings():
     assert sum(bool(ax.patches) for ax in fig.axes) == 2
     # the forward picture is the core's slide with a stride: 2x2 windows positions
     s = slide(O5, W3, stride=2)
+    np.testing.assert_array_equal(s.output, [[5, 3], [3, 6]])
     assert [f.out for f in s.frames] == [(0, 0), (0, 1), (1, 0), (1, 1)]
     assert [tuple(f.cells[0, 0]) for f in s.frames] == [(0, 0), (0, 2), (2, 0), (2, 2)]
 

@@ -243,7 +243,7 @@ def draw_dilation(sb):
         (sb.dilated, sb.inserted, _zeros_title(sb.stride)),
         (s.grid, s.padding_mask, "padded by k - 1 for the full pass"),
     ]
-    widths = [p[0].shape[1] for p in panels]
+    widths = [p[0].shape[1] + 0.9 for p in panels]  # the x-limits below: one scale
     height = max(p[0].shape[0] for p in panels)
     cell = 0.5
     fig, axes = plt.subplots(1, 3, figsize=(cell * (sum(widths) + 7), cell * (height + 2.2)),
@@ -252,10 +252,15 @@ def draw_dilation(sb):
         draw_array(ax, a, "delta", padding=pad, title=title, index=True, fontsize=11)
         ax.set_xlim(-0.7, a.shape[1] + 0.2)
         ax.set_ylim(height + 0.2, -1.5)
-    for left, right in pairwise(axes):
+    fig.canvas.draw()  # fixes where the equal-aspect axes sit
+    to_figure = fig.transFigure.inverted()
+    for (left, right), (a, _, _) in zip(pairwise(axes), panels, strict=False):
+        y = a.shape[0] / 2  # level with the middle of the smaller, left array
+        start = to_figure.transform(left.transData.transform((a.shape[1] + 0.3, y)))
+        end = to_figure.transform(right.transData.transform((-0.8, y)))
         fig.patches.append(FancyArrowPatch(
-            _edge(fig, left, "right"), _edge(fig, right, "left"), transform=fig.transFigure,
-            arrowstyle="->", mutation_scale=18, color=role_colour("delta")))
+            start, end, transform=fig.transFigure, arrowstyle="->", mutation_scale=18,
+            color=role_colour("delta"), lw=1.5))
     return fig
 
 
@@ -265,13 +270,6 @@ def _zeros_title(stride):
     if zH == zW:
         return f"{zH} zero{'s' if zH != 1 else ''} between pixels"
     return f"{zH} zero{'s' if zH != 1 else ''} between rows, {zW} between columns"
-
-
-def _edge(fig, ax, side):
-    """A point just outside the left or right edge of an axes, in figure coordinates."""
-    box = ax.get_position()
-    y = box.y0 + 0.45 * box.height
-    return (box.x1 + 0.01, y) if side == "right" else (box.x0 - 0.01, y)
 
 
 def animate_strided_backward(sb, *, interval=700):
