@@ -1,0 +1,288 @@
+"""Pictures of stride: the forward pass skips positions, the backward pass
+dilates the deltas.
+
+A layer with stride :math:`s` computes the stride-1 output and keeps every
+:math:`s`-th row and column. Its backward pass is the stride-1 backward pass
+of a delta that has :math:`s - 1` zeros inserted between its pixels (and, when
+the floor of the output size dropped the last windows, zero rows and columns
+appended): the input gradient is then the full correlation of that *dilated*
+delta with the kernel (the full convolution for ``convention="correlation"``).
+
+The forward picture needs nothing new: :func:`cnnlit.plot.slide` with
+``stride=2`` already moves the window two cells at a time. For the backward
+picture, :func:`dilated_deltas` builds the dilated delta and
+:func:`strided_backward` the frames of the kernel sliding over it, with plain
+loops; a chapter asserts its output against ``conv_backward``'s
+``dE_do_prev`` and draws it with :func:`draw_dilation`,
+:func:`animate_strided_backward` and :func:`strided_backward_multiples`.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+
+from matplotlib import pyplot as plt
+from matplotlib.patches import FancyArrowPatch
+
+from .._checks import CONVENTIONS, as_real_array, check_flag, pair
+from ._style import draw_array, role_colour
+from .sliding import Slide, animate_slide, slide, slide_multiples
+
+__all__ = [
+    "dilated_deltas",
+    "StridedBackward",
+    "strided_backward",
+    "draw_dilation",
+    "animate_strided_backward",
+    "strided_backward_multiples",
+]
+
+
+def _as_map(a, name):
+    arr = as_real_array(a, name).astype(float)
+    if arr.ndim != 2 or 0 in arr.shape:
+        raise ValueError(f"{name} must be a non-empty 2-D array, got shape {arr.shape}")
+    return arr
+
+
+def dilated_deltas(delta, stride, shape=None):
+    """A delta map with ``stride - 1`` zeros inserted between its pixels.
+
+    Parameters
+    ----------
+    delta : array_like, shape (H_out, W_out)
+        The deltas of a strided layer's output (one unit, one example).
+    stride : int or (int, int)
+        The layer's stride :math:`(s_H, s_W)`.
+    shape : (int, int), optional
+        The shape of the layer's stride-1 output, ``(H_1, W_1)``; zero rows
+        and columns are appended up to it (the windows that the floor in the
+        output size dropped). Default: no zeros appended,
+        ``((H_out - 1) s_H + 1, (W_out - 1) s_W + 1)``.
+
+    Returns
+    -------
+    dilated : ndarray, shape (H_1, W_1)
+        ``dilated[s_H x, s_W y] = delta[x, y]``, zero elsewhere.
+    inserted : ndarray of bool, shape (H_1, W_1)
+        True on the zeros that were inserted or appended.
+
+    Examples
+    --------
+    >>> d, inserted = dilated_deltas([[1, 2], [3, 4]], 2)
+    >>> d
+    array([[1., 0., 2.],
+           [0., 0., 0.],
+           [3., 0., 4.]])
+    >>> int(inserted.sum())
+    5
+    """
+    delta = _as_map(delta, "delta")
+    sH, sW = pair(stride, "stride", 1)
+    Ho, Wo = delta.shape
+    least = ((Ho - 1) * sH + 1, (Wo - 1) * sW + 1)
+    if shape is None:
+        shape = least
+    elif (not isinstance(shape, (tuple, list)) or len(shape) != 2
+          or not all(isinstance(v, (int, np.integer)) for v in shape)):
+        raise TypeError(f"shape must be a pair of ints (H_1, W_1), got {shape!r}")
+    shape = (int(shape[0]), int(shape[1]))
+    if shape[0] < least[0] or shape[1] < least[1] or shape[0] >= least[0] + sH \
+            or shape[1] >= least[1] + sW:
+        raise ValueError(
+            f"shape must be the stride-1 output shape of a layer whose stride-{(sH, sW)} "
+            f"output is {delta.shape}: between {least} and "
+            f"{(least[0] + sH - 1, least[1] + sW - 1)}; got {shape}"
+        )
+    dilated = np.zeros(shape)
+    inserted = np.ones(shape, bool)
+    for x in range(Ho):
+        for y in range(Wo):
+            dilated[x * sH, y * sW] = delta[x, y]
+            inserted[x * sH, y * sW] = False
+    return dilated, inserted
+
+
+@dataclass(frozen=True)
+class StridedBackward:
+    """The input gradient of a strided layer, as a window over dilated deltas.
+
+    Attributes
+    ----------
+    delta : ndarray, shape (H_out, W_out)
+        The deltas given.
+    stride : (int, int)
+    padding : (int, int)
+    dilated : ndarray, shape (H_1, W_1)
+        ``delta`` with zeros inserted (see :func:`dilated_deltas`); ``H_1`` is
+        the stride-1 output height of the padded input.
+    inserted : ndarray of bool, shape (H_1, W_1)
+        The inserted zeros.
+    slide : Slide
+        The kernel sliding over ``dilated`` padded by ``k - 1`` zeros on
+        each side (a full correlation for ``convention="convolution"``, a full
+        convolution for ``"correlation"``); its ``padding_mask`` marks the
+        inserted zeros as well as the border, so both draw as padding.
+    dE_do_padded : ndarray, shape (H + 2 p_H, W + 2 p_W)
+        ``slide.output``: the gradient with respect to the padded input.
+    dE_do : ndarray, shape (H, W)
+        The gradient with respect to the input: ``dE_do_padded`` without its
+        ``padding`` border (zero padding: the border holds no pixel).
+    convention : str
+        The forward pass's convention.
+    """
+
+    delta: np.ndarray
+    stride: tuple
+    padding: tuple
+    dilated: np.ndarray
+    inserted: np.ndarray
+    slide: Slide
+    dE_do_padded: np.ndarray
+    dE_do: np.ndarray
+    convention: str
+
+
+def strided_backward(delta, kernel, stride, input_shape, *, padding=0,
+                     convention="convolution"):
+    """dE/do of a strided, zero-padded layer, frame by frame, with loops.
+
+    Parameters
+    ----------
+    delta : array_like, shape (H_out, W_out)
+        The deltas of the layer's output (one unit, one example).
+    kernel : array_like, shape (kH, kW)
+        The layer's kernel ``w[m, n]``.
+    stride : int or (int, int)
+    input_shape : (int, int)
+        The shape ``(H, W)`` of the layer's input, which the output shape
+        alone does not determine (with stride 2 and a 3x3 kernel both 7x7 and
+        8x8 give a 3x3 output).
+    padding : int or (int, int)
+        Zero padding on each side in the forward pass (``boundary="fill"``).
+    convention : {'convolution', 'correlation'}
+        The forward pass's convention. The backward pass slides the kernel
+        *as it is* for the seed's convolution (a full correlation) and
+        rotated for ``"correlation"`` (a full convolution).
+
+    Returns
+    -------
+    StridedBackward
+        ``dE_do`` equals ``conv_backward(delta, o_prev, w, stride=stride,
+        padding=padding, convention=convention)[2]`` for one unit.
+
+    Examples
+    --------
+    >>> sb = strided_backward([[1, 2], [3, 4]], [[1, 0], [0, 1]], 2, (4, 4))
+    >>> sb.dE_do
+    array([[1., 0., 2., 0.],
+           [0., 1., 0., 2.],
+           [3., 0., 4., 0.],
+           [0., 3., 0., 4.]])
+    """
+    delta = _as_map(delta, "delta")
+    kernel = _as_map(kernel, "kernel")
+    check_flag(convention, "convention", CONVENTIONS)
+    sH, sW = pair(stride, "stride", 1)
+    ph, pw = pair(padding, "padding", 0)
+    if (not isinstance(input_shape, (tuple, list)) or len(input_shape) != 2
+            or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in input_shape)):
+        raise TypeError(f"input_shape must be a pair of positive ints (H, W), got {input_shape!r}")
+    H, W = int(input_shape[0]), int(input_shape[1])
+    kH, kW = kernel.shape
+    Hp, Wp = H + 2 * ph, W + 2 * pw
+    if kH > Hp or kW > Wp:
+        raise ValueError(f"kernel {kernel.shape} does not fit the padded input {(Hp, Wp)}")
+    H1, W1 = Hp - kH + 1, Wp - kW + 1  # the stride-1 output
+    expected = ((H1 - 1) // sH + 1, (W1 - 1) // sW + 1)
+    if delta.shape != expected:
+        raise ValueError(
+            f"delta must have the output shape {expected} of a {(H, W)} input with kernel "
+            f"{kernel.shape}, stride {(sH, sW)} and padding {(ph, pw)}; got shape {delta.shape}"
+        )
+    dilated, inserted = dilated_deltas(delta, (sH, sW), (H1, W1))
+    backward = "correlation" if convention == "convolution" else "convolution"
+    s = slide(dilated, kernel, convention=backward, mode="full",
+              roles=("delta", "w", "grad"), names=("\u03b4 dilated", "w", "dE/do"))
+    mask = s.padding_mask.copy()
+    mask[kH - 1:kH - 1 + H1, kW - 1:kW - 1 + W1] |= inserted
+    s = dataclasses.replace(s, padding_mask=mask)
+    dE_do = s.output[ph:ph + H, pw:pw + W].copy()
+    return StridedBackward(delta, (sH, sW), (ph, pw), dilated, inserted, s, s.output.copy(),
+                           dE_do, convention)
+
+
+def _check(sb):
+    if not isinstance(sb, StridedBackward):
+        raise TypeError(
+            f"sb must be a StridedBackward (from cnnlit.plot.strided_backward), got {type(sb).__name__}"
+        )
+
+
+def draw_dilation(sb):
+    """The delta, the same delta dilated, and the grid the kernel slides over.
+
+    Parameters
+    ----------
+    sb : StridedBackward
+        From :func:`strided_backward`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three panels: ``delta`` (purple), ``dilated`` with the inserted zeros
+        drawn as grey dashed cells, and that array padded by ``k - 1`` zeros
+        on each side for the full correlation.
+    """
+    _check(sb)
+    s = sb.slide
+    panels = [
+        (sb.delta, None, f"\u03b4  {sb.delta.shape[0]}\u00d7{sb.delta.shape[1]}"),
+        (sb.dilated, sb.inserted, _zeros_title(sb.stride)),
+        (s.grid, s.padding_mask, "padded by k - 1 for the full pass"),
+    ]
+    widths = [p[0].shape[1] + 0.9 for p in panels]  # the x-limits below: one scale
+    height = max(p[0].shape[0] for p in panels)
+    cell = 0.5
+    fig, axes = plt.subplots(1, 3, figsize=(cell * (sum(widths) + 7), cell * (height + 2.2)),
+                             gridspec_kw={"width_ratios": widths, "wspace": 0.35})
+    for ax, (a, pad, title) in zip(axes, panels, strict=True):
+        draw_array(ax, a, "delta", padding=pad, title=title, index=True, fontsize=11)
+        ax.set_xlim(-0.7, a.shape[1] + 0.2)
+        ax.set_ylim(height + 0.2, -1.5)
+    fig.canvas.draw()  # fixes where the equal-aspect axes sit
+    to_figure = fig.transFigure.inverted()
+    for (left, right), (a, _, _) in zip(pairwise(axes), panels, strict=False):
+        y = a.shape[0] / 2  # level with the middle of the smaller, left array
+        start = to_figure.transform(left.transData.transform((a.shape[1] + 0.3, y)))
+        end = to_figure.transform(right.transData.transform((-0.8, y)))
+        fig.patches.append(FancyArrowPatch(
+            start, end, transform=fig.transFigure, arrowstyle="->", mutation_scale=18,
+            color=role_colour("delta"), lw=1.5))
+    return fig
+
+
+def _zeros_title(stride):
+    """'1 zero between pixels', '2 zeros between rows, 1 between columns'."""
+    zH, zW = stride[0] - 1, stride[1] - 1
+    if zH == zW:
+        return f"{zH} zero{'s' if zH != 1 else ''} between pixels"
+    return f"{zH} zero{'s' if zH != 1 else ''} between rows, {zW} between columns"
+
+
+def animate_strided_backward(sb, *, interval=700):
+    """The kernel sliding over the dilated deltas, one frame per pixel of dE/do.
+
+    Show it with :func:`cnnlit.plot.animation_html`; the static twin is
+    :func:`strided_backward_multiples`.
+    """
+    _check(sb)
+    return animate_slide(sb.slide, interval=interval)
+
+
+def strided_backward_multiples(sb, frames=None, *, ncols=5):
+    """Frames of :func:`animate_strided_backward` side by side (all by default)."""
+    _check(sb)
+    return slide_multiples(sb.slide, frames, ncols=ncols)

@@ -1,0 +1,157 @@
+"""The chapters as documents: code that fits the page, and code quotes that
+still point at something.
+
+nbval checks that every chapter still runs and prints the same; these tests
+check what nbval cannot see. A code line longer than 80 characters is cut off
+in the HTML column. A ``literalinclude`` whose file or ``:pyobject:`` has been
+renamed only breaks the book build, so each one is resolved here: its file
+exists and the object it names is defined in it. The derivation chapters quote
+the readable, public code (the loops of :mod:`cnnlit.reference`, public
+functions); only the performance chapter, which explains the optimised code,
+may quote private names.
+"""
+
+import ast
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+BOOK = Path(__file__).resolve().parent.parent / "book"
+CHAPTERS = sorted(BOOK.glob("*.ipynb"))
+PAGES = sorted(BOOK.glob("*.md"))
+MAX_COLUMNS = 80
+#: The chapter that explains the optimised code may quote its private names.
+MAY_QUOTE_PRIVATE = {"performance"}
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _source(cell):
+    src = cell["source"]
+    return src if isinstance(src, str) else "".join(src)
+
+
+def _markdown(path):
+    """The markdown text of a chapter (its markdown cells) or of a page."""
+    if path.suffix == ".md":
+        return path.read_text(encoding="utf-8")
+    return "\n\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "markdown")
+
+
+# ```{literalinclude} path   or   :::{literalinclude} path   (MyST), followed
+# by option lines ":name: value"; and reST's ".. literalinclude:: path" with
+# indented ":name: value" options (inside {eval-rst}).
+_MYST = re.compile(r"^(?:`{3,}|:{3,})\{literalinclude\}[ \t]+(?P<path>\S+)[ \t]*\n"
+                   r"(?P<opts>(?:[ \t]*:[\w-]+:.*\n?)*)", re.MULTILINE)
+_RST = re.compile(r"^[ \t]*\.\.[ \t]+literalinclude::[ \t]+(?P<path>\S+)[ \t]*\n"
+                  r"(?P<opts>(?:[ \t]+:[\w-]+:.*\n?)*)", re.MULTILINE)
+_OPTION = re.compile(r"^[ \t]*:(?P<name>[\w-]+):[ \t]*(?P<value>.*?)[ \t]*$", re.MULTILINE)
+_AUTOMODULE = re.compile(r"^[ \t]*\.\.[ \t]+automodule::[ \t]+(?P<name>[\w.]+)", re.MULTILINE)
+
+
+def literalincludes(doc):
+    """Every literalinclude of a chapter or page: (file path, pyobject or None)."""
+    text = _markdown(doc)
+    found = []
+    for pattern in (_MYST, _RST):
+        for match in pattern.finditer(text):
+            options = {m["name"]: m["value"] for m in _OPTION.finditer(match["opts"])}
+            found.append((match["path"], options.get("pyobject")))
+    return found
+
+
+def _defines(tree, dotted):
+    """Whether the module ``tree`` defines ``dotted`` ("f", "Class.method", ...)."""
+    body = tree.body
+    for part in dotted.split("."):
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                    and node.name == part:
+                body = node.body
+                break
+        else:
+            return False
+    return True
+
+
+QUOTES = [(doc, path, obj) for doc in CHAPTERS + PAGES for path, obj in literalincludes(doc)]
+
+
+def _quote_id(quote):
+    doc, path, obj = quote
+    return f"{doc.name}:{Path(path).name}" + (f":{obj}" if obj else "")
+
+
+# ---------------------------------------------------------------- code width
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_code_lines_fit_80_columns(chapter):
+    too_long = []
+    code_cells = [c for c in _cells(chapter) if c["cell_type"] == "code"]
+    for k, cell in enumerate(code_cells, start=1):
+        for j, line in enumerate(_source(cell).splitlines(), start=1):
+            if len(line) > MAX_COLUMNS:
+                too_long.append(f"  code cell {k}, line {j} ({len(line)} characters): {line[:60]}...")
+    assert not too_long, (f"{chapter.name}: {len(too_long)} code lines longer than "
+                          f"{MAX_COLUMNS} characters:\n" + "\n".join(too_long))
+
+
+# ---------------------------------------------------------------- quotes
+
+
+def test_the_parser_finds_the_quotes():
+    # guards the regular expressions above: a chapter with known quotes is read
+    text = ("```{literalinclude} ../cnnlit/reference.py\n:pyobject: conv_forward\n"
+            ":language: python\n```\n\n.. literalinclude:: ../cnnlit/conv.py\n"
+            "   :pyobject: _Geometry.cols\n")
+    found = []
+    for pattern in (_MYST, _RST):
+        for match in pattern.finditer(text):
+            options = {m["name"]: m["value"] for m in _OPTION.finditer(match["opts"])}
+            found.append((match["path"], options.get("pyobject")))
+    assert found == [("../cnnlit/reference.py", "conv_forward"),
+                     ("../cnnlit/conv.py", "_Geometry.cols")]
+    assert QUOTES, "no literalinclude found in the book"
+
+
+@pytest.mark.parametrize("quote", QUOTES, ids=[_quote_id(q) for q in QUOTES])
+def test_literalinclude_resolves(quote):
+    doc, path, obj = quote
+    target = (doc.parent / path).resolve()
+    assert target.is_file(), f"{doc.name}: literalinclude of {path}: no such file"
+    if obj is None:
+        return
+    tree = ast.parse(target.read_text(encoding="utf-8"), filename=str(target))
+    assert _defines(tree, obj), (f"{doc.name}: literalinclude of {path} names :pyobject: {obj}, "
+                                 f"which {target.name} does not define")
+
+
+def test_defines_finds_functions_classes_and_methods():
+    tree = ast.parse("def f():\n    pass\nclass C:\n    def g(self):\n        pass\n")
+    assert _defines(tree, "f") and _defines(tree, "C") and _defines(tree, "C.g")
+    assert not _defines(tree, "g") and not _defines(tree, "C.f") and not _defines(tree, "D")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_derivations_quote_public_code_only(chapter):
+    if chapter.stem in MAY_QUOTE_PRIVATE:
+        pytest.skip(f"{chapter.stem} explains the optimised code and may quote it")
+    private = [f"{path} :pyobject: {obj}" for path, obj in literalincludes(chapter)
+               if obj and any(part.startswith("_") for part in obj.split("."))]
+    assert not private, (f"{chapter.name} quotes private code; show the loops of "
+                         f"cnnlit.reference or a public function instead: {private}")
+
+
+AUTOMODULES = [(page, m["name"]) for page in PAGES for m in _AUTOMODULE.finditer(_markdown(page))]
+
+
+@pytest.mark.parametrize("entry", AUTOMODULES, ids=[f"{p.name}:{n}" for p, n in AUTOMODULES])
+def test_automodule_targets_exist(entry):
+    page, name = entry
+    assert importlib.util.find_spec(name) is not None, f"{page.name}: automodule {name}: no such module"
