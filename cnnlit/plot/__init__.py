@@ -34,10 +34,11 @@ from ._style import (
     small_multiples,
 )
 from .sliding import Slide, WindowFrame, animate_slide, draw_slide, slide, slide_multiples
-from . import forward, backward, layers
+from . import forward, backward, layers, stride
 from .forward import *  # noqa: F403  (the pictures of convolution, correlation, padding)
 from .backward import *  # noqa: F403  (the pictures of the weight update and the deltas)
 from .layers import *  # noqa: F403  (the pictures of feed-forward, pooling, receptive fields)
+from .stride import *  # noqa: F403  (the pictures of stride: skipped positions, dilated deltas)
 
 __all__ = [
     "ROLES",
@@ -56,4 +57,4 @@ __all__ = [
     "animate_slide",
     "slide_multiples",
 ]
-__all__ += forward.__all__ + backward.__all__ + layers.__all__
+__all__ += forward.__all__ + backward.__all__ + layers.__all__ + stride.__all__
