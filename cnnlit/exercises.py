@@ -273,3 +273,28 @@ def check_dense_backward(fn, seed=0):
         w = rng.standard_normal((D_out, D_in))
         cases.append(({"delta": delta, "x": x, "w": w}, dense_backward(delta, x, w)))
     return _run("check_dense_backward", fn, cases, outputs=("dE_dw", "dE_db", "dE_dx"))
+
+
+def check_strided_weight_gradient(fn, seed=0):
+    """``fn(delta, o_prev, s, kH, kW)``: dE/dw of one example, the seed's convolution with stride ``s``.
+
+    ``delta``: ``(C_out, H_out, W_out)``, ``o_prev``: ``(C_in, H, W)``; the
+    answer has the kernels' shape ``(C_out, C_in, kH, kW)`` (with a stride the
+    kernel's size does not follow from the other shapes). In some cases the
+    last rows or columns of ``o_prev`` are read by no window. Compared with
+    :func:`cnnlit.conv_backward` (``convention="convolution"``, no padding).
+    """
+    rng = _rng(seed)
+    cases = []
+    for C_in, C_out, H, W, kH, kW, s in [(1, 1, 5, 5, 3, 3, 2), (1, 1, 6, 6, 3, 3, 2), (2, 3, 7, 5, 2, 2, 2),
+                                         (1, 2, 7, 8, 3, 2, 3), (2, 1, 4, 6, 1, 1, 2)]:
+        o_prev = rng.standard_normal((C_in, H, W))
+        w = rng.standard_normal((C_out, C_in, kH, kW))
+        Ho, Wo = conv_output_shape(H, W, kH, kW, stride=s)
+        delta = rng.standard_normal((C_out, Ho, Wo))
+        expected = conv_backward(delta, o_prev, w, stride=s)[0]
+        cases.append(({"delta": delta, "o_prev": o_prev, "s": s, "kH": kH, "kW": kW}, expected))
+    return _run("check_strided_weight_gradient", fn, cases)
+
+
+__all__ += ["check_strided_weight_gradient"]

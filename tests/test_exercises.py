@@ -61,6 +61,17 @@ def input_gradient_strided(delta, w, s, H, W):
     return g
 
 
+def weight_gradient_strided(delta, o_prev, s, kH, kW):
+    C_out, Ho, Wo = delta.shape
+    g = np.zeros((C_out, o_prev.shape[0], kH, kW))
+    for m, n, p, q in np.ndindex(g.shape):
+        for x in range(Ho):
+            for y in range(Wo):
+                # output pixel (x, y) reads o(s x + kH-1 - p, s y + kW-1 - q) w(p, q)
+                g[m, n, p, q] += delta[m, x, y] * o_prev[n, s * x + kH - 1 - p, s * y + kW - 1 - q]
+    return g
+
+
 def input_gradient(delta, w):
     C_out, C_in, kH, kW = w.shape
     H, W = delta.shape[1] + kH - 1, delta.shape[2] + kW - 1
@@ -96,6 +107,7 @@ RIGHT = [
     (ex.check_max_pool_backward, lambda d, o, k, s: pool_backward(d, o, k, s, "max")),
     (ex.check_mean_pool_backward, lambda d, o, k, s: pool_backward(d, o, k, s, "mean")),
     (ex.check_dense_backward, dense_backward),
+    (ex.check_strided_weight_gradient, weight_gradient_strided),
 ]
 
 
@@ -152,6 +164,10 @@ def overwriting_max_pool(delta, o_prev, k, s):
         (ex.check_mean_pool_backward, lambda d, o, k, s: pool_backward(d, o, k, s, "max"), "differs"),
         (ex.check_dense_backward, lambda d, x, w: (x.T @ d, d.sum(0), d @ w), r"dE_dw has shape"),
         (ex.check_dense_backward, lambda d, x, w: (d.T @ x, d.sum(0)), r"expected a tuple of 3 \(dE_dw, dE_db, dE_dx\)"),
+        (ex.check_strided_weight_gradient, lambda d, o, s, kH, kW: weight_gradient_strided(d, o, 1, kH, kW),
+         "case 1 of 5 .*s=2.*differs"),
+        (ex.check_strided_weight_gradient, lambda d, o, s, kH, kW: weight_gradient_strided(d, o, s, kH, kW)[..., ::-1, ::-1],
+         "differs"),
         (ex.check_bias_gradient, lambda d: 1 / 0, "your function raised ZeroDivisionError"),
         (ex.check_bias_gradient, lambda d: "abc", "the result is not a numeric array"),
     ],
