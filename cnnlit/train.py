@@ -22,7 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import check_int
-from .network import LOSSES, SGD, Activation, Conv2D, Dense, Flatten, Network, Pool, loss_and_grad
+from .losses import LOSSES, loss_and_grad
+from .network import Activation, Conv2D, Dense, Flatten, Network, Pool
+from .optim import SGD
 
 __all__ = [
     "load_digits_arrays",
