@@ -15,9 +15,6 @@ CONVENTIONS = ("convolution", "correlation")
 POOL_MODES = ("max", "mean")
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
-# np.pad's names for the boundary flags (scipy.signal's vocabulary).
-NP_PAD_MODE = {"fill": "constant", "wrap": "wrap", "symm": "symmetric"}
-
 
 def as_real_array(a, name):
     """Return ``a`` as a float32 or float64 ndarray, rejecting anything else.
@@ -91,40 +88,6 @@ def pair(value, name, minimum):
         raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
     return values
 
-
-
-def pad(x, ph, pw, boundary, fillvalue=0.0):
-    """Pad the last two axes of ``x`` by ``ph`` rows and ``pw`` columns on each side."""
-    if ph == 0 and pw == 0:
-        return x
-    width = [(0, 0)] * (x.ndim - 2) + [(ph, ph), (pw, pw)]
-    if boundary == "fill":
-        return np.pad(x, width, mode="constant", constant_values=fillvalue)
-    return np.pad(x, width, mode=NP_PAD_MODE[boundary])
-
-
-def pad_adjoint(g, ph, pw, boundary, H, W):
-    """The transpose of :func:`pad`: fold a gradient of the padded array back.
-
-    With ``fill`` the padding was a constant, so its gradient is dropped; with
-    ``wrap`` and ``symm`` every padded pixel is a copy of an interior one, and
-    its gradient is added onto that pixel.
-    """
-    if ph == 0 and pw == 0:
-        return g
-    if boundary == "fill":
-        return g[..., ph : ph + H, pw : pw + W].copy()
-    mode = NP_PAD_MODE[boundary]
-    rows = np.pad(np.arange(H), ph, mode=mode)
-    cols = np.pad(np.arange(W), pw, mode=mode)
-    # Rows first: out_r[..., r, :] = sum of g[..., i, :] over padded rows i with rows[i] == r.
-    out_r = g[..., ph : ph + H, :].copy()
-    for i in list(range(ph)) + list(range(ph + H, H + 2 * ph)):
-        out_r[..., rows[i], :] += g[..., i, :]
-    out = out_r[..., pw : pw + W].copy()
-    for j in list(range(pw)) + list(range(pw + W, W + 2 * pw)):
-        out[..., cols[j]] += out_r[..., j]
-    return out
 
 
 def check_real(value, name, *, low=None, high=None, low_open=False, high_open=False):

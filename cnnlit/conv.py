@@ -26,11 +26,10 @@ from ._checks import (
     as_real_array,
     check_int,
     check_flag,
-    pad,
-    pad_adjoint,
     pair,
     result_dtype,
 )
+from .padding import pad, pad_adjoint
 
 __all__ = ["conv_forward", "conv_backward", "conv_output_shape"]
 
