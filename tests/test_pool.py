@@ -8,10 +8,7 @@ import pytest
 
 import cnnlit
 from cnnlit import reference
-
-
-def two(v):
-    return (v, v) if np.isscalar(v) else tuple(v)
+from helpers import distinct_values, two
 
 
 def loop_pool(o_prev, size, stride=None, mode="max"):
@@ -27,11 +24,6 @@ def loop_pool(o_prev, size, stride=None, mode="max"):
                 window = o_prev[idx][sH * x : sH * x + kH, sW * y : sW * y + kW]
                 out[idx + (x, y)] = window.max() if mode == "max" else window.sum() / (kH * kW)
     return out
-
-
-def distinct_values(rng, shape):
-    """Random values with gaps of at least 0.01 between any two: no ties, safe for finite differences."""
-    return rng.permutation(np.prod(shape)).reshape(shape) * 0.01 + rng.uniform(0, 0.001, size=shape)
 
 
 CASES = [
