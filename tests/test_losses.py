@@ -180,7 +180,7 @@ def test_read_only_inputs_unchanged(rng):
     cnnlit.softmax(z)
     cnnlit.softmax_cross_entropy(z, labels)
     grad = cnnlit.softmax_cross_entropy_grad(z, labels)
-    for a, c in zip((o, t, z, labels), copies):
+    for a, c in zip((o, t, z, labels), copies, strict=True):
         np.testing.assert_array_equal(a, c)
     # the gradient is a new array, not a view of z
     assert not np.shares_memory(grad, z)
