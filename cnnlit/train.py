@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import check_float_dtype, check_flag, check_int, check_real
+from ._checks import check_flag, check_float_dtype, check_int, check_real
 from .data import (  # noqa: F401  (re-exported: the data of a run are importable from here too)
     Splits,
     load_data,

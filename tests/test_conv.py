@@ -9,11 +9,11 @@ import itertools
 
 import numpy as np
 import pytest
+from helpers import NP_PAD, two
 from scipy import signal
 
 import cnnlit
 from cnnlit import reference
-from helpers import NP_PAD, two
 
 BOUNDARIES = ["fill", "wrap", "symm"]
 CONVENTIONS = ["convolution", "correlation"]

@@ -8,9 +8,9 @@ Also: numerical_gradient and relative_error themselves.
 
 import numpy as np
 import pytest
+from helpers import distinct_values
 
 import cnnlit
-from helpers import distinct_values
 
 TOL = dict(rtol=1e-6, atol=1e-8)
 

@@ -7,11 +7,11 @@ import zipfile
 
 import numpy as np
 import pytest
+from helpers import small_network
 
 from cnnlit import conv_forward, dense_forward, numerical_gradient, pool_forward, relative_error, relu
 from cnnlit.losses import LOSSES, loss_and_grad
 from cnnlit.network import LAYERS, Activation, Conv2D, Dense, Flatten, Layer, Network, Pool
-from helpers import small_network
 
 
 def param_check(net, x, f):

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from helpers import small_network
 
 from cnnlit.losses import loss_and_grad
 from cnnlit.network import Conv2D, Dense, Flatten, Layer, Network
 from cnnlit.optim import SGD
-from helpers import small_network
 
 G = np.array([[1.0, -2.0]])
 

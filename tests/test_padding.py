@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from helpers import NP_PAD
 
 from cnnlit.padding import NP_PAD_MODE, pad, pad_adjoint
-from helpers import NP_PAD
 
 BOUNDARIES = ["fill", "wrap", "symm"]
 

@@ -5,10 +5,10 @@ Finite-difference checks of pool_backward are in test_gradcheck.py.
 
 import numpy as np
 import pytest
+from helpers import distinct_values, two
 
 import cnnlit
 from cnnlit import reference
-from helpers import distinct_values, two
 
 
 def loop_pool(o_prev, size, stride=None, mode="max"):

@@ -1,13 +1,13 @@
 """Property tests with hypothesis: random shapes and options against independent oracles."""
 
 import numpy as np
+from helpers import NP_PAD
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scipy import signal
 
 import cnnlit
 from cnnlit import reference
-from helpers import NP_PAD
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
