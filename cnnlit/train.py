@@ -53,10 +53,15 @@ __all__ = [
     "shift_batch",
 ]
 
-# Initial learning rate when none is given, chosen on the validation set (see
-# the training chapter). The sigmoid in front of the half squared error shrinks
-# its gradients (a'(c) <= 1/4), so it takes a larger step.
-DEFAULT_LR = {"half_squared_error": 0.3, "softmax_cross_entropy": 0.05}
+# Initial learning rate when none is given. The defaults of the learning rate
+# and of the number of epochs were chosen on the validation set alone: the mean
+# validation accuracy over seeds 0 to 9 of every pair of a grid, lr in
+# {0.1, 0.2, 0.3, 0.5} times epochs in {15, 25, 40} for the half squared error
+# (best: 0.2 and 40), then lr in {0.02, 0.05, 0.1} at 40 epochs for softmax
+# cross-entropy (best: 0.05); more epochs would make the default run too slow
+# for the book. The sigmoid in front of the half squared error shrinks its
+# gradients (a'(c) <= 1/4), so it takes a larger step.
+DEFAULT_LR = {"half_squared_error": 0.2, "softmax_cross_entropy": 0.05}
 
 MAX_SHIFT = 3  # pixels: a digit of 8x8 moved further leaves little of itself
 
@@ -152,7 +157,7 @@ class TrainConfig:
     --------
     >>> config = TrainConfig(epochs=5)
     >>> config.epochs, config.initial_lr
-    (5, 0.3)
+    (5, 0.2)
     >>> TrainConfig(lr=float("inf"))
     Traceback (most recent call last):
     ...
@@ -161,7 +166,7 @@ class TrainConfig:
 
     seed: int = _option(0, "seed of the initial weights, the order of the examples and the shifts",
                         lambda v: check_int(v, "seed", 0), int)
-    epochs: int = _option(25, "passes over the training set", lambda v: check_int(v, "epochs", 1), int)
+    epochs: int = _option(40, "passes over the training set", lambda v: check_int(v, "epochs", 1), int)
     loss: str = _option("half_squared_error", "loss to minimise", lambda v: check_flag(v, "loss", LOSSES),
                         str, choices=LOSSES)
     batch_size: int = _option(32, "examples per step", lambda v: check_int(v, "batch_size", 1), int)

@@ -38,8 +38,8 @@ def test_build_network_for_both_losses():
 
 def test_config_defaults_and_initial_learning_rate():
     config = TrainConfig()
-    assert (config.seed, config.epochs, config.batch_size, config.momentum) == (0, 25, 32, 0.9)
-    assert config.lr is None and config.initial_lr == DEFAULT_LR["half_squared_error"] == 0.3
+    assert (config.seed, config.epochs, config.batch_size, config.momentum) == (0, 40, 32, 0.9)
+    assert config.lr is None and config.initial_lr == DEFAULT_LR["half_squared_error"] == 0.2
     assert TrainConfig(loss="softmax_cross_entropy").initial_lr == DEFAULT_LR["softmax_cross_entropy"]
     assert TrainConfig(lr=0.7).initial_lr == 0.7
     assert TrainConfig(dtype="float64").dtype == np.float64 and TrainConfig(lr=1).lr == 1.0
@@ -103,7 +103,7 @@ def test_tiny_training_run_and_its_result():
     assert result.predictions.shape == result.y_test.shape == (450,)
     assert result.test_accuracy == np.mean(result.predictions == result.y_test)
     assert result.config == TrainConfig(seed=3, **TINY)
-    assert result.config.initial_lr == 0.3 and result.config.limit == 120
+    assert result.config.initial_lr == 0.2 and result.config.limit == 120
 
 
 def test_the_test_set_is_used_once_at_the_end(monkeypatch):
