@@ -39,19 +39,8 @@ from .losses import LOSSES, loss_and_grad, one_hot  # noqa: F401  (one_hot re-ex
 from .network import Activation, Conv2D, Dense, Flatten, Network, Pool
 from .optim import SGD
 
-__all__ = [
-    "TrainConfig",
-    "TrainResult",
-    "build_network",
-    "train",
-    "main",
-    "DEFAULT_LR",
-    "load_digits_arrays",
-    "stratified_split",
-    "load_data",
-    "load_splits",
-    "shift_batch",
-]
+# The data functions imported above stay importable from here (documented in cnnlit.data).
+__all__ = ["TrainConfig", "TrainResult", "build_network", "train", "main", "DEFAULT_LR"]
 
 # Initial learning rate when none is given. The defaults of the learning rate
 # and of the number of epochs were chosen on the validation set alone: the mean
@@ -178,10 +167,10 @@ class TrainConfig:
     hidden: int = _option(128, "units of the hidden dense layer", lambda v: check_int(v, "hidden", 1), int)
     shift: int = _option(1, f"largest random shift of a training image in pixels, 0 to {MAX_SHIFT}",
                          lambda v: check_int(v, "shift", 0, MAX_SHIFT), int)
-    limit: int = _option(None, "train on the first LIMIT training examples only (quick runs)", _limit, int)
+    limit: int = _option(None, "train on the first LIMIT (or limit) training examples only, for quick runs", _limit, int)
     dtype: np.dtype = _option(np.dtype(np.float32), "floating-point type", check_float_dtype, str,
                               choices=("float32", "float64"))
-    threads: int = _option(1, "BLAS threads while training, 0 for the library's default", _threads,
+    threads: int = _option(1, "BLAS threads while training; None (0 on the command line) keeps the library's default", _threads,
                            lambda text: int(text) or None)
     progress: bool = _option(None, "draw a progress bar on stderr (default: only on a terminal)", _progress)
 
@@ -193,6 +182,22 @@ class TrainConfig:
     def initial_lr(self):
         """float: ``lr``, or the default learning rate of ``loss`` (:data:`DEFAULT_LR`) when ``lr`` is None."""
         return DEFAULT_LR[self.loss] if self.lr is None else self.lr
+
+
+def _parameters_section(cls):
+    """Write the numpydoc Parameters of ``cls`` from its fields' help (the help is written once)."""
+    lines = ["Parameters", "----------"]
+    for f in dataclasses.fields(cls):
+        default = f.default.name if isinstance(f.default, np.dtype) else f.default
+        choices = f.metadata["argparse"].get("choices")
+        kind = "{" + ", ".join(map(repr, choices)) + "}" if choices else f.type.__name__
+        lines += [f"{f.name} : {kind}, default {default!r}", f"    {f.metadata['help'][:1].upper()}{f.metadata['help'][1:]}."]
+    section = "".join(f"    {line}\n" for line in lines)
+    cls.__doc__ = cls.__doc__.replace("    Examples\n", section + "\n    Examples\n", 1)
+    return cls
+
+
+_parameters_section(TrainConfig)
 
 
 @dataclass
