@@ -439,13 +439,17 @@ def main(argv=None):
     -------
     int
         Exit status 0. A bad argument prints a one-line error and exits with
-        status 2; a file that ``--save`` cannot write exits with status 1.
+        status 2; a missing scikit-learn (``pip install cnnlit[train]``) or a
+        file that ``--save`` cannot write, with status 1.
     """
     parser = _parser()
     args = vars(parser.parse_args(argv))
     save = args.pop("save")
     config = TrainConfig(**args)
-    result = train(config, log=print)
+    try:
+        result = train(config, log=print)
+    except ImportError as exc:  # scikit-learn missing: the message names the extra to install
+        parser.exit(1, f"{parser.prog}: error: {exc}\n")
     if save is not None:
         try:
             result.network.save(save)

@@ -4,8 +4,6 @@ import dataclasses
 import re
 import subprocess
 import sys
-import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +16,6 @@ TINY = dict(epochs=1, limit=120, channels=4, hidden=8, progress=False)
 TINY_ARGS = ["--epochs", "1", "--limit", "100", "--channels", "4", "--hidden", "8"]
 LINE = re.compile(r"test accuracy: [01]\.\d{4}\n\Z")
 EPOCH = re.compile(r"^epoch +\d+/\d+  loss \d\.\d{4}  train accuracy [01]\.\d{4}  validation accuracy [01]\.\d{4}$")
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_build_network_for_both_losses():
@@ -190,13 +187,6 @@ def test_module_runs_as_a_script():
     assert LINE.search(proc.stdout)
 
 
-def test_console_entry_point_is_declared():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"] == {"cnnlit-train": "cnnlit.train:main"}
-    module, name = project["scripts"]["cnnlit-train"].split(":")
-    assert getattr(sys.modules[module], name) is main
-
-
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -246,3 +236,14 @@ def test_unwritable_save_file_exits_with_status_1(tmp_path, capsys):
     assert info.value.code == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"cannot write '{target}'" in err
+
+
+def test_missing_scikit_learn_is_a_one_line_error_naming_the_extra(monkeypatch, capsys):
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+    with pytest.raises(SystemExit) as info:
+        main(TINY_ARGS)
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install cnnlit[train]" in err
