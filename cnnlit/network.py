@@ -737,7 +737,7 @@ class Network:
         """
         batch_size = check_int(batch_size, "batch_size", 1)
         x = as_real_array(x, "x")
-        check_ndim(x, "x", range(2, 65), "a batch, (N, ...)")
+        check_ndim(x, "x", range(2, 65), "(N, ...), a batch of at least 2 dimensions")
         out = [np.argmax(self.forward(x[i : i + batch_size]), axis=1) for i in range(0, len(x), batch_size)]
         return np.concatenate(out) if out else np.zeros(0, dtype=np.intp)
 

@@ -496,6 +496,8 @@ def test_backward_errors():
         flat.backward(np.zeros((2, 5)))
     with pytest.raises(TypeError, match="batch_size must be an int"):
         Network([Flatten()]).predict(np.zeros((2, 3)), batch_size=None)
+    with pytest.raises(ValueError, match=r"x must have shape \(N, \.\.\.\), a batch .* got shape \(3,\)"):
+        Network([Flatten()]).predict(np.zeros(3))
 
 
 def test_base_layer_passes_through():
