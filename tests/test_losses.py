@@ -224,8 +224,6 @@ def test_one_hot_by_hand():
         (lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0.0, 1.0]), TypeError, "labels must be integer class indices"),
         (lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0, 1, 2]), ValueError, r"labels must have shape \(N,\) = \(2,\), got shape \(3,\)"),
         (lambda: cnnlit.loss_and_grad(np.zeros(3), [0]), ValueError, r"o must have shape \(N, K\)"),
-        (lambda: cnnlit.loss_and_grad(np.zeros((0, 3)), []), ValueError, r"o must hold at least one example .* got shape \(0, 3\)"),
-        (lambda: cnnlit.loss_and_grad(np.zeros((0, 3)), [], "softmax_cross_entropy"), ValueError, "o must hold at least one example"),
         (lambda: cnnlit.one_hot([0, 1], 0), ValueError, "K must be >= 1"),
         (lambda: cnnlit.one_hot([0, 2], 2), ValueError, r"labels must lie in \[0, 1\]"),
         (lambda: cnnlit.one_hot([[0, 1]], 2), ValueError, r"labels must have shape \(N,\)"),
@@ -234,6 +232,13 @@ def test_one_hot_by_hand():
     ids=lambda v: v if isinstance(v, str) else "",
 )
 def test_loss_and_grad_and_one_hot_bad_input(call, exc, match):
-    # Regression guard for the empty batch: the mean over N = 0 examples divided by zero.
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("loss", ["half_squared_error", "softmax_cross_entropy"])
+def test_loss_and_grad_refuses_an_empty_batch(loss):
+    # Regression guard: the mean over N = 0 examples divided by zero (a nan loss and a
+    # warning) instead of saying what was wrong.
+    with pytest.raises(ValueError, match=r"o must hold at least one example .* got shape \(0, 3\)"):
+        cnnlit.loss_and_grad(np.zeros((0, 3)), np.zeros(0, dtype=int), loss)
