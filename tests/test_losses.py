@@ -238,7 +238,7 @@ def test_loss_and_grad_and_one_hot_bad_input(call, exc, match):
 
 @pytest.mark.parametrize("loss", ["half_squared_error", "softmax_cross_entropy"])
 def test_loss_and_grad_refuses_an_empty_batch(loss):
-    # Regression guard: the mean over N = 0 examples divided by zero (a nan loss and a
-    # warning) instead of saying what was wrong.
+    # Regression guard: the mean over N = 0 examples raised ZeroDivisionError ("float
+    # division by zero") instead of saying what was wrong.
     with pytest.raises(ValueError, match=r"o must hold at least one example .* got shape \(0, 3\)"):
         cnnlit.loss_and_grad(np.zeros((0, 3)), np.zeros(0, dtype=int), loss)
