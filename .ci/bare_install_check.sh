@@ -7,6 +7,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 python="${PYTHON:-python3}"
+unset PYTHONPATH PYTHONHOME PYTHONSTARTUP  # nothing but the bare environment
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
