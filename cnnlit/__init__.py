@@ -14,14 +14,18 @@ from .gradcheck import numerical_gradient, relative_error
 from .losses import (
     half_squared_error,
     half_squared_error_grad,
+    loss_and_grad,
+    one_hot,
     softmax,
     softmax_cross_entropy,
     softmax_cross_entropy_grad,
 )
-from .network import SGD, Activation, Conv2D, Dense, Flatten, Layer, Network, Pool, loss_and_grad, one_hot
+from .network import Activation, Conv2D, Dense, Flatten, Layer, Network, Pool
+from .optim import SGD
 from .pool import pool_backward, pool_forward
 from .signal2d import convolve2d, correlate2d, rot180
 
+# The one place the version is written: pyproject.toml reads it from here.
 __version__ = "0.1.0"
 
 __all__ = [

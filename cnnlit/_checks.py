@@ -13,9 +13,7 @@ BOUNDARIES = ("fill", "wrap", "symm")
 MODES = ("valid", "same", "full")
 CONVENTIONS = ("convolution", "correlation")
 POOL_MODES = ("max", "mean")
-
-# np.pad's names for the boundary flags (scipy.signal's vocabulary).
-NP_PAD_MODE = {"fill": "constant", "wrap": "wrap", "symm": "symmetric"}
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def as_real_array(a, name):
@@ -48,22 +46,29 @@ def result_dtype(*arrays):
 
 
 def check_ndim(arr, name, ndims, described):
+    """Refuse ``arr`` unless it has one of the numbers of dimensions ``ndims``.
+
+    ``described`` is the expected shape in words, e.g. ``"(N, C, H, W)"``.
+    """
     if arr.ndim not in ndims:
         raise ValueError(f"{name} must have shape {described}, got shape {arr.shape} ({arr.ndim} dimensions)")
 
 
 def check_flag(value, name, accepted):
+    """``value`` if it is one of the strings ``accepted``, else a ValueError listing them."""
     if not isinstance(value, str) or value not in accepted:
         raise ValueError(f"{name} must be one of {', '.join(repr(v) for v in accepted)}; got {value!r}")
     return value
 
 
-def check_int(value, name, minimum):
-    """``value`` as an int (bools refused), at least ``minimum``."""
+def check_int(value, name, minimum, maximum=None):
+    """``value`` as an int (bools refused), at least ``minimum`` and at most ``maximum`` if given."""
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
         raise TypeError(f"{name} must be an int, got {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value!r}")
     return int(value)
 
 
@@ -84,35 +89,59 @@ def pair(value, name, minimum):
     return values
 
 
-def pad(x, ph, pw, boundary, fillvalue=0.0):
-    """Pad the last two axes of ``x`` by ``ph`` rows and ``pw`` columns on each side."""
-    if ph == 0 and pw == 0:
-        return x
-    width = [(0, 0)] * (x.ndim - 2) + [(ph, ph), (pw, pw)]
-    if boundary == "fill":
-        return np.pad(x, width, mode="constant", constant_values=fillvalue)
-    return np.pad(x, width, mode=NP_PAD_MODE[boundary])
 
+def check_real(value, name, *, low=None, high=None, low_open=False, high_open=False):
+    """``value`` as a finite float (bools refused), within the given bounds.
 
-def pad_adjoint(g, ph, pw, boundary, H, W):
-    """The transpose of :func:`pad`: fold a gradient of the padded array back.
-
-    With ``fill`` the padding was a constant, so its gradient is dropped; with
-    ``wrap`` and ``symm`` every padded pixel is a copy of an interior one, and
-    its gradient is added onto that pixel.
+    ``low`` and ``high`` are included unless ``low_open`` / ``high_open``; NaN
+    and infinities are refused whatever the bounds.
     """
-    if ph == 0 and pw == 0:
-        return g
-    if boundary == "fill":
-        return g[..., ph : ph + H, pw : pw + W].copy()
-    mode = NP_PAD_MODE[boundary]
-    rows = np.pad(np.arange(H), ph, mode=mode)
-    cols = np.pad(np.arange(W), pw, mode=mode)
-    # Rows first: out_r[..., r, :] = sum of g[..., i, :] over padded rows i with rows[i] == r.
-    out_r = g[..., ph : ph + H, :].copy()
-    for i in list(range(ph)) + list(range(ph + H, H + 2 * ph)):
-        out_r[..., rows[i], :] += g[..., i, :]
-    out = out_r[..., pw : pw + W].copy()
-    for j in list(range(pw)) + list(range(pw + W, W + 2 * pw)):
-        out[..., cols[j]] += out_r[..., j]
-    return out
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if not np.isfinite(value) or too_low or too_high:
+        bounds = []
+        if low is not None:
+            bounds.append(f"{'>' if low_open else '>='} {low:g}")
+        if high is not None:
+            bounds.append(f"{'<' if high_open else '<='} {high:g}")
+        raise ValueError(f"{name} must be a finite number {' and '.join(bounds)}".rstrip() + f", got {value!r}")
+    return value
+
+
+def check_float_dtype(dtype, name="dtype"):
+    """``dtype`` as ``np.dtype('float32')`` or ``np.dtype('float64')``; anything else is refused."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be float32 or float64, got {dtype!r}") from None
+    if dt not in FLOAT_DTYPES:
+        raise ValueError(f"{name} must be float32 or float64, got {dt}")
+    return dt
+
+
+def check_rng(rng, name="rng"):
+    """``rng`` if it is a ``numpy.random.Generator``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(0)), got {type(rng).__name__}"
+        )
+    return rng
+
+
+def check_labels(labels, name="labels", *, N=None, K=None):
+    """Integer class indices as an array of shape (N,), each in ``[0, K - 1]``.
+
+    ``N`` (the batch size) and ``K`` (the number of classes) are checked when given.
+    """
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integer class indices, got dtype {labels.dtype}")
+    if labels.ndim != 1 or (N is not None and labels.shape[0] != N):
+        expected = "(N,)" if N is None else f"(N,) = ({N},)"
+        raise ValueError(f"{name} must have shape {expected}, got shape {labels.shape}")
+    if K is not None and labels.size and (labels.min() < 0 or labels.max() >= K):
+        raise ValueError(f"{name} must lie in [0, {K - 1}], got values from {labels.min()} to {labels.max()}")
+    return labels

@@ -26,11 +26,10 @@ from ._checks import (
     as_real_array,
     check_int,
     check_flag,
-    pad,
-    pad_adjoint,
     pair,
     result_dtype,
 )
+from .padding import pad, pad_adjoint
 
 __all__ = ["conv_forward", "conv_backward", "conv_output_shape"]
 
@@ -42,9 +41,31 @@ def conv_output_shape(H, W, kH, kW, *, stride=1, padding=0, dilation=1):
     """Height and width of a convolution's output.
 
     ``H_out = (H + 2 * ph - dH * (kH - 1) - 1) // sH + 1``, the same for the width.
-    Derived in :ref:`conventions`.
+    Derived in :ref:`conventions`. Pooling windows follow the same formula
+    (no padding, no dilation).
 
-    Raises ``ValueError`` when the (dilated) kernel does not fit the padded input.
+    Parameters
+    ----------
+    H, W : int
+        Height and width of the input (>= 1).
+    kH, kW : int
+        Height and width of the kernel (>= 1).
+    stride : int or (int, int)
+        ``(sH, sW)``, >= 1.
+    padding : int or (int, int)
+        ``(ph, pw)`` rows and columns added on each side, >= 0.
+    dilation : int or (int, int)
+        ``(dH, dW)``, >= 1: the kernel's taps are that far apart.
+
+    Returns
+    -------
+    H_out, W_out : int
+
+    Raises
+    ------
+    ValueError
+        When the (dilated) kernel does not fit the padded input, as
+        :func:`conv_forward` does.
 
     Examples
     --------

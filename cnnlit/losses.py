@@ -183,3 +183,84 @@ def softmax_cross_entropy_grad(z, labels):
     g = softmax(z)
     g[np.arange(len(labels)), labels] -= 1
     return g
+
+
+# ----- means over a batch, as training uses them ----------------------------------------------
+
+from ._checks import check_flag, check_float_dtype, check_int, check_labels, check_ndim  # noqa: E402
+
+LOSSES = ("half_squared_error", "softmax_cross_entropy")
+
+
+def one_hot(labels, K, dtype=np.float64):
+    """Targets ``t`` with ``t[i, labels[i]] = 1`` and zeros elsewhere.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (N,)
+        Class indices in ``[0, K - 1]``.
+    K : int
+        Number of classes.
+    dtype : {float64, float32}
+
+    Returns
+    -------
+    t : ndarray, shape (N, K)
+
+    Examples
+    --------
+    >>> one_hot([2, 0], 3)
+    array([[0., 0., 1.],
+           [1., 0., 0.]])
+    """
+    K = check_int(K, "K", 1)
+    labels = check_labels(labels, K=K)
+    t = np.zeros((labels.size, K), dtype=check_float_dtype(dtype))
+    t[np.arange(labels.size), labels] = 1
+    return t
+
+
+def loss_and_grad(o, labels, loss="half_squared_error"):
+    r"""Mean loss over the batch and its gradient with respect to the network's output.
+
+    ``"half_squared_error"``: the source's :math:`E = \frac12 \sum (t - o^L)^2`
+    against one-hot targets ``t``; ``"softmax_cross_entropy"``: ``o`` are
+    logits. Both package losses are sums, so value and gradient are divided by
+    the batch size ``N``. Used in :ref:`training`.
+
+    Parameters
+    ----------
+    o : array_like, shape (N, K)
+        Output of the network, N >= 1.
+    labels : array_like of int, shape (N,)
+        Class indices in ``[0, K - 1]``.
+    loss : {'half_squared_error', 'softmax_cross_entropy'}
+
+    Returns
+    -------
+    E : float
+        Loss per example.
+    dE_do : ndarray, shape (N, K)
+        Gradient of ``E`` (the mean) with respect to ``o``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> E, g = loss_and_grad(np.array([[0.5, 0.5]]), [1])
+    >>> E, g
+    (0.25, array([[ 0.5, -0.5]]))
+    """
+    check_flag(loss, "loss", LOSSES)
+    o = as_real_array(o, "o")
+    check_ndim(o, "o", (2,), "(N, K)")
+    N, K = o.shape
+    if N == 0:
+        raise ValueError(f"o must hold at least one example (a mean over an empty batch is undefined), got shape {o.shape}")
+    labels = check_labels(labels, N=N, K=K)
+    if loss == "half_squared_error":
+        t = one_hot(labels, K, dtype=o.dtype)
+        return half_squared_error(o, t) / N, half_squared_error_grad(o, t) / N
+    return softmax_cross_entropy(o, labels) / N, softmax_cross_entropy_grad(o, labels) / N
+
+
+__all__ += ["LOSSES", "one_hot", "loss_and_grad"]

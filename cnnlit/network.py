@@ -4,29 +4,40 @@ Each layer is a thin object around pure functions of the package
 (:func:`~cnnlit.conv_forward` / :func:`~cnnlit.conv_backward`, the pooling
 pair, the activations, :func:`~cnnlit.dense_forward` /
 :func:`~cnnlit.dense_backward`): ``forward`` keeps what the backward pass
-needs, ``backward`` turns :math:`\partial E/\partial o` (the gradient with
-respect to the layer's output) into :math:`\partial E/\partial o^{l-1}` and
+needs, ``backward`` turns the gradient with respect to the layer's output into
+the one with respect to its input, :math:`\partial E/\partial o^{l-1}`, and
 stores the gradients of the layer's parameters. Trained in :ref:`training`.
 
-Arrays are channels-first, a batch is ``(N, C, H, W)``. The losses of
-:mod:`cnnlit.losses` are sums over the batch; :func:`loss_and_grad` divides by
-the batch size, so a gradient step uses the mean gradient.
+A layer's parameters have names (``"w"`` and ``"b"``): :attr:`Layer.params`
+and :attr:`Layer.grads` map each name to the layer's current array, read on
+access, so assigning ``layer.w = array`` is seen by the optimiser
+(:class:`~cnnlit.optim.SGD`), by :meth:`Network.save` and by
+:meth:`Network.load`.
+
+Arrays are channels-first, a batch is ``(N, C, H, W)``. The losses and
+:func:`~cnnlit.losses.loss_and_grad` are in :mod:`cnnlit.losses`.
 """
 
-import numbers
+import json
+import os
+import zipfile
 
 import numpy as np
 
-from ._checks import as_real_array, check_flag, check_int, pair
+from ._checks import (
+    CONVENTIONS,
+    POOL_MODES,
+    as_real_array,
+    check_flag,
+    check_float_dtype,
+    check_int,
+    check_ndim,
+    check_rng,
+    pair,
+)
 from .activations import relu, relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime
 from .conv import conv_backward, conv_forward, conv_output_shape
 from .dense import dense_backward, dense_forward
-from .losses import (
-    half_squared_error,
-    half_squared_error_grad,
-    softmax_cross_entropy,
-    softmax_cross_entropy_grad,
-)
 from .pool import pool_backward, pool_forward
 
 __all__ = [
@@ -37,81 +48,164 @@ __all__ = [
     "Flatten",
     "Dense",
     "Network",
-    "SGD",
-    "LOSSES",
-    "one_hot",
-    "loss_and_grad",
+    "LAYERS",
 ]
 
-LOSSES = ("half_squared_error", "softmax_cross_entropy")
 ACTIVATIONS = {
     "sigmoid": (sigmoid, sigmoid_prime),
     "tanh": (tanh, tanh_prime),
     "relu": (relu, relu_prime),
 }
-DTYPES = (np.float32, np.float64)
+
+# What Network.save writes: an architecture in JSON beside the parameter arrays.
+FILE_FORMAT = "cnnlit.Network"
+FILE_VERSION = 1
 
 
-def _check_rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)), got {type(rng).__name__}"
-        )
-    return rng
+def _example_shape(shape, layer, ndim, described):
+    """``shape`` (one example's, no batch axis) as a tuple of ``ndim`` ints >= 1."""
+    shape = tuple(shape)
+    if len(shape) != ndim:
+        raise ValueError(f"{layer} takes one example of shape {described}, got shape {shape} ({len(shape)} dimensions)")
+    for size in shape:
+        check_int(size, f"every size of the input shape {shape}", 1)
+    return tuple(int(size) for size in shape)
 
 
-def _check_dtype(dtype):
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from None
-    if dt not in DTYPES:
-        raise ValueError(f"dtype must be float32 or float64, got {dt}")
-    return dt
+class _Parameter:
+    """A named parameter of a layer (``w`` or ``b``).
 
+    Reading gives the layer's current array (``None`` for a bias the layer
+    does not have). Assigning checks the shape and copies the values into a
+    new array of the layer's dtype, so the caller's array is never changed by
+    training.
+    """
 
-def _check_input(x, name, ndim, described):
-    x = as_real_array(x, name)
-    if x.ndim != ndim:
-        raise ValueError(f"{name} must have shape {described}, got shape {x.shape}")
-    return x
+    def __set_name__(self, owner, name):
+        self.name = name
+        self.slot = "_" + name
+
+    def __get__(self, layer, owner=None):
+        if layer is None:
+            return self
+        return layer.__dict__.get(self.slot)
+
+    def __set__(self, layer, value):
+        label = f"{type(layer).__name__}.{self.name}"
+        if self.name not in layer.param_names:
+            raise ValueError(f"{label} cannot be set: the layer has no parameter {self.name!r} (built with bias=False)")
+        value = as_real_array(value, label)
+        shape = layer.param_shapes[self.name]
+        if value.shape != shape:
+            raise ValueError(f"{label} must have shape {shape}, got shape {value.shape}")
+        layer.__dict__[self.slot] = np.array(value, dtype=layer.dtype)
 
 
 class Layer:
     """Base class: a layer with no parameters that passes its input through.
 
-    Subclasses override :meth:`forward`, :meth:`backward` and
-    :meth:`output_shape`; layers with parameters keep them in ``params`` and
-    their gradients, after :meth:`backward`, in ``grads`` (same order, same
-    shapes).
+    Subclasses override :meth:`forward`, :meth:`backward`, :meth:`output_shape`
+    and :meth:`config`. A layer with parameters lists their names in
+    ``param_names`` and their shapes in ``param_shapes``; :attr:`params` and
+    :attr:`grads` map each name to the current arrays.
+
+    A layer keeps a *reference* to its input (not a copy) from :meth:`forward`
+    to :meth:`backward`: changing that array in place between the two passes
+    changes the gradients that :meth:`backward` computes.
     """
 
-    def __init__(self):
-        self.params = []
-        self.grads = []
+    param_names = ()
+
+    @property
+    def params(self):
+        """dict of str to ndarray: every parameter by name (``"w"``, ``"b"``), the layer's own arrays.
+
+        Computed on access: after ``layer.w = array`` it holds the new array.
+        """
+        return {name: getattr(self, name) for name in self.param_names}
+
+    @property
+    def grads(self):
+        """dict of str to ndarray: the gradient of every parameter (``dE_dw``, ``dE_db``), by name.
+
+        Filled by :meth:`backward`; zeros before the first backward pass.
+        """
+        return {name: getattr(self, "dE_d" + name) for name in self.param_names}
 
     def forward(self, x):
-        """Output of the layer for the batch ``x``; caches what backward needs."""
+        """Output of the layer for the batch ``x``; caches what :meth:`backward` needs.
+
+        Parameters
+        ----------
+        x : ndarray, shape (N, ...)
+
+        Returns
+        -------
+        ndarray, shape (N, ...)
+            Here ``x`` itself.
+        """
         return x
 
     def backward(self, dE_do):
-        """Gradient with respect to the layer's input, from the one with respect to its output."""
+        r"""Gradient with respect to the layer's input, from the one with respect to its output.
+
+        Parameters
+        ----------
+        dE_do : ndarray, shape of the last :meth:`forward` output
+            :math:`\partial E/\partial o`.
+
+        Returns
+        -------
+        ndarray, shape of the last :meth:`forward` input
+            Here ``dE_do`` itself.
+        """
         return dE_do
 
     def output_shape(self, shape):
-        """Shape of one example's output, from the shape of one example's input (no batch axis)."""
+        """Shape of one example's output, from the shape of one example's input.
+
+        Parameters
+        ----------
+        shape : tuple of int
+            One example's input shape (no batch axis).
+
+        Returns
+        -------
+        tuple of int
+            Here ``shape``.
+        """
         return tuple(shape)
 
-    def _set_params(self, w, fan_in, dtype):
-        """Kernels or weights ``w`` scaled by sqrt(2 / fan_in) (He), zero biases, zeroed gradients."""
-        self.w = (w * np.sqrt(2.0 / fan_in)).astype(dtype)
-        self.b = np.zeros(w.shape[0], dtype=dtype)
-        self.dE_dw = np.zeros_like(self.w)
-        self.dE_db = np.zeros_like(self.b)
-        self.params = [self.w, self.b]
-        self.grads = [self.dE_dw, self.dE_db]
+    def config(self):
+        """The arguments that rebuild this layer (its parameters aside), as JSON-ready values.
+
+        Returns
+        -------
+        dict
+            ``type(layer)(**layer.config())`` (with ``rng=`` for a layer that
+            draws its weights) builds the same layer.
+        """
+        return {}
+
+    def _init_params(self, shape, fan_in, rng, dtype, bias):
+        """Weights drawn as N(0, 2 / fan_in) (He), zero biases, zeroed gradients."""
+        self.dtype = check_float_dtype(dtype)
+        self.bias = bool(bias)
+        self.param_names = ("w", "b") if self.bias else ("w",)
+        self.param_shapes = {"w": shape, "b": shape[:1]}
+        w = check_rng(rng).standard_normal(shape)
+        self.w = w * np.sqrt(2.0 / fan_in)
+        self.dE_dw = np.zeros(shape, dtype=self.dtype)
+        self.dE_db = None
+        if self.bias:
+            self.b = np.zeros(shape[:1])
+            self.dE_db = np.zeros(shape[:1], dtype=self.dtype)
         self.o_prev = None
         self.delta = None
+
+    def _bias_or_zeros(self):
+        """The bias, or zeros for a layer without one (a zero bias adds nothing)."""
+        return self.b if self.bias else np.zeros(self.param_shapes["b"], dtype=self.dtype)
 
     def _require_cache(self, attr):
         if getattr(self, attr, None) is None:
@@ -138,83 +232,122 @@ class Conv2D(Layer):
         (He initialisation, suited to ReLU); the biases start at zero.
     stride, padding, convention
         As in :func:`~cnnlit.conv_forward` (``boundary`` is ``'fill'``).
+    bias : bool
+        ``False``: no bias, the layer's only parameter is ``w`` (and ``b`` is ``None``).
     dtype : {float64, float32}
         Type of the parameters.
 
     Attributes
     ----------
     w : ndarray, shape (C_out, C_in, kH, kW)
-    b : ndarray, shape (C_out,)
-    dE_dw, dE_db : ndarray
+    b : ndarray, shape (C_out,), or None
+    dE_dw : ndarray, shape (C_out, C_in, kH, kW)
+    dE_db : ndarray, shape (C_out,), or None
         Gradients, filled by :meth:`backward`.
     o_prev : ndarray, shape (N, C_in, H, W)
-        Input of the last forward pass.
+        Input of the last forward pass (the caller's array, not a copy).
     delta : ndarray, shape (N, C_out, H_out, W_out)
         :math:`\delta = \partial E / \partial c` received by the last backward pass.
     """
 
-    def __init__(self, C_in, C_out, k, *, rng, stride=1, padding=0, convention="convolution", dtype=np.float64):
-        super().__init__()
+    def __init__(
+        self, C_in, C_out, k, *, rng, stride=1, padding=0, convention="convolution", bias=True, dtype=np.float64
+    ):
         self.C_in = check_int(C_in, "C_in", 1)
         self.C_out = check_int(C_out, "C_out", 1)
         self.kH, self.kW = pair(k, "k", 1)
         self.stride = pair(stride, "stride", 1)
         self.padding = pair(padding, "padding", 0)
-        self.convention = check_flag(convention, "convention", ("convolution", "correlation"))
-        dtype = _check_dtype(dtype)
-        rng = _check_rng(rng)
-        w = rng.standard_normal((self.C_out, self.C_in, self.kH, self.kW))
-        self._set_params(w, self.C_in * self.kH * self.kW, dtype)
+        self.convention = check_flag(convention, "convention", CONVENTIONS)
+        shape = (self.C_out, self.C_in, self.kH, self.kW)
+        self._init_params(shape, self.C_in * self.kH * self.kW, rng, dtype, bias)
+
+    w = _Parameter()
+    b = _Parameter()
 
     def _options(self):
         return dict(stride=self.stride, padding=self.padding, convention=self.convention)
 
     def forward(self, x):
-        """Complete input ``c``.
+        """Complete input ``c``; keeps ``x`` for :meth:`backward`.
 
         Parameters
         ----------
-        x : ndarray, shape (N, C_in, H, W)
+        x : array_like, shape (N, C_in, H, W)
 
         Returns
         -------
         c : ndarray, shape (N, C_out, H_out, W_out)
         """
-        x = _check_input(x, "x", 4, f"(N, C_in, H, W) with C_in={self.C_in}")
+        x = as_real_array(x, "x")
+        check_ndim(x, "x", (4,), f"(N, C_in, H, W) with C_in={self.C_in}")
         if x.shape[1] != self.C_in:
             raise ValueError(f"x must have C_in={self.C_in} channels (shape (N, {self.C_in}, H, W)), got shape {x.shape}")
         self.o_prev = x
-        return conv_forward(x, self.w, self.b, **self._options())
+        return conv_forward(x, self.w, self._bias_or_zeros(), **self._options())
 
-    def backward(self, dE_do):
-        r"""Store :math:`\partial E/\partial w`, :math:`\partial E/\partial b`; return :math:`\partial E/\partial o^{l-1}`.
+    def backward(self, delta):
+        r"""Store :math:`\partial E/\partial w` (and :math:`\partial E/\partial b`); return :math:`\partial E/\partial o^{l-1}`.
 
         Parameters
         ----------
-        dE_do : ndarray, shape (N, C_out, H_out, W_out)
-            The deltas :math:`\delta = \partial E / \partial c` of this layer.
+        delta : array_like, shape (N, C_out, H_out, W_out)
+            :math:`\delta = \partial E / \partial c`, the gradient with respect
+            to this layer's output ``c``.
 
         Returns
         -------
         dE_do_prev : ndarray, shape (N, C_in, H, W)
         """
         o_prev = self._require_cache("o_prev")
-        dE_dw, dE_db, dE_do_prev = conv_backward(dE_do, o_prev, self.w, **self._options())
-        self.delta = dE_do
-        self.dE_dw[...] = dE_dw
-        self.dE_db[...] = dE_db
+        dE_dw, dE_db, dE_do_prev = conv_backward(delta, o_prev, self.w, **self._options())
+        self.delta = delta
+        self.dE_dw = dE_dw
+        if self.bias:
+            self.dE_db = dE_db
         return dE_do_prev
 
     def output_shape(self, shape):
-        C, H, W = shape
+        """``(C_out, H_out, W_out)`` from ``(C_in, H, W)``.
+
+        Parameters
+        ----------
+        shape : tuple of 3 ints
+            ``(C_in, H, W)``, one example's input.
+
+        Returns
+        -------
+        tuple of 3 ints
+
+        Raises
+        ------
+        ValueError
+            Where :meth:`forward` would: a wrong number of channels, or a
+            kernel larger than the padded input.
+        """
+        C, H, W = _example_shape(shape, "Conv2D", 3, f"(C_in, H, W) with C_in={self.C_in}")
         if C != self.C_in:
-            raise ValueError(f"input shape {tuple(shape)} does not have C_in={self.C_in} channels")
+            raise ValueError(f"input shape {(C, H, W)} does not have C_in={self.C_in} channels")
         return (self.C_out,) + conv_output_shape(H, W, self.kH, self.kW, stride=self.stride, padding=self.padding)
+
+    def config(self):
+        return dict(
+            C_in=self.C_in,
+            C_out=self.C_out,
+            k=[self.kH, self.kW],
+            stride=list(self.stride),
+            padding=list(self.padding),
+            convention=self.convention,
+            bias=self.bias,
+            dtype=self.dtype.name,
+        )
 
     def __repr__(self):
         return (
             f"Conv2D({self.C_in}, {self.C_out}, {(self.kH, self.kW)}, stride={self.stride}, "
-            f"padding={self.padding}, convention={self.convention!r})"
+            f"padding={self.padding}, convention={self.convention!r}"
+            + ("" if self.bias else ", bias=False")
+            + ")"
         )
 
 
@@ -228,27 +361,48 @@ class Activation(Layer):
     Attributes
     ----------
     c : ndarray
-        Input of the last forward pass.
+        Input of the last forward pass (the caller's array, not a copy).
     """
 
     def __init__(self, name):
-        super().__init__()
         self.name = check_flag(name, "name", tuple(ACTIVATIONS))
         self.a, self.a_prime = ACTIVATIONS[name]
         self.c = None
 
     def forward(self, x):
-        """``a(x)``, any shape."""
+        """``a(x)``; keeps ``x`` as :attr:`c`.
+
+        Parameters
+        ----------
+        x : array_like, any shape
+
+        Returns
+        -------
+        o : ndarray, shape of ``x``
+        """
         self.c = as_real_array(x, "x")
         return self.a(self.c)
 
     def backward(self, dE_do):
-        r""":math:`\partial E/\partial c = \partial E/\partial o \cdot a'(c)`, shaped like the input."""
+        r""":math:`\partial E/\partial c = \partial E/\partial o \cdot a'(c)`.
+
+        Parameters
+        ----------
+        dE_do : array_like, shape of the last forward input
+            :math:`\partial E/\partial o`.
+
+        Returns
+        -------
+        dE_dc : ndarray, shape of the last forward input
+        """
         c = self._require_cache("c")
         dE_do = as_real_array(dE_do, "dE_do")
         if dE_do.shape != c.shape:
             raise ValueError(f"dE_do must have the shape of the forward output, {c.shape}, got shape {dE_do.shape}")
         return dE_do * self.a_prime(c)
+
+    def config(self):
+        return dict(name=self.name)
 
     def __repr__(self):
         return f"Activation({self.name!r})"
@@ -263,30 +417,71 @@ class Pool(Layer):
     stride : int or (int, int), optional
         Defaults to ``size``.
     mode : {'max', 'mean'}
+
+    Attributes
+    ----------
+    o_prev : ndarray, shape (N, C, H, W)
+        Input of the last forward pass (the caller's array, not a copy).
     """
 
     def __init__(self, size, stride=None, mode="max"):
-        super().__init__()
         self.size = pair(size, "size", 1)
         self.stride = self.size if stride is None else pair(stride, "stride", 1)
-        self.mode = check_flag(mode, "mode", ("max", "mean"))
+        self.mode = check_flag(mode, "mode", POOL_MODES)
         self.o_prev = None
 
     def forward(self, x):
-        """Pooled ``x``: shape (N, C, H, W) -> (N, C, H_out, W_out)."""
-        x = _check_input(x, "x", 4, "(N, C, H, W)")
+        """Pooled ``x``; keeps ``x`` for :meth:`backward`.
+
+        Parameters
+        ----------
+        x : array_like, shape (N, C, H, W)
+
+        Returns
+        -------
+        o : ndarray, shape (N, C, H_out, W_out)
+        """
+        x = as_real_array(x, "x")
+        check_ndim(x, "x", (4,), "(N, C, H, W)")
         self.o_prev = x
         return pool_forward(x, self.size, stride=self.stride, mode=self.mode)
 
     def backward(self, dE_do):
-        """Gradient with respect to the input, shape (N, C, H, W)."""
+        r"""Gradient with respect to the input.
+
+        Parameters
+        ----------
+        dE_do : array_like, shape (N, C, H_out, W_out)
+            :math:`\partial E/\partial o` of the pooled output.
+
+        Returns
+        -------
+        dE_do_prev : ndarray, shape (N, C, H, W)
+        """
         o_prev = self._require_cache("o_prev")
         return pool_backward(dE_do, o_prev, self.size, stride=self.stride, mode=self.mode)
 
     def output_shape(self, shape):
-        C, H, W = shape
-        (kH, kW), (sH, sW) = self.size, self.stride
-        return (C, (H - kH) // sH + 1, (W - kW) // sW + 1)
+        """``(C, H_out, W_out)`` from ``(C, H, W)``, by the size formula of :func:`~cnnlit.conv_output_shape`.
+
+        Parameters
+        ----------
+        shape : tuple of 3 ints
+
+        Returns
+        -------
+        tuple of 3 ints
+
+        Raises
+        ------
+        ValueError
+            Where :meth:`forward` would: a window larger than the input.
+        """
+        C, H, W = _example_shape(shape, "Pool", 3, "(C, H, W)")
+        return (C,) + conv_output_shape(H, W, *self.size, stride=self.stride)
+
+    def config(self):
+        return dict(size=list(self.size), stride=list(self.stride), mode=self.mode)
 
     def __repr__(self):
         return f"Pool({self.size}, stride={self.stride}, mode={self.mode!r})"
@@ -296,17 +491,36 @@ class Flatten(Layer):
     """Reshape ``(N, C, H, W)`` (or any ``(N, ...)``) to ``(N, C * H * W)``; backward reshapes back."""
 
     def __init__(self):
-        super().__init__()
         self.shape = None
 
     def forward(self, x):
+        """One row per example.
+
+        Parameters
+        ----------
+        x : array_like, shape (N, ...), at least 2 dimensions
+
+        Returns
+        -------
+        f : ndarray, shape (N, prod of the other sizes)
+        """
         x = as_real_array(x, "x")
-        if x.ndim < 2:
-            raise ValueError(f"x must have shape (N, ...) with at least 2 dimensions, got shape {x.shape}")
+        check_ndim(x, "x", range(2, 65), "(N, ...) with at least 2 dimensions")
         self.shape = x.shape
         return x.reshape(x.shape[0], -1)
 
     def backward(self, dE_do):
+        r"""The gradient reshaped to the forward input's shape.
+
+        Parameters
+        ----------
+        dE_do : array_like, shape (N, D)
+            Gradient with respect to the flat output.
+
+        Returns
+        -------
+        ndarray, shape of the last forward input
+        """
         shape = self._require_cache("shape")
         dE_do = as_real_array(dE_do, "dE_do")
         if dE_do.size != int(np.prod(shape)):
@@ -314,6 +528,17 @@ class Flatten(Layer):
         return dE_do.reshape(shape)
 
     def output_shape(self, shape):
+        """``(prod(shape),)``.
+
+        Parameters
+        ----------
+        shape : tuple of int
+
+        Returns
+        -------
+        tuple of 1 int
+        """
+        shape = _example_shape(shape, "Flatten", max(1, len(tuple(shape))), "(...) with at least 1 dimension")
         return (int(np.prod(shape)),)
 
 
@@ -325,52 +550,96 @@ class Dense(Layer):
     D_in, D_out : int
     rng : numpy.random.Generator
         Draws ``w`` from :math:`\mathcal N(0, 2 / D_{in})` (He); ``b`` starts at zero.
+    bias : bool
+        ``False``: no bias, the layer's only parameter is ``w`` (and ``b`` is ``None``).
     dtype : {float64, float32}
 
     Attributes
     ----------
     w : ndarray, shape (D_out, D_in)
-    b : ndarray, shape (D_out,)
-    dE_dw, dE_db : ndarray
+    b : ndarray, shape (D_out,), or None
+    dE_dw : ndarray, shape (D_out, D_in)
+    dE_db : ndarray, shape (D_out,), or None
         Gradients, filled by :meth:`backward`.
     o_prev : ndarray, shape (N, D_in)
-        Input of the last forward pass.
+        Input of the last forward pass (the caller's array, not a copy).
     delta : ndarray, shape (N, D_out)
         :math:`\partial E/\partial c` received by the last backward pass.
     """
 
-    def __init__(self, D_in, D_out, *, rng, dtype=np.float64):
-        super().__init__()
+    def __init__(self, D_in, D_out, *, rng, bias=True, dtype=np.float64):
         self.D_in = check_int(D_in, "D_in", 1)
         self.D_out = check_int(D_out, "D_out", 1)
-        dtype = _check_dtype(dtype)
-        rng = _check_rng(rng)
-        self._set_params(rng.standard_normal((self.D_out, self.D_in)), self.D_in, dtype)
+        self._init_params((self.D_out, self.D_in), self.D_in, rng, dtype, bias)
+
+    w = _Parameter()
+    b = _Parameter()
 
     def forward(self, x):
-        """``c``, shape (N, D_out), from ``x``, shape (N, D_in)."""
-        x = _check_input(x, "x", 2, f"(N, D_in) with D_in={self.D_in}")
+        """Complete input ``c``; keeps ``x`` for :meth:`backward`.
+
+        Parameters
+        ----------
+        x : array_like, shape (N, D_in)
+
+        Returns
+        -------
+        c : ndarray, shape (N, D_out)
+        """
+        x = as_real_array(x, "x")
+        check_ndim(x, "x", (2,), f"(N, D_in) with D_in={self.D_in}")
         if x.shape[1] != self.D_in:
             raise ValueError(f"x must have shape (N, {self.D_in}) (D_in={self.D_in}), got shape {x.shape}")
         self.o_prev = x
-        return dense_forward(x, self.w, self.b)
+        return dense_forward(x, self.w, self._bias_or_zeros())
 
-    def backward(self, dE_do):
-        """Store the parameter gradients; return ``dE/dx``, shape (N, D_in)."""
+    def backward(self, delta):
+        r"""Store :math:`\partial E/\partial w` (and :math:`\partial E/\partial b`); return :math:`\partial E/\partial x`.
+
+        Parameters
+        ----------
+        delta : array_like, shape (N, D_out)
+            :math:`\delta = \partial E / \partial c`, the gradient with respect
+            to this layer's output ``c``.
+
+        Returns
+        -------
+        dE_dx : ndarray, shape (N, D_in)
+        """
         o_prev = self._require_cache("o_prev")
-        dE_dw, dE_db, dE_dx = dense_backward(dE_do, o_prev, self.w)
-        self.delta = dE_do
-        self.dE_dw[...] = dE_dw
-        self.dE_db[...] = dE_db
+        dE_dw, dE_db, dE_dx = dense_backward(delta, o_prev, self.w)
+        self.delta = delta
+        self.dE_dw = dE_dw
+        if self.bias:
+            self.dE_db = dE_db
         return dE_dx
 
     def output_shape(self, shape):
-        if tuple(shape) != (self.D_in,):
-            raise ValueError(f"input shape {tuple(shape)} is not ({self.D_in},)")
+        """``(D_out,)`` from ``(D_in,)``.
+
+        Parameters
+        ----------
+        shape : tuple of 1 int
+
+        Returns
+        -------
+        tuple of 1 int
+        """
+        shape = _example_shape(shape, "Dense", 1, f"({self.D_in},)")
+        if shape != (self.D_in,):
+            raise ValueError(f"input shape {shape} is not ({self.D_in},)")
         return (self.D_out,)
 
+    def config(self):
+        return dict(D_in=self.D_in, D_out=self.D_out, bias=self.bias, dtype=self.dtype.name)
+
     def __repr__(self):
-        return f"Dense({self.D_in}, {self.D_out})"
+        return f"Dense({self.D_in}, {self.D_out}" + ("" if self.bias else ", bias=False") + ")"
+
+
+# The layer types a saved network may hold, by name.
+LAYERS = {cls.__name__: cls for cls in (Conv2D, Activation, Pool, Flatten, Dense)}
+_DRAWS_WEIGHTS = (Conv2D, Dense)
 
 
 class Network:
@@ -400,7 +669,9 @@ class Network:
             raise ValueError("layers must be a non-empty list of Layer objects, got an empty list")
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"layers[{i}] must be a Layer (Conv2D, Activation, Pool, Flatten, Dense), got {type(layer).__name__}")
+                raise TypeError(
+                    f"layers[{i}] must be a Layer (Conv2D, Activation, Pool, Flatten, Dense), got {type(layer).__name__}"
+                )
         self.layers = layers
 
     def forward(self, x):
@@ -435,12 +706,22 @@ class Network:
         return dE_do
 
     def params(self):
-        """Every parameter array (the layers' own arrays, updated in place by :class:`SGD`)."""
-        return [p for layer in self.layers for p in layer.params]
+        """Every parameter array, layer after layer and by name within a layer (the layers' own arrays).
+
+        Returns
+        -------
+        list of ndarray
+        """
+        return [p for layer in self.layers for p in layer.params.values()]
 
     def grads(self):
-        """Every gradient array, in the order of :meth:`params`."""
-        return [g for layer in self.layers for g in layer.grads]
+        """Every gradient array, in the order of :meth:`params`.
+
+        Returns
+        -------
+        list of ndarray
+        """
+        return [g for layer in self.layers for g in layer.grads.values()]
 
     def predict(self, x, batch_size=256):
         """Predicted class (argmax of the output) of every example, in batches.
@@ -456,8 +737,7 @@ class Network:
         """
         batch_size = check_int(batch_size, "batch_size", 1)
         x = as_real_array(x, "x")
-        if x.ndim < 2:
-            raise ValueError(f"x must be a batch, shape (N, ...), got shape {x.shape}")
+        check_ndim(x, "x", range(2, 65), "(N, ...), a batch of at least 2 dimensions")
         out = [np.argmax(self.forward(x[i : i + batch_size]), axis=1) for i in range(0, len(x), batch_size)]
         return np.concatenate(out) if out else np.zeros(0, dtype=np.intp)
 
@@ -473,133 +753,138 @@ class Network:
         -------
         list of (str, tuple, int)
             ``(repr of the layer, output shape, number of parameters)``.
+
+        Raises
+        ------
+        ValueError
+            When a layer cannot take the shape it would receive (naming the layer).
         """
+        if not isinstance(input_shape, (tuple, list)):
+            raise TypeError(f"input_shape must be a tuple of ints, e.g. (1, 8, 8), got {input_shape!r}")
         shape = tuple(input_shape)
         rows = []
-        for layer in self.layers:
-            shape = layer.output_shape(shape)
-            rows.append((repr(layer), shape, int(sum(p.size for p in layer.params))))
+        for i, layer in enumerate(self.layers):
+            try:
+                shape = layer.output_shape(shape)
+            except (ValueError, TypeError) as exc:
+                raise type(exc)(
+                    f"input_shape {tuple(input_shape)} does not fit the network: layer {i}, {layer!r}, "
+                    f"receives shape {shape}: {exc}"
+                ) from None
+            rows.append((repr(layer), shape, int(sum(p.size for p in layer.params.values()))))
         return rows
 
+    def save(self, path):
+        """Write the network to an ``.npz`` file: its architecture and its parameters.
 
-class SGD:
-    r"""Stochastic gradient descent with (heavy-ball) momentum.
+        The architecture (each layer's type and :meth:`Layer.config`) is a JSON
+        text stored as bytes (a uint8 array); parameter ``name`` of layer ``i``
+        is the array ``"{i}.{name}"``. Nothing is pickled: :meth:`load` reads
+        the file with ``allow_pickle=False``.
 
-    .. math:: v \leftarrow \mu v - \eta\, (\nabla E + \lambda \theta), \qquad \theta \leftarrow \theta + v
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Written as given (no suffix is added).
+        """
+        for i, layer in enumerate(self.layers):
+            if LAYERS.get(type(layer).__name__) is not type(layer):
+                raise TypeError(f"layers[{i}] is a {type(layer).__name__}, which a file cannot hold (only {', '.join(LAYERS)})")
+        architecture = dict(
+            format=FILE_FORMAT,
+            version=FILE_VERSION,
+            layers=[dict(type=type(layer).__name__, config=layer.config()) for layer in self.layers],
+        )
+        arrays = {"architecture": np.frombuffer(json.dumps(architecture).encode("utf-8"), dtype=np.uint8)}
+        for i, layer in enumerate(self.layers):
+            for name, p in layer.params.items():
+                arrays[f"{i}.{name}"] = p
+        with open(os.fspath(path), "wb") as f:
+            np.savez(f, **arrays)
 
-    Parameters
-    ----------
-    lr : float
-        Learning rate :math:`\eta > 0`.
-    momentum : float
-        :math:`\mu \in [0, 1)`; 0 is plain gradient descent.
-    weight_decay : float
-        :math:`\lambda \ge 0`, the gradient of :math:`\frac{\lambda}{2}\|w\|^2` added
-        for the weights (not for the biases); 0 turns it off.
-    """
+    @classmethod
+    def load(cls, path):
+        """Rebuild a network written by :meth:`save`, without running any code from the file.
 
-    def __init__(self, lr, momentum=0.0, weight_decay=0.0):
-        for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
-            if not isinstance(value, numbers.Real) or isinstance(value, bool):
-                raise TypeError(f"{name} must be a real number, got {value!r}")
-        if not lr > 0:
-            raise ValueError(f"lr must be > 0, got {lr!r}")
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-        if not weight_decay >= 0:
-            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
-        self.lr = float(lr)
-        self.momentum = float(momentum)
-        self.weight_decay = float(weight_decay)
-        self._velocity = {}
+        Parameters
+        ----------
+        path : str or os.PathLike
 
-    def step(self, network):
-        """Update ``network``'s parameters in place from its current gradients."""
-        if not isinstance(network, Network):
-            raise TypeError(f"network must be a Network, got {type(network).__name__}")
-        for p, g in zip(network.params(), network.grads()):
-            if self.weight_decay and p.ndim > 1:
-                g = g + self.weight_decay * p
-            if self.momentum:
-                # keyed by the array's id; the array is kept with it, so the id cannot be reused
-                entry = self._velocity.get(id(p))
-                if entry is None:
-                    entry = self._velocity[id(p)] = (p, np.zeros_like(p))
-                v = entry[1]
-                v *= self.momentum
-                v -= self.lr * g
-                p += v
-            else:
-                p -= self.lr * g
+        Returns
+        -------
+        Network
 
+        Raises
+        ------
+        OSError
+            The file cannot be opened or read.
+        ValueError
+            The file is not a network saved by :meth:`save`: not an ``.npz``
+            archive, truncated, holding pickled objects, an unknown layer type,
+            or parameters that do not fit the layers.
+        """
+        path = os.fspath(path)
+        try:
+            data = np.load(path, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array, not an .npz archive")
+            with data:
+                arrays = {key: data[key] for key in data.files}
+        except (zipfile.BadZipFile, EOFError) as exc:
+            raise ValueError(f"{path} is not a network saved by Network.save: truncated or corrupt ({exc})") from None
+        except ValueError as exc:
+            raise ValueError(f"{path} is not a network saved by Network.save: {exc}") from None
+        return cls._from_arrays(arrays, path)
 
-def one_hot(labels, K, dtype=np.float64):
-    """Targets ``t`` with ``t[i, labels[i]] = 1`` and zeros elsewhere.
+    @classmethod
+    def _from_arrays(cls, arrays, path):
+        def bad(message):
+            return ValueError(f"{path} is not a network saved by Network.save: {message}")
 
-    Parameters
-    ----------
-    labels : array_like of int, shape (N,)
-    K : int
-        Number of classes.
+        raw = arrays.pop("architecture", None)
+        if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
+            raise bad("it has no 'architecture' (a 1-D uint8 array of JSON text)")
+        try:
+            architecture = json.loads(raw.tobytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise bad(f"its architecture is not JSON text: {exc}") from None
+        if not isinstance(architecture, dict) or architecture.get("format") != FILE_FORMAT:
+            raise bad(f"its architecture does not start with format {FILE_FORMAT!r}")
+        if architecture.get("version") != FILE_VERSION:
+            raise bad(f"file version {architecture.get('version')!r}, this cnnlit reads version {FILE_VERSION}")
+        specs = architecture.get("layers")
+        if not isinstance(specs, list) or not specs:
+            raise bad("its architecture lists no layers")
+        layers = []
+        for i, spec in enumerate(specs):
+            if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
+                raise bad(f"layer {i} is not an object with a 'type' and a 'config'")
+            kind = spec.get("type")
+            if kind not in LAYERS:
+                raise bad(f"layer {i} has the unknown type {kind!r} (known: {', '.join(LAYERS)})")
+            layer_cls = LAYERS[kind]
+            kwargs = dict(spec["config"])
+            if layer_cls in _DRAWS_WEIGHTS:
+                kwargs["rng"] = np.random.default_rng(0)  # replaced by the saved parameters below
+            try:
+                layer = layer_cls(**kwargs)
+            except (TypeError, ValueError) as exc:
+                raise bad(f"layer {i} ({kind}) cannot be built from {spec['config']}: {exc}") from None
+            for name in layer.param_names:
+                key = f"{i}.{name}"
+                if key not in arrays:
+                    raise bad(f"the parameter {key!r} of layer {i} ({kind}) is missing")
+                value = arrays.pop(key)
+                if value.dtype != layer.dtype:
+                    raise bad(f"{key!r} has dtype {value.dtype}, the layer's is {layer.dtype}")
+                try:
+                    setattr(layer, name, value)
+                except (TypeError, ValueError) as exc:
+                    raise bad(f"{key!r}: {exc}") from None
+            layers.append(layer)
+        if arrays:
+            raise bad(f"it holds arrays no layer takes: {', '.join(sorted(arrays))}")
+        return cls(layers)
 
-    Returns
-    -------
-    ndarray, shape (N, K)
-
-    Examples
-    --------
-    >>> one_hot([2, 0], 3)
-    array([[0., 0., 1.],
-           [1., 0., 0.]])
-    """
-    K = check_int(K, "K", 1)
-    labels = np.asarray(labels)
-    if labels.dtype.kind not in "iu":
-        raise TypeError(f"labels must be integer class indices, got dtype {labels.dtype}")
-    if labels.ndim != 1:
-        raise ValueError(f"labels must have shape (N,), got shape {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= K):
-        raise ValueError(f"labels must lie in [0, {K - 1}], got values from {labels.min()} to {labels.max()}")
-    t = np.zeros((labels.size, K), dtype=_check_dtype(dtype))
-    t[np.arange(labels.size), labels] = 1
-    return t
-
-
-def loss_and_grad(o, labels, loss="half_squared_error"):
-    r"""Mean loss over the batch and its gradient with respect to the network's output.
-
-    ``"half_squared_error"``: the source's :math:`E = \frac12 \sum (t - o^L)^2`
-    against one-hot targets ``t``; ``"softmax_cross_entropy"``: ``o`` are
-    logits. Both package losses are sums, so value and gradient are divided by
-    the batch size ``N``.
-
-    Parameters
-    ----------
-    o : array_like, shape (N, K)
-        Output of the network.
-    labels : array_like of int, shape (N,)
-    loss : {'half_squared_error', 'softmax_cross_entropy'}
-
-    Returns
-    -------
-    E : float
-        Loss per example.
-    dE_do : ndarray, shape (N, K)
-        Gradient of ``E`` (the mean) with respect to ``o``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> E, g = loss_and_grad(np.array([[0.5, 0.5]]), [1])
-    >>> E, g
-    (0.25, array([[ 0.5, -0.5]]))
-    """
-    check_flag(loss, "loss", LOSSES)
-    o = _check_input(o, "o", 2, "(N, K)")
-    N, K = o.shape
-    if loss == "half_squared_error":
-        t = one_hot(labels, K, dtype=o.dtype)
-        if t.shape[0] != N:
-            raise ValueError(f"labels must have shape (N,) = ({N},), got shape {np.shape(labels)}")
-        return half_squared_error(o, t) / N, half_squared_error_grad(o, t) / N
-    return softmax_cross_entropy(o, labels) / N, softmax_cross_entropy_grad(o, labels) / N
+    def __repr__(self):
+        return "Network([" + ", ".join(repr(layer) for layer in self.layers) + "])"

@@ -9,18 +9,14 @@ import itertools
 
 import numpy as np
 import pytest
+from helpers import NP_PAD, two
 from scipy import signal
 
 import cnnlit
 from cnnlit import reference
 
-NP_PAD = {"fill": "constant", "wrap": "wrap", "symm": "symmetric"}
 BOUNDARIES = ["fill", "wrap", "symm"]
 CONVENTIONS = ["convolution", "correlation"]
-
-
-def two(v):
-    return (v, v) if np.isscalar(v) else tuple(v)
 
 
 def scipy_conv_forward(o_prev, w, b, stride=1, padding=0, boundary="fill", convention="convolution", dilation=1):
@@ -204,7 +200,7 @@ def test_forward_and_backward_equal_reference(convention, boundary, stride, padd
     delta = rng.standard_normal(c.shape)
     got = cnnlit.conv_backward(delta, o_prev, w, **opts)
     want = reference.conv_backward(delta, o_prev, w, **opts)
-    for name, g, r in zip(("dE_dw", "dE_db", "dE_do_prev"), got, want):
+    for name, g, r in zip(("dE_dw", "dE_db", "dE_do_prev"), got, want, strict=True):
         assert g.shape == r.shape, name
         np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-11, err_msg=name)
 
@@ -217,7 +213,7 @@ def test_backward_padding_larger_than_image_equals_reference(boundary, rng):
     c = cnnlit.conv_forward(o_prev, w, b, **opts)
     np.testing.assert_allclose(c, reference.conv_forward(o_prev, w, b, **opts), atol=1e-12)
     delta = rng.standard_normal(c.shape)
-    for g, r in zip(cnnlit.conv_backward(delta, o_prev, w, **opts), reference.conv_backward(delta, o_prev, w, **opts)):
+    for g, r in zip(cnnlit.conv_backward(delta, o_prev, w, **opts), reference.conv_backward(delta, o_prev, w, **opts), strict=True):
         np.testing.assert_allclose(g, r, atol=1e-11)
 
 
@@ -358,5 +354,5 @@ def test_blocked_computation_equals_reference(budget, stride, kind, rng, monkeyp
     c = cnnlit.conv_forward(o_prev, w, b, **opts)
     np.testing.assert_allclose(c, reference.conv_forward(o_prev, w, b, **opts), rtol=1e-12, atol=1e-12)
     delta = rng.standard_normal(c.shape)
-    for g, r in zip(cnnlit.conv_backward(delta, o_prev, w, **opts), reference.conv_backward(delta, o_prev, w, **opts)):
+    for g, r in zip(cnnlit.conv_backward(delta, o_prev, w, **opts), reference.conv_backward(delta, o_prev, w, **opts), strict=True):
         np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-11)

@@ -93,5 +93,5 @@ def test_read_only_inputs_unchanged(rng):
         a.setflags(write=False)
     cnnlit.dense_forward(x, w, b)
     cnnlit.dense_backward(delta, x, w)
-    for a, c in zip((x, w, b, delta), copies):
+    for a, c in zip((x, w, b, delta), copies, strict=True):
         np.testing.assert_array_equal(a, c)

@@ -8,6 +8,7 @@ Also: numerical_gradient and relative_error themselves.
 
 import numpy as np
 import pytest
+from helpers import distinct_values
 
 import cnnlit
 
@@ -80,11 +81,6 @@ def test_conv_gradients_padding_larger_than_image(boundary, rng):
 # ---------------------------------------------------------------------------
 # pooling
 # ---------------------------------------------------------------------------
-
-
-def distinct_values(rng, shape):
-    """Values at least 0.01 apart: the max never changes within a finite-difference step."""
-    return rng.permutation(np.prod(shape)).reshape(shape) * 0.01 + rng.uniform(0, 0.001, size=shape)
 
 
 @pytest.mark.parametrize("mode", ["max", "mean"])

@@ -180,7 +180,65 @@ def test_read_only_inputs_unchanged(rng):
     cnnlit.softmax(z)
     cnnlit.softmax_cross_entropy(z, labels)
     grad = cnnlit.softmax_cross_entropy_grad(z, labels)
-    for a, c in zip((o, t, z, labels), copies):
+    for a, c in zip((o, t, z, labels), copies, strict=True):
         np.testing.assert_array_equal(a, c)
     # the gradient is a new array, not a view of z
     assert not np.shares_memory(grad, z)
+
+
+# ---------------------------------------------------------------------------
+# one_hot and loss_and_grad: means over a batch
+# ---------------------------------------------------------------------------
+
+
+def test_loss_and_grad_are_means_of_the_package_sums():
+    o = np.array([[0.2, 0.7], [0.9, 0.1]])
+    E, g = cnnlit.loss_and_grad(o, [1, 0], "half_squared_error")
+    assert E == pytest.approx(0.5 * (0.04 + 0.09 + 0.01 + 0.01) / 2)
+    np.testing.assert_allclose(g, (o - [[0, 1], [1, 0]]) / 2)
+    E, g = cnnlit.loss_and_grad(np.zeros((2, 4)), [0, 3], "softmax_cross_entropy")
+    assert E == pytest.approx(np.log(4))
+    np.testing.assert_allclose(g.sum(axis=1), 0, atol=1e-15)
+
+
+def test_loss_and_grad_against_finite_differences(rng):
+    o = rng.random((3, 4))
+    labels = np.array([1, 3, 0])
+    for loss in cnnlit.losses.LOSSES:
+        _, g = cnnlit.loss_and_grad(o, labels, loss)
+        numeric = cnnlit.numerical_gradient(lambda v, loss=loss: cnnlit.loss_and_grad(v, labels, loss)[0], o)
+        assert cnnlit.relative_error(g, numeric) < 1e-8
+
+
+def test_one_hot_by_hand():
+    np.testing.assert_array_equal(cnnlit.one_hot([1, 0], 3), [[0, 1, 0], [1, 0, 0]])
+    assert cnnlit.one_hot(np.array([2], dtype=np.uint8), 3, dtype=np.float32).dtype == np.float32
+    assert cnnlit.one_hot(np.zeros(0, dtype=int), 2).shape == (0, 2)
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0, 1], "mse"), ValueError, "loss must be one of 'half_squared_error', 'softmax_cross_entropy'"),
+        (lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0, 3]), ValueError, r"labels must lie in \[0, 2\], got values from 0 to 3"),
+        (lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0.0, 1.0]), TypeError, "labels must be integer class indices"),
+        (lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0, 1, 2]), ValueError, r"labels must have shape \(N,\) = \(2,\), got shape \(3,\)"),
+        (lambda: cnnlit.loss_and_grad(np.zeros(3), [0]), ValueError, r"o must have shape \(N, K\)"),
+        (lambda: cnnlit.one_hot([0, 1], 0), ValueError, "K must be >= 1"),
+        (lambda: cnnlit.one_hot([0, 2], 2), ValueError, r"labels must lie in \[0, 1\]"),
+        (lambda: cnnlit.one_hot([[0, 1]], 2), ValueError, r"labels must have shape \(N,\)"),
+        (lambda: cnnlit.one_hot([0, 1], 2, dtype=np.int64), ValueError, "dtype must be float32 or float64"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_loss_and_grad_and_one_hot_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+@pytest.mark.parametrize("loss", ["half_squared_error", "softmax_cross_entropy"])
+def test_loss_and_grad_refuses_an_empty_batch(loss):
+    # Regression guard: the mean over N = 0 examples raised ZeroDivisionError ("float
+    # division by zero") instead of saying what was wrong.
+    with pytest.raises(ValueError, match=r"o must hold at least one example .* got shape \(0, 3\)"):
+        cnnlit.loss_and_grad(np.zeros((0, 3)), np.zeros(0, dtype=int), loss)

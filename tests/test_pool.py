@@ -5,13 +5,10 @@ Finite-difference checks of pool_backward are in test_gradcheck.py.
 
 import numpy as np
 import pytest
+from helpers import distinct_values, two
 
 import cnnlit
 from cnnlit import reference
-
-
-def two(v):
-    return (v, v) if np.isscalar(v) else tuple(v)
 
 
 def loop_pool(o_prev, size, stride=None, mode="max"):
@@ -27,11 +24,6 @@ def loop_pool(o_prev, size, stride=None, mode="max"):
                 window = o_prev[idx][sH * x : sH * x + kH, sW * y : sW * y + kW]
                 out[idx + (x, y)] = window.max() if mode == "max" else window.sum() / (kH * kW)
     return out
-
-
-def distinct_values(rng, shape):
-    """Random values with gaps of at least 0.01 between any two: no ties, safe for finite differences."""
-    return rng.permutation(np.prod(shape)).reshape(shape) * 0.01 + rng.uniform(0, 0.001, size=shape)
 
 
 CASES = [

@@ -1,6 +1,7 @@
 """Property tests with hypothesis: random shapes and options against independent oracles."""
 
 import numpy as np
+from helpers import NP_PAD
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scipy import signal
@@ -9,7 +10,6 @@ import cnnlit
 from cnnlit import reference
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-NP_PAD = {"fill": "constant", "wrap": "wrap", "symm": "symmetric"}
 
 
 @st.composite
@@ -53,7 +53,7 @@ def test_conv_backward_equals_reference(case):
     o_prev, w, b, opts, rng = case
     c = cnnlit.conv_forward(o_prev, w, b, **opts)
     delta = rng.standard_normal(c.shape)
-    for g, r in zip(cnnlit.conv_backward(delta, o_prev, w, **opts), reference.conv_backward(delta, o_prev, w, **opts)):
+    for g, r in zip(cnnlit.conv_backward(delta, o_prev, w, **opts), reference.conv_backward(delta, o_prev, w, **opts), strict=True):
         assert g.shape == r.shape
         np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-10)
 

@@ -1,5 +1,6 @@
-"""Tests of cnnlit.train: the data, a tiny training run, the command line and its errors."""
+"""Tests of cnnlit.train: the configuration, a tiny training run, the command line and its errors."""
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -7,49 +8,14 @@ import sys
 import numpy as np
 import pytest
 
+import cnnlit.train
 from cnnlit.network import Network
-from cnnlit.train import build_network, load_data, load_digits_arrays, main, shift_batch, stratified_split, train
+from cnnlit.train import DEFAULT_LR, TrainConfig, _parser, build_network, main, train
 
 TINY = dict(epochs=1, limit=120, channels=4, hidden=8, progress=False)
-LINE = re.compile(r"^test accuracy: [01]\.\d{4}$")
-
-
-def test_data_shapes_scaling_and_fixed_stratified_split():
-    x_train, y_train, x_test, y_test = load_data()
-    assert x_train.shape == (1347, 1, 8, 8) and x_test.shape == (450, 1, 8, 8)
-    assert x_train.dtype == np.float32
-    assert x_train.min() == 0 and x_train.max() == 1 and x_test.max() == 1
-    # Each class keeps a quarter of its examples for the test set.
-    counts = np.bincount(np.concatenate([y_train, y_test]))
-    np.testing.assert_array_equal(np.bincount(y_test), np.round(counts / 4).astype(int))
-    # The split never depends on the training seed: it is computed once, with its own seed.
-    again = load_data()
-    np.testing.assert_array_equal(again[3], y_test)
-    train_idx, test_idx = stratified_split(np.concatenate([y_train, y_test]))
-    assert len(np.intersect1d(train_idx, test_idx)) == 0 and len(train_idx) + len(test_idx) == 1797
-
-
-def test_digits_are_those_of_load_digits():
-    # Facts of sklearn.datasets.load_digits (importing scikit-learn itself takes seconds;
-    # the training chapter compares the whole arrays with load_digits()).
-    images, labels = load_digits_arrays()
-    assert images.shape == (1797, 8, 8) and labels.shape == (1797,)
-    np.testing.assert_array_equal(np.bincount(labels), [178, 182, 177, 183, 181, 182, 181, 179, 174, 180])
-    np.testing.assert_array_equal(images[0, 0], [0, 0, 5, 13, 9, 1, 0, 0])
-    assert labels[:10].tolist() == list(range(10))
-    assert images.min() == 0 and images.max() == 16
-
-
-def test_shift_batch_moves_whole_images():
-    x = np.arange(2 * 1 * 4 * 4, dtype=float).reshape(2, 1, 4, 4) + 1
-    rng = np.random.default_rng(0)
-    y = shift_batch(x, rng, 1)
-    assert y.shape == x.shape
-    for a, b in zip(x[:, 0], y[:, 0]):
-        # some shift (dx, dy) in {-1, 0, 1}^2 maps a onto b, with zeros coming in
-        padded = np.pad(a, 1)
-        assert any(np.array_equal(padded[1 + p : 5 + p, 1 + q : 5 + q], b) for p in (-1, 0, 1) for q in (-1, 0, 1))
-    assert shift_batch(x, rng, 0) is x
+TINY_ARGS = ["--epochs", "1", "--limit", "100", "--channels", "4", "--hidden", "8"]
+LINE = re.compile(r"test accuracy: [01]\.\d{4}\n\Z")
+EPOCH = re.compile(r"^epoch +\d+/\d+  loss \d\.\d{4}  train accuracy [01]\.\d{4}  validation accuracy [01]\.\d{4}$")
 
 
 def test_build_network_for_both_losses():
@@ -60,73 +26,27 @@ def test_build_network_for_both_losses():
     out = hse.forward(np.zeros((3, 1, 8, 8), dtype=np.float32))
     assert out.shape == (3, 10) and out.min() > 0 and out.max() < 1
     assert [shape for _, shape, _ in sce.summary((1, 8, 8))][-1] == (10,)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        build_network(rng=rng, loss="hinge")
 
 
-def test_tiny_training_run_and_its_result():
-    result = train(seed=3, **TINY)
-    assert set(result.history) == {"loss", "train_accuracy", "test_accuracy"}
-    assert all(len(v) == 1 for v in result.history.values())
-    assert result.predictions.shape == result.y_test.shape == (450,)
-    assert result.test_accuracy == np.mean(result.predictions == result.y_test)
-    assert result.config["lr"] == 0.3 and result.config["limit"] == 120
+# ----- the configuration ------------------------------------------------------------------------
 
 
-def test_same_seed_same_numbers_other_seed_other_numbers():
-    a = train(seed=1, **TINY)
-    b = train(seed=1, **TINY)
-    c = train(seed=2, **TINY)
-    assert a.history == b.history
-    np.testing.assert_array_equal(a.predictions, b.predictions)
-    for p, q in zip(a.network.params(), b.network.params()):
-        np.testing.assert_array_equal(p, q)
-    assert a.history["loss"] != c.history["loss"]
+def test_config_defaults_and_initial_learning_rate():
+    config = TrainConfig()
+    assert (config.seed, config.epochs, config.batch_size, config.momentum) == (0, 40, 32, 0.9)
+    assert config.lr is None and config.initial_lr == DEFAULT_LR["half_squared_error"] == 0.2
+    assert TrainConfig(loss="softmax_cross_entropy").initial_lr == DEFAULT_LR["softmax_cross_entropy"]
+    assert TrainConfig(lr=0.7).initial_lr == 0.7
+    assert TrainConfig(dtype="float64").dtype == np.float64 and TrainConfig(lr=1).lr == 1.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.epochs = 3
 
 
-def test_main_prints_the_accuracy_line(capsys):
-    assert main(["--epochs", "1", "--limit", "100", "--channels", "4", "--hidden", "8", "--loss", "softmax_cross_entropy"]) == 0
-    out, err = capsys.readouterr()
-    assert LINE.match(out.strip()) and out.count("\n") == 1
-    assert err == ""  # stderr is not a terminal here: no progress bar
-
-
-def test_progress_bar_on_request(capsys):
-    main(["--epochs", "2", "--limit", "64", "--channels", "2", "--hidden", "4", "--batch-size", "32", "--progress"])
-    out, err = capsys.readouterr()
-    assert LINE.match(out.strip())
-    assert "epoch 1/2 [##########----------]  50% loss" in err
-    assert "epoch 2/2 [####################] 100% loss" in err
-
-
-def test_module_runs_as_a_script():
-    proc = subprocess.run(
-        [sys.executable, "-m", "cnnlit.train", "--epochs", "1", "--limit", "50", "--channels", "2", "--hidden", "4"],
-        capture_output=True, text=True, timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert LINE.match(proc.stdout.strip())
-
-
-@pytest.mark.parametrize(
-    "argv, message",
-    [
-        (["--loss", "mse"], "argument --loss: invalid choice: 'mse'"),
-        (["--epochs", "0"], "epochs must be >= 1, got 0"),
-        (["--epochs", "two"], "argument --epochs: invalid int value: 'two'"),
-        (["--batch-size", "0"], "batch_size must be >= 1, got 0"),
-        (["--lr", "-0.1"], "lr must be > 0, got -0.1"),
-        (["--momentum", "1.5"], r"momentum must be in \[0, 1\), got 1.5"),
-        (["--shift", "-1"], "shift must be >= 0, got -1"),
-        (["--limit", "0"], "limit must be >= 1, got 0"),
-        (["--threads", "-1"], "threads must be >= 1, got -1"),
-        (["--dtype", "float16"], "argument --dtype: invalid choice: 'float16'"),
-        (["--progress", "--no-progress"], "not allowed with argument"),
-    ],
-)
-def test_command_line_errors(argv, message, capsys):
-    with pytest.raises(SystemExit) as info:
-        main(argv + ["--epochs", "1"] * ("--epochs" not in argv))
-    assert info.value.code == 2
-    assert re.search(message, capsys.readouterr().err)
+def test_replace_checks_again():
+    with pytest.raises(ValueError, match="epochs must be >= 1, got 0"):
+        dataclasses.replace(TrainConfig(), epochs=0)
 
 
 @pytest.mark.parametrize(
@@ -135,19 +55,195 @@ def test_command_line_errors(argv, message, capsys):
         (dict(loss="hinge"), ValueError, "loss must be one of 'half_squared_error', 'softmax_cross_entropy'; got 'hinge'"),
         (dict(epochs=1.5), TypeError, "epochs must be an int, got 1.5"),
         (dict(seed=-1), ValueError, "seed must be >= 0"),
-        (dict(shift=4), ValueError, "shift must be at most 3"),
-        (dict(dtype=np.int64), ValueError, "dtype must be float32 or float64"),
+        (dict(shift=4), ValueError, "shift must be <= 3, got 4"),
+        (dict(dtype=np.int64), ValueError, "dtype must be float32 or float64, got int64"),
+        (dict(dtype="foo"), TypeError, "dtype must be float32 or float64, got 'foo'"),
         (dict(channels=0), ValueError, "channels must be >= 1"),
+        (dict(lr=float("inf")), ValueError, "lr must be a finite number > 0, got inf"),
+        (dict(lr=float("nan")), ValueError, "lr must be a finite number > 0, got nan"),
+        (dict(lr=-0.1), ValueError, "lr must be a finite number > 0, got -0.1"),
+        (dict(momentum=1.0), ValueError, r"momentum must be a finite number >= 0 and < 1, got 1.0"),
+        (dict(momentum=float("inf")), ValueError, "momentum must be a finite number"),
+        (dict(batch_size=0), ValueError, "batch_size must be >= 1"),
+        (dict(limit=0), ValueError, "limit must be >= 1"),
+        (dict(threads=0), ValueError, "threads must be >= 1"),
+        (dict(progress="yes"), TypeError, "progress must be True, False or None, got 'yes'"),
+        (dict(hidden=None), TypeError, "hidden must be an int, got None"),
+        (dict(epoch=3), TypeError, "unexpected keyword argument 'epoch'"),
     ],
 )
-def test_train_argument_errors(kwargs, exc, match):
+def test_bad_options_are_refused_by_the_config_and_by_train(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        TrainConfig(**kwargs)
     with pytest.raises(exc, match=match):
         train(**{**TINY, **kwargs})
 
 
-def test_missing_scikit_learn_is_a_clear_error(monkeypatch):
+def test_train_takes_a_config_and_overrides():
+    with pytest.raises(TypeError, match="config must be a TrainConfig, got dict"):
+        train(dict(TINY))
+    with pytest.raises(TypeError, match="log must be callable"):
+        train(log="stdout", **TINY)
+    a = train(TrainConfig(seed=4, **TINY))
+    b = train(TrainConfig(seed=9, **TINY), seed=4)
+    assert a.config == b.config and a.history == b.history
+
+
+# ----- runs -------------------------------------------------------------------------------------
+
+
+def test_tiny_training_run_and_its_result():
+    result = train(seed=3, **TINY)
+    assert set(result.history) == {"loss", "train_accuracy", "val_accuracy"}
+    assert all(len(v) == 1 for v in result.history.values())
+    assert result.val_accuracy == result.history["val_accuracy"][-1]
+    assert result.predictions.shape == result.y_test.shape == (450,)
+    assert result.test_accuracy == np.mean(result.predictions == result.y_test)
+    assert result.config == TrainConfig(seed=3, **TINY)
+    assert result.config.initial_lr == 0.2 and result.config.limit == 120
+
+
+def test_the_test_set_is_used_once_at_the_end(monkeypatch):
+    sizes = []
+    predict = Network.predict
+
+    def counting(self, x, batch_size=256):
+        sizes.append(len(x))
+        return predict(self, x, batch_size)
+
+    monkeypatch.setattr(Network, "predict", counting)
+    result = train(seed=0, **{**TINY, "epochs": 3})
+    # one validation pass (269 images) per epoch, then one pass over the 450 test images
+    assert sizes == [269, 269, 269, 450]
+    assert len(result.history["val_accuracy"]) == 3
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers():
+    a = train(seed=1, **TINY)
+    b = train(seed=1, **TINY)
+    c = train(seed=2, **TINY)
+    assert a.history == b.history
+    np.testing.assert_array_equal(a.predictions, b.predictions)
+    for p, q in zip(a.network.params(), b.network.params(), strict=True):
+        np.testing.assert_array_equal(p, q)
+    assert a.history["loss"] != c.history["loss"]
+
+
+def test_log_gets_one_line_per_epoch():
+    lines = []
+    train(seed=0, log=lines.append, **{**TINY, "epochs": 2})
+    assert len(lines) == 2 and all(EPOCH.match(line) for line in lines)
+    assert lines[1].startswith("epoch 2/2  loss ")
+
+
+# ----- the command line -------------------------------------------------------------------------
+
+
+def test_every_option_is_on_the_command_line_with_the_config_default():
+    parser = _parser()
+    defaults = vars(parser.parse_args([]))
+    assert defaults.pop("save") is None
+    assert set(defaults) == {f.name for f in dataclasses.fields(TrainConfig)}
+    assert TrainConfig(**defaults) == TrainConfig()
+    flags = {flag for action in parser._actions for flag in action.option_strings}
+    assert {"--batch-size", "--lr", "--no-progress", "--save"} <= flags
+
+
+def test_main_prints_every_epoch_and_ends_with_the_accuracy_line(capsys):
+    assert main(TINY_ARGS + ["--epochs", "2", "--loss", "softmax_cross_entropy"]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) == 3 and all(EPOCH.match(line) for line in lines[:2])
+    assert LINE.search(out) and out.endswith("\n")
+    assert err == ""  # stderr is not a terminal here: no progress bar
+
+
+def test_main_saves_the_trained_network(tmp_path, capsys):
+    path = tmp_path / "digits.npz"
+    assert main(TINY_ARGS + ["--save", str(path)]) == 0
+    out, _ = capsys.readouterr()
+    assert f"saved the trained network to {path}\n" in out and LINE.search(out)
+    accuracy = float(out.strip().splitlines()[-1].split(": ")[1])
+    net = Network.load(path)
+    x_test, y_test = cnnlit.train.load_data()[2:]
+    assert round(float(np.mean(net.predict(x_test) == y_test)), 4) == accuracy
+    assert net.layers[0].w.dtype == np.float32
+
+
+def test_progress_bar_on_request(capsys):
+    main(["--epochs", "2", "--limit", "64", "--channels", "2", "--hidden", "4", "--batch-size", "32", "--progress"])
+    out, err = capsys.readouterr()
+    assert LINE.search(out)
+    assert "epoch 1/2 [##########----------]  50% loss" in err
+    assert "epoch 2/2 [####################] 100% loss" in err
+
+
+def test_module_runs_as_a_script():
+    proc = subprocess.run(
+        [sys.executable, "-m", "cnnlit.train"] + TINY_ARGS,
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert LINE.search(proc.stdout)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--loss", "mse"], "argument --loss: loss must be one of 'half_squared_error', 'softmax_cross_entropy'; got 'mse'"),
+        (["--epochs", "0"], "argument --epochs: epochs must be >= 1, got 0"),
+        (["--epochs", "two"], "argument --epochs: epochs must be an int, got 'two'"),
+        (["--epochs", "1.5"], "argument --epochs: epochs must be an int, got '1.5'"),
+        (["--seed", "-3"], "argument --seed: seed must be >= 0, got -3"),
+        (["--batch-size", "0"], "argument --batch-size: batch_size must be >= 1, got 0"),
+        (["--lr", "-0.1"], "argument --lr: lr must be a finite number > 0, got -0.1"),
+        (["--lr", "0"], "argument --lr: lr must be a finite number > 0, got 0.0"),
+        (["--lr", "inf"], "argument --lr: lr must be a finite number > 0, got inf"),
+        (["--lr", "nan"], "argument --lr: lr must be a finite number > 0, got nan"),
+        (["--lr", "fast"], "argument --lr: lr must be a number, got 'fast'"),
+        (["--momentum", "1.5"], r"argument --momentum: momentum must be a finite number >= 0 and < 1, got 1.5"),
+        (["--momentum=-inf"], r"argument --momentum: momentum must be a finite number >= 0 and < 1, got -inf"),
+        (["--channels", "0"], "argument --channels: channels must be >= 1, got 0"),
+        (["--hidden", "-2"], "argument --hidden: hidden must be >= 1, got -2"),
+        (["--shift", "-1"], "argument --shift: shift must be >= 0, got -1"),
+        (["--shift", "4"], "argument --shift: shift must be <= 3, got 4"),
+        (["--limit", "0"], "argument --limit: limit must be >= 1, got 0"),
+        (["--threads", "-1"], "argument --threads: threads must be >= 1, got -1"),
+        (["--threads", "x"], "argument --threads: threads must be an int, got 'x'"),
+        (["--dtype", "float16"], "argument --dtype: dtype must be float32 or float64, got float16"),
+        (["--dtype", "foo"], "argument --dtype: dtype must be float32 or float64, got 'foo'"),
+        (["--progress", "--no-progress"], "argument --no-progress: not allowed with argument --progress"),
+        (["--save", "/nonexistent-directory/net.npz"], "argument --save: cannot write '/nonexistent-directory/net.npz'"),
+        (["--epochs"], "argument --epochs: expected one argument"),
+        (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+    ],
+)
+def test_command_line_errors_are_one_line_with_status_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("python -m cnnlit.train: error: ")
+    assert re.search(message, err), err
+
+
+def test_unwritable_save_file_exits_with_status_1(tmp_path, capsys):
+    target = tmp_path / "a-directory"
+    target.mkdir()
+    with pytest.raises(SystemExit) as info:
+        main(TINY_ARGS + ["--save", str(target)])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cannot write '{target}'" in err
+
+
+def test_missing_scikit_learn_is_a_one_line_error_naming_the_extra(monkeypatch, capsys):
     import importlib.util
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
-    with pytest.raises(ImportError, match="pip install scikit-learn"):
-        load_digits_arrays()
+    with pytest.raises(SystemExit) as info:
+        main(TINY_ARGS)
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install cnnlit[train]" in err

@@ -369,7 +369,7 @@ def test_inputs_not_modified_read_only(index, rng):
         if isinstance(a, np.ndarray):
             a.setflags(write=False)  # a write attempt would raise
     result = f(*args, **kwargs)
-    for a, c in zip([a for a in args if isinstance(a, np.ndarray)], copies):
+    for a, c in zip([a for a in args if isinstance(a, np.ndarray)], copies, strict=True):
         np.testing.assert_array_equal(a, c)
     if name != "rot180":  # rot180 documents that it returns a view
         for out in _outputs(result):
@@ -406,5 +406,5 @@ def test_integers_computed_in_float64(index, rng):
     for out in int_result:
         assert out.dtype == np.float64, name
     # and the values are those of the same call on float64 copies (no integer arithmetic anywhere)
-    for out, want in zip(int_result, _outputs(f(*float_args, **kwargs))):
+    for out, want in zip(int_result, _outputs(f(*float_args, **kwargs)), strict=True):
         np.testing.assert_allclose(out, want, rtol=1e-14, atol=1e-14)
