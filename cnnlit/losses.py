@@ -8,7 +8,15 @@ step on a batch of size N should be scaled by 1/N for a mean.
 
 import numpy as np
 
-from ._checks import as_real_array, result_dtype
+from ._checks import (
+    as_real_array,
+    check_flag,
+    check_float_dtype,
+    check_int,
+    check_labels,
+    check_ndim,
+    result_dtype,
+)
 
 __all__ = [
     "half_squared_error",
@@ -16,6 +24,9 @@ __all__ = [
     "softmax",
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
+    "LOSSES",
+    "one_hot",
+    "loss_and_grad",
 ]
 
 
@@ -187,8 +198,6 @@ def softmax_cross_entropy_grad(z, labels):
 
 # ----- means over a batch, as training uses them ----------------------------------------------
 
-from ._checks import check_flag, check_float_dtype, check_int, check_labels, check_ndim  # noqa: E402
-
 LOSSES = ("half_squared_error", "softmax_cross_entropy")
 
 
@@ -263,4 +272,3 @@ def loss_and_grad(o, labels, loss="half_squared_error"):
     return softmax_cross_entropy(o, labels) / N, softmax_cross_entropy_grad(o, labels) / N
 
 
-__all__ += ["LOSSES", "one_hot", "loss_and_grad"]

@@ -203,10 +203,6 @@ class Layer:
         self.o_prev = None
         self.delta = None
 
-    def _bias_or_zeros(self):
-        """The bias, or zeros for a layer without one (a zero bias adds nothing)."""
-        return self.b if self.bias else np.zeros(self.param_shapes["b"], dtype=self.dtype)
-
     def _require_cache(self, attr):
         if getattr(self, attr, None) is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
@@ -284,7 +280,7 @@ class Conv2D(Layer):
         if x.shape[1] != self.C_in:
             raise ValueError(f"x must have C_in={self.C_in} channels (shape (N, {self.C_in}, H, W)), got shape {x.shape}")
         self.o_prev = x
-        return conv_forward(x, self.w, self._bias_or_zeros(), **self._options())
+        return conv_forward(x, self.w, self.b if self.bias else None, **self._options())
 
     def backward(self, delta):
         r"""Store :math:`\partial E/\partial w` (and :math:`\partial E/\partial b`); return :math:`\partial E/\partial o^{l-1}`.
@@ -591,7 +587,7 @@ class Dense(Layer):
         if x.shape[1] != self.D_in:
             raise ValueError(f"x must have shape (N, {self.D_in}) (D_in={self.D_in}), got shape {x.shape}")
         self.o_prev = x
-        return dense_forward(x, self.w, self._bias_or_zeros())
+        return dense_forward(x, self.w, self.b if self.bias else None)
 
     def backward(self, delta):
         r"""Store :math:`\partial E/\partial w` (and :math:`\partial E/\partial b`); return :math:`\partial E/\partial x`.

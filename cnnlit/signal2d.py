@@ -18,7 +18,8 @@ output in every case.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ._checks import BOUNDARIES, MODES, NP_PAD_MODE, as_real_array, check_flag, result_dtype
+from ._checks import BOUNDARIES, MODES, as_real_array, check_flag, result_dtype
+from .padding import NP_PAD_MODE
 
 __all__ = ["convolve2d", "correlate2d", "rot180"]
 

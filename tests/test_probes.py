@@ -430,7 +430,7 @@ def test_fft_mixed_float32_float64_computed_in_float64(fast, oracle, _loops, mod
 
 
 def test_signal2d_uses_the_shared_boundary_names():
-    # One map from scipy's boundary names to np.pad's, in cnnlit._checks.
+    # One map from scipy's boundary names to np.pad's, in cnnlit.padding.
     source = inspect.getsource(signal2d)
     assert "NP_PAD_MODE" in source and '"symmetric"' not in source
 

@@ -19,6 +19,7 @@ import numpy as np
 from matplotlib import pyplot as plt
 
 from .._checks import BOUNDARIES, CONVENTIONS, MODES, as_real_array, check_flag, pair
+from ..padding import NP_PAD_MODE
 from ._style import animate, draw_array, draw_window, fmt_value, role_colour, small_multiples
 
 __all__ = ["WindowFrame", "Slide", "slide", "draw_slide", "animate_slide", "slide_multiples"]
@@ -121,8 +122,7 @@ def _pad2(a, pads, boundary, fillvalue):
     width = ((top, bottom), (left, right))
     if boundary == "fill":
         return np.pad(a, width, mode="constant", constant_values=fillvalue)
-    mode = {"wrap": "wrap", "symm": "symmetric"}[boundary]
-    return np.pad(a, width, mode=mode)
+    return np.pad(a, width, mode=NP_PAD_MODE[boundary])
 
 
 def slide(image, kernel, *, convention="convolution", mode=None, padding=0,
