@@ -273,3 +273,25 @@ def check_dense_backward(fn, seed=0):
         w = rng.standard_normal((D_out, D_in))
         cases.append(({"delta": delta, "x": x, "w": w}, dense_backward(delta, x, w)))
     return _run("check_dense_backward", fn, cases, outputs=("dE_dw", "dE_db", "dE_dx"))
+
+
+def check_complete_input(fn, seed=0):
+    """``fn(o_prev, w, b)``: the complete input c of one example, the seed's convolution.
+
+    ``o_prev``: ``(C_in, H, W)``, ``w``: ``(C_out, C_in, kH, kW)``, ``b``:
+    ``(C_out,)``; the answer has shape ``(C_out, H - kH + 1, W - kW + 1)``.
+    Compared with :func:`cnnlit.conv_forward` (``convention="convolution"``,
+    stride 1, no padding), on non-square kernels, 1x1 kernels, kernels as
+    large as the input and ``C_in != C_out``.
+    """
+    from .conv import conv_forward
+
+    rng = _rng(seed)
+    cases = []
+    for o_prev, w, _ in _conv_cases(rng, _CONV_SHAPES + [(2, 2, 3, 3, 3, 3)]):
+        b = rng.standard_normal(w.shape[0])
+        cases.append(({"o_prev": o_prev, "w": w, "b": b}, conv_forward(o_prev, w, b)))
+    return _run("check_complete_input", fn, cases)
+
+
+__all__ += ["check_complete_input"]
