@@ -25,7 +25,7 @@ cnnlit.exercises.ExerciseError: check_bias_gradient, case 1 of 12 (delta of shap
 
 import numpy as np
 
-from .conv import conv_backward, conv_output_shape
+from .conv import conv_backward, conv_forward, conv_output_shape
 from .dense import dense_backward
 from .pool import pool_backward
 from .signal2d import convolve2d, correlate2d
@@ -36,7 +36,9 @@ __all__ = [
     "check_convolve_full",
     "check_output_size",
     "check_bias_gradient",
+    "check_complete_input",
     "check_weight_gradient",
+    "check_strided_weight_gradient",
     "check_input_gradient",
     "check_strided_input_gradient",
     "check_max_pool_backward",
@@ -297,4 +299,18 @@ def check_strided_weight_gradient(fn, seed=0):
     return _run("check_strided_weight_gradient", fn, cases)
 
 
-__all__ += ["check_strided_weight_gradient"]
+def check_complete_input(fn, seed=0):
+    """``fn(o_prev, w, b)``: the complete input c of one example, the seed's convolution.
+
+    ``o_prev``: ``(C_in, H, W)``, ``w``: ``(C_out, C_in, kH, kW)``, ``b``:
+    ``(C_out,)``; the answer has shape ``(C_out, H - kH + 1, W - kW + 1)``.
+    Compared with :func:`cnnlit.conv_forward` (``convention="convolution"``,
+    stride 1, no padding), on non-square kernels, 1x1 kernels, kernels as
+    large as the input and ``C_in != C_out``.
+    """
+    rng = _rng(seed)
+    cases = []
+    for o_prev, w, _ in _conv_cases(rng, _CONV_SHAPES + [(2, 2, 3, 3, 3, 3)]):
+        b = rng.standard_normal(w.shape[0])
+        cases.append(({"o_prev": o_prev, "w": w, "b": b}, conv_forward(o_prev, w, b)))
+    return _run("check_complete_input", fn, cases)
