@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 import cnnlit
 from cnnlit import plot as P
 from cnnlit import reference
+from cnnlit.plot import role_colour
 
 I4 = np.array([[3, 1, 0, 2], [1, 4, 2, 0], [0, 2, 5, 1], [2, 0, 1, 3]], float)
 K2 = np.array([[1, 2], [-1, 0]], float)
@@ -346,6 +347,20 @@ def test_full_valid_drawings(convention):
     assert len(fig.axes) == 2
 
 
+def test_full_valid_outlines_are_width_by_height():
+    # matplotlib's Rectangle takes (column, row), width, height: a 3x5 image
+    # with a 2x2 kernel has a 2x4 valid block, 4 wide and 2 high
+    fv = P.full_valid(np.arange(15.0).reshape(3, 5), K2)
+    fig = P.draw_full_valid(fv)
+    green = role_colour("c")
+    for ax, (x0, y0) in zip(fig.axes[1:3], [(1, 1), (0, 0)], strict=True):
+        boxes = [p for p in ax.patches if p.get_linewidth() == 3
+                 and matplotlib.colors.same_color(p.get_edgecolor(), green)]
+        assert len(boxes) == 1
+        assert (boxes[0].get_width(), boxes[0].get_height()) == (4, 2)
+        assert boxes[0].get_xy() == (x0, y0)
+
+
 def test_animate_full_valid_frame_caption():
     anim = P.animate_full_valid(P.full_valid(I4, K2))
     anim._func(6)
@@ -367,6 +382,15 @@ def test_draw_padding():
         assert title in texts
     assert "0,3" in texts  # wrap: i(0, -1) copies i(0, 3)
     assert isinstance(P.draw_padding(pictures[:1], show_sources=False), Figure)
+    # the image alone beside its paddings, two per row, pixel (0, 0) lined up
+    alone = P.padding_picture(I4, "fill", 0)
+    fig = P.draw_padding([alone, *pictures], pixels=[None, *pixels], ncols=2)
+    assert len(fig.axes) == 4 and "the image" in _texts(fig)
+    blue = role_colour("o")
+    for ax in fig.axes:
+        outline = [p for p in ax.patches if p.get_linewidth() == 2.5
+                   and matplotlib.colors.same_color(p.get_edgecolor(), blue)]
+        assert [(o.get_xy(), o.get_width(), o.get_height()) for o in outline] == [((2, 2), 4, 4)]
 
 
 def test_same_sides_drawings():
@@ -385,9 +409,21 @@ def test_same_sides_drawings():
     assert len(P.same_sides_multiples(ss, [1, 2]).axes) == 4
 
 
+@pytest.mark.parametrize("kwargs", [dict(mode="same", boundary="symm"),
+                                    dict(padding=1, stride=2, dilation=2)])
+def test_window_multiples(kwargs):
+    s = P.slide(I4, np.arange(9.0).reshape(3, 3), **kwargs)
+    fig = P.window_multiples(s)
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == s.output.size
+    assert fig.axes[0].get_title() == f"c[0, 0] = {P.fmt_value(s.output[0, 0])}"
+    assert len(P.window_multiples(s, [0, -1], ncols=2).axes) == 2
+
+
 def test_animation_html_of_a_full_valid_animation_has_every_frame():
     anim = P.animate_full_valid(P.full_valid([[1, 2], [3, 4]], [[1, 0], [0, 1]]))
-    text = getattr(P.animation_html(anim), "data", None) or P.animation_html(anim)
+    html = P.animation_html(anim)
+    text = getattr(html, "data", html)
     assert text.count("data:image/png;base64") == 9
 
 
@@ -424,6 +460,8 @@ def test_animation_html_of_a_full_valid_animation_has_every_frame():
         (lambda: P.full_valid_multiples(P.full_valid(I4, K2), [25]), ValueError, r"ints in \[0, 25\)"),
         (lambda: P.animate_full_valid(None), TypeError, "fv must be a FullValid"),
         (lambda: P.draw_padding([]), TypeError, "pictures must be a non-empty sequence"),
+        (lambda: P.draw_padding([P.padding_picture(I4, "fill", 1)], ncols=0), ValueError,
+         "ncols must be >= 1"),
         (lambda: P.draw_padding([P.padding_picture(I4, "wrap", 1)],
                                 pixels=[P.pixel_sum(I4, K2, (0, 0))]), ValueError, "not taken with boundary='wrap'"),
         (lambda: P.draw_padding([P.padding_picture(I4, "fill", 1)], pixels=[]), TypeError,
@@ -433,6 +471,9 @@ def test_animation_html_of_a_full_valid_animation_has_every_frame():
         (lambda: P.draw_same_sides(P.same_sides(I4, K2), 16), ValueError, r"frame must be an int in \[0, 16\)"),
         (lambda: P.animate_same_sides(P.slide(I4, K2)), TypeError, "ss must be a SameSides"),
         (lambda: P.same_sides_multiples(P.same_sides(I4, K2), []), ValueError, "frames must not be empty"),
+        (lambda: P.window_multiples(P.full_valid(I4, K2)), TypeError, "s must be a Slide"),
+        (lambda: P.window_multiples(P.slide(I4, K2), [9]), ValueError, r"ints in \[0, 9\)"),
+        (lambda: P.window_multiples(P.slide(I4, K2), ncols=1.5), TypeError, "ncols must be an int"),
     ],
 )
 def test_bad_input(call, error, match):

@@ -22,6 +22,9 @@ else:
   :func:`same_sides_multiples`: where each pixel of mode ``'same'`` takes its
   window, for a convolution and a correlation side by side (an even kernel
   pads one side only, top/left for the one, bottom/right for the other).
+- :func:`window_multiples`: where the window of every frame of a
+  :func:`cnnlit.plot.slide` sits, in small panels (a compact static twin of
+  :func:`cnnlit.plot.animate_slide`).
 
 The chapters :ref:`convolution`, :ref:`correlation` and :ref:`padding` assert
 these numbers against the package and then draw them.
@@ -64,6 +67,7 @@ __all__ = [
     "draw_same_sides",
     "animate_same_sides",
     "same_sides_multiples",
+    "window_multiples",
 ]
 
 _SEED_NAMES = {"convolution": ("i", "k", "v"), "correlation": ("i", "k", "l")}
@@ -318,12 +322,12 @@ def _draw_pixel(axes, ps, *, fontsize=None):
     for (p, q), _ in np.ndenumerate(ps.weights):
         xk, yk = ps.taps[p, q]
         ax_l.text(q + 0.5, p + 0.95, f"{kname}({xk},{yk})", ha="center",
-                  va="bottom", fontsize=8, color=wc)
+                  va="bottom", fontsize=7, color=wc)
     # the products and their sum
     draw_array(ax_p, ps.products, "c", title="products", fontsize=fontsize)
     for (p, q), v in np.ndenumerate(ps.values):
         ax_p.text(q + 0.5, p + 0.95, f"{fmt_value(v)}\u00b7{_signed(ps.weights[p, q])}",
-                  ha="center", va="bottom", fontsize=8, color=role_colour("c"))
+                  ha="center", va="bottom", fontsize=7, color=role_colour("c"))
     draw_array(ax_s, [[ps.total]], "c", title="sum", shade=[[True]],
                fontsize=fontsize, origin=((kH - 1) / 2, 0.5))
     ax_s.text(1.0, (kH - 1) / 2 + 1.15, _pixel_label(ps), ha="center", va="top",
@@ -358,9 +362,9 @@ def draw_pixel_sum(ps):
     span_r = max(H, ps.cells[..., 0].max() + 1) - min(0, ps.cells[..., 0].min())
     span_c = max(W, ps.cells[..., 1].max() + 1) - min(0, ps.cells[..., 1].min())
     lines = _pixel_equations(ps)
-    cell = 0.5
+    cell = 0.42
     height = cell * (max(span_r, kH) + 1.4)
-    fig = plt.figure(figsize=(max(7.5, cell * (span_c + 3 * kW + 8)),
+    fig = plt.figure(figsize=(max(6.8, cell * 1.15 * (span_c + 3 * kW + 7.2)),
                               height + 0.35 * len(lines) + 0.2))
     top = 1 - 0.05 / (height + 0.35 * len(lines))
     gs = fig.add_gridspec(2, 1, height_ratios=[height, 0.35 * len(lines)],
@@ -435,7 +439,7 @@ def draw_conventions(pixels):
         raise TypeError(f"pixels must be a non-empty sequence of PixelSum, got {pixels!r}")
     for ps in pixels:
         _check_type(ps, PixelSum, "pixels[...]", "pixel_sum")
-    cell = 0.5
+    cell = 0.42
     spans, kws = [], []
     for ps in pixels:
         (H, W), kW = ps.image.shape, ps.kernel.shape[1]
@@ -445,7 +449,7 @@ def draw_conventions(pixels):
     row_h = cell * (max(spans) + 1.4)
     gap = 0.5
     height = (row_h + gap) * len(pixels)
-    fig = plt.figure(figsize=(max(7.5, cell * (max(kws) + 8)), height))
+    fig = plt.figure(figsize=(max(6.8, cell * 1.15 * (max(kws) + 7.2)), height))
     gs = fig.add_gridspec(len(pixels), 1, left=0.02, right=0.98,
                           top=1 - gap / height, bottom=0.01,
                           hspace=gap / row_h)
@@ -551,17 +555,18 @@ def full_valid(image, kernel, *, convention="convolution", names=None):
     return FullValid(s, origin, undefined, valid, (kH - 1, kW - 1))
 
 
-def _seed_indices(ax, n_rows, n_cols, first, fontsize=9):
+def _seed_indices(ax, n_rows, n_cols, first, fontsize=9, origin=(0, 0)):
     """Row and column labels ``first + k`` along the top and left edges."""
+    x0, y0 = origin
     for x in range(n_rows):
-        ax.text(-0.15, x + 0.5, str(first[0] + x), ha="right", va="center",
-                fontsize=fontsize, color="0.4")
+        ax.text(y0 - 0.15, x0 + x + 0.5, str(first[0] + x), ha="right",
+                va="center", fontsize=fontsize, color="0.4")
     for y in range(n_cols):
-        ax.text(y + 0.5, -0.1, str(first[1] + y), ha="center", va="bottom",
-                fontsize=fontsize, color="0.4")
+        ax.text(y0 + y + 0.5, x0 - 0.1, str(first[1] + y), ha="center",
+                va="bottom", fontsize=fontsize, color="0.4")
 
 
-def _title(ax, text, width, fontsize=11):
+def _title(ax, text, width, fontsize=12):
     """A title above the index labels of :func:`_seed_indices`."""
     ax.text(width / 2, -0.65, text, ha="center", va="bottom", fontsize=fontsize)
 
@@ -768,13 +773,13 @@ def full_valid_multiples(fv, frames=None, *, ncols=None):
             title = (f"{oname}({x}, {y}) = {fmt_value(f.total)} "
                      f"= {oname}_valid[{vx}, {vy}]")
             colour = role_colour("c")
-        draw_array(ax, s.grid, "o", padding=s.padding_mask, fontsize=9)
-        draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w")
-        ax.set_title(title, fontsize=9, color=colour)
+        draw_array(ax, s.grid, "o", padding=s.padding_mask, fontsize=8)
+        draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w", lw=2.5)
+        ax.set_title(title, fontsize=8, color=colour, pad=3)
         ax.set_ylim(s.grid.shape[0] + 0.1, -0.1)
 
-    side = 0.36 * max(s.grid.shape) + 0.3
-    return small_multiples(draw, frames, ncols=ncols, panel_size=(side + 0.35, side + 0.3))
+    side = 0.27 * max(s.grid.shape) + 0.15
+    return small_multiples(draw, frames, ncols=ncols, panel_size=(side + 0.1, side + 0.2))
 
 
 # ------------------------------------------------------------- padding
@@ -902,53 +907,61 @@ def padding_picture(image, boundary, pads, *, fillvalue=0.0):
                           source, float(fillvalue))
 
 
-def _draw_padding_panel(ax, pp, show_sources, ps):
+def _draw_padding_panel(ax, pp, show_sources, ps, origin, size):
+    """One picture, its image's pixel (0, 0) drawn at cell ``origin``."""
     top, _, left, _ = pp.pads
     H, W = pp.image.shape
     Hp, Wp = pp.grid.shape
-    draw_array(ax, pp.grid, "o", padding=pp.mask, fontsize=11)
-    _seed_indices(ax, Hp, Wp, (-top, -left), fontsize=8)
-    _outline(ax, top, left, H, W, role_colour("o"), lw=2.5)
+    r0, c0 = origin[0] - top, origin[1] - left  # where grid[0, 0] is drawn
+    draw_array(ax, pp.grid, "o", padding=pp.mask, fontsize=11, origin=(r0, c0))
+    _seed_indices(ax, Hp, Wp, (-top, -left), fontsize=8, origin=(r0, c0))
+    _outline(ax, origin[0], origin[1], H, W, role_colour("o"), lw=2.5)
     if show_sources:
         for (r, c), m in np.ndenumerate(pp.mask):
             if m and pp.source[r, c, 0] >= 0:
                 sx, sy = pp.source[r, c]
-                ax.text(c + 0.07, r + 0.05, f"{sx},{sy}", ha="left", va="top",
-                        fontsize=7, color="0.3")
-    title = f"boundary='{pp.boundary}'"
+                ax.text(c0 + c + 0.07, r0 + r + 0.05, f"{sx},{sy}", ha="left",
+                        va="top", fontsize=7, color="0.3")
+    title = f"boundary='{pp.boundary}'" if any(pp.pads) else "the image"
     if ps is not None:
         kH, kW = ps.kernel.shape
-        r0, c0 = ps.cells[0, 0]
-        draw_window(ax, r0 + top, c0 + left, kH, kW, "w", weights=ps.weights)
+        wr, wc = ps.cells[0, 0]
+        draw_window(ax, origin[0] + wr, origin[1] + wc, kH, kW, "w",
+                    weights=ps.weights)
         # the image pixels that the window's padding cells copy, dotted
         for (p, q), inside in np.ndenumerate(ps.inside):
             r, c = ps.cells[p, q] + (top, left)
             sx, sy = pp.source[r, c]
             if not inside and sx >= 0:
-                ax.add_patch(Rectangle((sy + left + 0.08, sx + top + 0.08), 0.84, 0.84,
-                                       fill=False, edgecolor=role_colour("w"),
-                                       linewidth=1.8, linestyle=":", zorder=5))
+                ax.add_patch(Rectangle((origin[1] + sy + 0.08, origin[0] + sx + 0.08),
+                                       0.84, 0.84, fill=False,
+                                       edgecolor=role_colour("w"), linewidth=1.8,
+                                       linestyle=":", zorder=5))
         title += f":  {_pixel_label(ps)} = {fmt_value(ps.total)}"
-    _title(ax, title, Wp)
-    ax.set_xlim(-0.8, Wp + 0.1)
-    ax.set_ylim(Hp + 0.1, -1.2)
+    _title(ax, title, size[1], fontsize=11)
+    ax.set_xlim(-0.8, size[1] + 0.1)
+    ax.set_ylim(size[0] + 0.1, -1.2)
 
 
-def draw_padding(pictures, *, show_sources=True, pixels=None):
+def draw_padding(pictures, *, show_sources=True, pixels=None, ncols=None):
     """The padded images side by side, padding cells labelled with their source.
 
     Parameters
     ----------
     pictures : sequence of PaddingPicture
-        From :func:`padding_picture` (e.g. one per boundary).
+        From :func:`padding_picture` (e.g. one per boundary; one with no
+        padding is drawn as "the image"). The images line up: pixel (0, 0)
+        sits at the same place in every panel.
     show_sources : bool
-        Write under the value of each copied padding cell the image pixel
-        ``x,y`` it copies.
-    pixels : sequence of PixelSum, optional
-        One per picture, from :func:`pixel_sum` on the same image with the
-        same boundary: its window is drawn with the kernel's laid values, the
-        image pixels that its padding cells copy are outlined dotted, and its
-        value is written in the title.
+        Write in the top-left corner of each copied padding cell the image
+        pixel ``x,y`` it copies.
+    pixels : sequence of PixelSum or None, optional
+        One per picture (None for none), from :func:`pixel_sum` on the same
+        image with the same boundary: its window is drawn with the kernel's
+        laid values, the image pixels that its padding cells copy are
+        outlined dotted, and its value is written in the title.
+    ncols : int, optional
+        Panels per row; all in one row by default.
 
     Returns
     -------
@@ -989,16 +1002,27 @@ def draw_padding(pictures, *, show_sources=True, pixels=None):
                 f"pixels: {_pixel_label(ps)} was not taken with boundary="
                 f"{pp.boundary!r} (its window holds other values)"
             )
-    cell = 0.48
-    widths = [pp.grid.shape[1] + 0.9 for pp in pictures]
-    height = max(pp.grid.shape[0] for pp in pictures) + 1.4
-    fig, axes = plt.subplots(1, len(pictures), squeeze=False,
-                             figsize=(cell * (sum(widths) + 1), cell * height),
-                             gridspec_kw={"width_ratios": widths, "wspace": 0.08,
-                                          "left": 0.01, "right": 0.99, "top": 0.99,
-                                          "bottom": 0.01})
-    for ax, pp, ps in zip(axes[0], pictures, pixels, strict=True):
-        _draw_padding_panel(ax, pp, show_sources, ps)
+    ncols = len(pictures) if ncols is None else _integer(ncols, "ncols")
+    if ncols < 1:
+        raise ValueError(f"ncols must be >= 1, got {ncols}")
+    ncols = min(ncols, len(pictures))
+    nrows = -(-len(pictures) // ncols)
+    # line the images up: the largest top and left padding, then the rest
+    T = max(pp.pads[0] for pp in pictures)
+    L = max(pp.pads[2] for pp in pictures)
+    size = (T + max(pp.image.shape[0] + pp.pads[1] for pp in pictures),
+            L + max(pp.image.shape[1] + pp.pads[3] for pp in pictures))
+    cell = 0.44
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(cell * ncols * (size[1] + 1.0),
+                                      cell * nrows * (size[0] + 1.6)),
+                             gridspec_kw={"wspace": 0.04, "hspace": 0.04,
+                                          "left": 0.01, "right": 0.99,
+                                          "top": 0.99, "bottom": 0.01})
+    for ax, pp, ps in zip(axes.flat, pictures, pixels, strict=False):
+        _draw_padding_panel(ax, pp, show_sources, ps, (T, L), size)
+    for ax in list(axes.flat)[len(pictures):]:
+        ax.set_axis_off()
     return fig
 
 
@@ -1205,3 +1229,53 @@ def same_sides_multiples(ss, frames=None):
                           va="center", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def window_multiples(s, frames=None, *, ncols=None):
+    """Where each frame's window sits, in small panels: a compact static twin.
+
+    Like :func:`cnnlit.plot.slide_multiples`, from the same :class:`Slide`,
+    but without the laid values in the cells, so that a panel can be small:
+    the grid (padding grey, dashed), the window, and a title with the output
+    pixel and its value.
+
+    Parameters
+    ----------
+    s : Slide
+        From :func:`cnnlit.plot.slide`.
+    frames : sequence of int, optional
+        Which frames; all by default.
+    ncols : int, optional
+        Panels per row; the output's width by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _check_type(s, Slide, "s", "slide")
+    n = len(s.frames)
+    if frames is None:
+        frames = range(n)
+    else:
+        checked = []
+        for k in frames:
+            if (not isinstance(k, (int, np.integer)) or isinstance(k, bool)
+                    or not -n <= k < n):
+                raise ValueError(f"frames must hold ints in [0, {n}), got {k!r}")
+            checked.append(int(k) % n)
+        frames = checked
+    ncols = s.output.shape[1] if ncols is None else _integer(ncols, "ncols")
+    kH, kW = s.kernel.shape
+    dense = s.dilation == (1, 1)
+
+    def draw(ax, k):
+        f = s.frames[k]
+        draw_array(ax, s.grid, s.roles[0], padding=s.padding_mask, fontsize=8)
+        draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, s.roles[1],
+                    lw=2.5, cells=None if dense else f.cells)
+        ax.set_title(f"{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
+                     fontsize=9, pad=3)
+        ax.set_ylim(s.grid.shape[0] + 0.1, -0.1)
+
+    side = 0.27 * max(s.grid.shape) + 0.15
+    return small_multiples(draw, frames, ncols=ncols, panel_size=(side + 0.1, side + 0.2))
