@@ -566,9 +566,9 @@ def _seed_indices(ax, n_rows, n_cols, first, fontsize=9, origin=(0, 0)):
                 va="bottom", fontsize=fontsize, color="0.4")
 
 
-def _title(ax, text, width, fontsize=12):
-    """A title above the index labels of :func:`_seed_indices`."""
-    ax.text(width / 2, -0.65, text, ha="center", va="bottom", fontsize=fontsize)
+def _title(ax, text, width, fontsize=12, top=0):
+    """A title above the index labels of :func:`_seed_indices` (grid row ``top``)."""
+    ax.text(width / 2, top - 0.65, text, ha="center", va="bottom", fontsize=fontsize)
 
 
 def _hatch(ax, mask, origin=(0, 0)):
@@ -938,7 +938,7 @@ def _draw_padding_panel(ax, pp, show_sources, ps, origin, size):
                                        edgecolor=role_colour("w"), linewidth=1.8,
                                        linestyle=":", zorder=5))
         title += f":  {_pixel_label(ps)} = {fmt_value(ps.total)}"
-    _title(ax, title, size[1], fontsize=11)
+    _title(ax, title, size[1], fontsize=11, top=r0)
     ax.set_xlim(-0.8, size[1] + 0.1)
     ax.set_ylim(size[0] + 0.1, -1.2)
 
