@@ -1,3 +1,1281 @@
-"""Pictures of the book (see :mod:`cnnlit.plot`)."""
+"""Pictures of the forward pass: convolution, correlation and padding.
 
-__all__ = []
+Four pictures, each a *data* function (the numbers the picture shows, taken
+frame by frame from :func:`cnnlit.plot.slide` or computed with plain loops
+from the definitions) and drawing functions that draw that data and nothing
+else:
+
+- :func:`pixel_sum` / :func:`draw_pixel_sum`: one output pixel of the seed's
+  convolution :math:`v(x, y)` or correlation :math:`l(x, y)`: the window over
+  the image, the kernel as it is laid on it (rotated by 180 degrees for a
+  convolution), the products and their sum. :func:`conventions_at` and
+  :func:`draw_conventions` put convolution and correlation over the same
+  window side by side.
+- :func:`full_valid` / :func:`draw_full_valid`, :func:`animate_full_valid`,
+  :func:`full_valid_multiples`: the full output in the seed's coordinates,
+  its undefined pixels (the window lies partly on padding) and the valid block,
+  which a convolution stores shifted by :math:`N_k - 1`.
+- :func:`padding_picture` / :func:`draw_padding`: the border that ``'fill'``,
+  ``'wrap'`` and ``'symm'`` add around an image, and which image pixel each
+  padding cell copies.
+- :func:`same_sides` / :func:`draw_same_sides`, :func:`animate_same_sides`,
+  :func:`same_sides_multiples`: where each pixel of mode ``'same'`` takes its
+  window, for a convolution and a correlation side by side (an even kernel
+  pads one side only, top/left for the one, bottom/right for the other).
+- :func:`window_multiples`: where the window of every frame of a
+  :func:`cnnlit.plot.slide` sits, in small panels (a compact static twin of
+  :func:`cnnlit.plot.animate_slide`).
+
+The chapters :ref:`convolution`, :ref:`correlation` and :ref:`padding` assert
+these numbers against the package and then draw them.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib import pyplot as plt
+from matplotlib.patches import Rectangle
+
+from .._checks import BOUNDARIES, CONVENTIONS, as_real_array, check_flag
+from ._style import (
+    ROLES,
+    animate,
+    draw_array,
+    draw_window,
+    fmt_value,
+    role_colour,
+    small_multiples,
+)
+from .sliding import Slide, slide
+
+__all__ = [
+    "PixelSum",
+    "pixel_sum",
+    "draw_pixel_sum",
+    "conventions_at",
+    "draw_conventions",
+    "FullValid",
+    "full_valid",
+    "draw_full_valid",
+    "animate_full_valid",
+    "full_valid_multiples",
+    "PaddingPicture",
+    "padding_picture",
+    "draw_padding",
+    "SameSides",
+    "same_sides",
+    "draw_same_sides",
+    "animate_same_sides",
+    "same_sides_multiples",
+    "window_multiples",
+]
+
+_SEED_NAMES = {"convolution": ("i", "k", "v"), "correlation": ("i", "k", "l")}
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _image_kernel(image, kernel):
+    img = as_real_array(image, "image").astype(float)
+    ker = as_real_array(kernel, "kernel").astype(float)
+    for arr, name in ((img, "image"), (ker, "kernel")):
+        if arr.ndim != 2 or 0 in arr.shape:
+            raise ValueError(
+                f"{name} must be a non-empty 2-D array, got shape {arr.shape}"
+            )
+    return img, ker
+
+
+def _names(names, convention):
+    if names is None:
+        return _SEED_NAMES[convention]
+    if (
+        not isinstance(names, (tuple, list))
+        or len(names) != 3
+        or not all(isinstance(n, str) for n in names)
+    ):
+        raise TypeError(
+            f"names must be three strings (image, kernel, output), got {names!r}"
+        )
+    return tuple(names)
+
+
+def _integer(value, name):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    return int(value)
+
+
+def _check_type(obj, cls, name, made_by):
+    if not isinstance(obj, cls):
+        raise TypeError(
+            f"{name} must be a {cls.__name__} (from cnnlit.plot.{made_by}), "
+            f"got {type(obj).__name__}"
+        )
+
+
+def _signed(v):
+    """A factor as written in a product: negative numbers in parentheses."""
+    text = fmt_value(v)
+    return f"({text})" if text.startswith("-") else text
+
+
+# ------------------------------------------------------- one output pixel
+
+
+@dataclass(frozen=True)
+class PixelSum:
+    """The numbers of one output pixel of the seed's convolution or correlation.
+
+    Attributes
+    ----------
+    image : ndarray, shape (H, W)
+        The image :math:`i`.
+    kernel : ndarray, shape (kH, kW)
+        The kernel :math:`k`, as given.
+    convention : {'convolution', 'correlation'}
+    at : (int, int)
+        The pixel ``(x, y)`` in the seed's coordinates: :math:`v(x, y)` or
+        :math:`l(x, y)` (the index of the full output of ``convolve2d``; for
+        ``correlate2d`` the full output's index is ``at + (kH - 1, kW - 1)``).
+    cells : ndarray of int, shape (kH, kW, 2)
+        The image pixels under the window, row by row (they may lie outside
+        the image, at negative indices or past its last row and column).
+    taps : ndarray of int, shape (kH, kW, 2)
+        ``taps[p, q]`` is the index ``(x_k, y_k)`` of the kernel entry laid on
+        ``cells[p, q]``: ``(kH - 1 - p, kW - 1 - q)`` for a convolution (the
+        kernel rotated by 180 degrees), ``(p, q)`` for a correlation.
+    values : ndarray, shape (kH, kW)
+        The image's values in ``cells`` (the boundary's value outside it).
+    weights : ndarray, shape (kH, kW)
+        ``kernel[taps]``: the kernel as laid over the window.
+    products : ndarray, shape (kH, kW)
+        ``values * weights``.
+    total : float
+        ``products.sum()``, the pixel's value.
+    inside : ndarray of bool, shape (kH, kW)
+        True where ``cells`` lies in the image.
+    terms : tuple of (int, int, int, int, float, float, float)
+        The seed's sum term by term, in the order of the kernel index:
+        ``(x_k, y_k, row, col, value, weight, product)``.
+    names : (str, str, str)
+        Symbols of image, kernel and output (``('i', 'k', 'v')``).
+    """
+
+    image: np.ndarray
+    kernel: np.ndarray
+    convention: str
+    at: tuple
+    cells: np.ndarray
+    taps: np.ndarray
+    values: np.ndarray
+    weights: np.ndarray
+    products: np.ndarray
+    total: float
+    inside: np.ndarray
+    terms: tuple
+    names: tuple
+
+    @property
+    def defined(self):
+        """True when the whole window lies in the image."""
+        return bool(self.inside.all())
+
+
+def pixel_sum(image, kernel, at, *, convention="convolution", boundary="fill",
+              names=None):
+    r"""One pixel of the seed's convolution or correlation, term by term.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+        The image :math:`i`.
+    kernel : array_like, shape (kH, kW)
+        The kernel :math:`k`.
+    at : (int, int)
+        The pixel ``(x, y)`` in the seed's coordinates, anywhere the kernel
+        touches the image: :math:`0 \le x \le H + k_H - 2` for a convolution
+        :math:`v(x, y) = \sum i(x - x_k, y - y_k)\, k(x_k, y_k)`, and
+        :math:`-(k_H - 1) \le x \le H - 1` for a correlation
+        :math:`l(x, y) = \sum i(x + x_k, y + y_k)\, k(x_k, y_k)`.
+    convention : {'convolution', 'correlation'}
+    boundary : {'fill', 'wrap', 'symm'}
+        What the image holds outside its edges (zeros, itself repeated, its
+        mirror image).
+    names : (str, str, str), optional
+        Symbols of image, kernel and output; ``('i', 'k', 'v')`` for a
+        convolution, ``('i', 'k', 'l')`` for a correlation.
+
+    Returns
+    -------
+    PixelSum
+        Taken from the frame of :func:`cnnlit.plot.slide` (mode ``'full'``)
+        that computes the pixel; ``total`` equals
+        ``convolve2d(image, kernel)[x, y]`` (or
+        ``correlate2d(image, kernel)[x + kH - 1, y + kW - 1]``).
+
+    Examples
+    --------
+    >>> i = [[3, 1, 0, 2], [1, 4, 2, 0], [0, 2, 5, 1], [2, 0, 1, 3]]
+    >>> p = pixel_sum(i, [[1, 2], [-1, 0]], (1, 1))
+    >>> p.weights, p.total
+    (array([[ 0., -1.],
+           [ 2.,  1.]]), 5.0)
+    >>> p.terms[0]  # i(1, 1) k(0, 0)
+    (0, 0, 1, 1, 4.0, 1.0, 4.0)
+    """
+    img, ker = _image_kernel(image, kernel)
+    check_flag(convention, "convention", CONVENTIONS)
+    check_flag(boundary, "boundary", BOUNDARIES)
+    names = _names(names, convention)
+    if not isinstance(at, (tuple, list)) or len(at) != 2:
+        raise TypeError(f"at must be a pair of ints (x, y), got {at!r}")
+    x, y = (_integer(v, "at") for v in at)
+    (H, W), (kH, kW) = img.shape, ker.shape
+    lo = (0, 0) if convention == "convolution" else (-(kH - 1), -(kW - 1))
+    hi = (lo[0] + H + kH - 2, lo[1] + W + kW - 2)
+    if not (lo[0] <= x <= hi[0] and lo[1] <= y <= hi[1]):
+        raise ValueError(
+            f"at must lie where the kernel touches the image, x in "
+            f"[{lo[0]}, {hi[0]}] and y in [{lo[1]}, {hi[1]}] for a "
+            f"{convention} of {img.shape} with {ker.shape}; got {(x, y)}"
+        )
+    s = slide(img, ker, convention=convention, mode="full", boundary=boundary)
+    f = s.frames[(x - lo[0]) * s.output.shape[1] + (y - lo[1])]
+    cells = f.cells - np.array([s.pads[0], s.pads[2]])
+    taps = np.zeros((kH, kW, 2), dtype=int)
+    for p in range(kH):
+        for q in range(kW):
+            taps[p, q] = (
+                (kH - 1 - p, kW - 1 - q) if convention == "convolution" else (p, q)
+            )
+    inside = (
+        (cells[..., 0] >= 0) & (cells[..., 0] < H)
+        & (cells[..., 1] >= 0) & (cells[..., 1] < W)
+    )
+    terms = []
+    for xk in range(kH):
+        for yk in range(kW):
+            p, q = (kH - 1 - xk, kW - 1 - yk) if convention == "convolution" else (xk, yk)
+            r, c = (int(v) for v in cells[p, q])
+            terms.append((xk, yk, r, c, float(f.values[p, q]),
+                          float(f.weights[p, q]), float(f.products[p, q])))
+    return PixelSum(img, ker, convention, (x, y), cells, taps, f.values.copy(),
+                    f.weights.copy(), f.products.copy(), f.total, inside,
+                    tuple(terms), names)
+
+
+def _pixel_label(ps):
+    return f"{ps.names[2]}({ps.at[0]}, {ps.at[1]})"
+
+
+def _pixel_equations(ps):
+    """The seed's sum for this pixel: symbols (short kernels only), numbers."""
+    g, kname, _ = ps.names
+    numbers = " + ".join(f"{fmt_value(t[4])}\u00b7{_signed(t[5])}" for t in ps.terms)
+    numbers = f"{numbers} = {fmt_value(ps.total)}"
+    if len(ps.terms) > 4:
+        return [f"{_pixel_label(ps)} = {numbers}"]
+    symbols = " + ".join(
+        f"{g}({t[2]}, {t[3]})\u00b7{kname}({t[0]}, {t[1]})" for t in ps.terms
+    )
+    return [f"{_pixel_label(ps)} = {symbols}", f"= {numbers}"]
+
+
+def _pixel_axes(fig, spec, ps):
+    """Five panels in ``spec``: image, kernel, kernel as laid, products, sum."""
+    W, kW = ps.image.shape[1], ps.kernel.shape[1]
+    cols = np.concatenate([[0, W - 1], ps.cells[..., 1].ravel()])
+    width = cols.max() - cols.min() + 1
+    gs = spec.subgridspec(1, 5, width_ratios=[width + 1, kW + 1, kW + 1, kW + 1, 2.2],
+                          wspace=0.15)
+    return [fig.add_subplot(gs[0, c]) for c in range(5)]
+
+
+def _draw_pixel(axes, ps, *, fontsize=None):
+    """Draw ``ps`` on five axes (see :func:`draw_pixel_sum`)."""
+    ax_i, ax_k, ax_l, ax_p, ax_s = axes
+    g, kname, _ = ps.names
+    (H, W), (kH, kW) = ps.image.shape, ps.kernel.shape
+    wc = role_colour("w")
+    # the image, with the window's cells outside it drawn as padding
+    draw_array(ax_i, ps.image, "o", index=True, title=g, fontsize=fontsize)
+    for (p, q), inside in np.ndenumerate(ps.inside):
+        if not inside:
+            r, c = ps.cells[p, q]
+            draw_array(ax_i, [[ps.values[p, q]]], "o", origin=(r, c),
+                       padding=[[True]], fontsize=fontsize)
+    top, left = ps.cells[0, 0]
+    draw_window(ax_i, top, left, kH, kW, "w", weights=ps.weights)
+    r0 = min(0, ps.cells[..., 0].min())
+    r1 = max(H, ps.cells[..., 0].max() + 1)
+    c0 = min(0, ps.cells[..., 1].min())
+    c1 = max(W, ps.cells[..., 1].max() + 1)
+    ax_i.set_xlim(c0 - 0.6, c1 + 0.1)
+    ax_i.set_ylim(r1 + 0.1, r0 - 1.3)
+    # the kernel as given, and as laid on the window
+    draw_array(ax_k, ps.kernel, "w", index=True, title=kname, fontsize=fontsize)
+    how = "rotated 180\u00b0" if ps.convention == "convolution" else "as it is"
+    draw_array(ax_l, ps.weights, "w", title=f"{kname} laid, {how}",
+               fontsize=fontsize)
+    for (p, q), _ in np.ndenumerate(ps.weights):
+        xk, yk = ps.taps[p, q]
+        ax_l.text(q + 0.5, p + 0.95, f"{kname}({xk},{yk})", ha="center",
+                  va="bottom", fontsize=7, color=wc)
+    # the products and their sum
+    draw_array(ax_p, ps.products, "c", title="products", fontsize=fontsize)
+    for (p, q), v in np.ndenumerate(ps.values):
+        ax_p.text(q + 0.5, p + 0.95, f"{fmt_value(v)}\u00b7{_signed(ps.weights[p, q])}",
+                  ha="center", va="bottom", fontsize=7, color=role_colour("c"))
+    draw_array(ax_s, [[ps.total]], "c", title="sum", shade=[[True]],
+               fontsize=fontsize, origin=((kH - 1) / 2, 0.5))
+    ax_s.text(1.0, (kH - 1) / 2 + 1.15, _pixel_label(ps), ha="center", va="top",
+              fontsize=11, color=role_colour("c"))
+    for ax in (ax_k, ax_l, ax_p):
+        ax.set_xlim(-0.6, kW + 0.3)
+        ax.set_ylim(max(r1 - r0, kH) + 0.1, -1.3)
+    ax_s.set_xlim(0, 2.2)
+    ax_s.set_ylim(max(r1 - r0, kH) + 0.1, -1.3)
+
+
+def draw_pixel_sum(ps):
+    """One output pixel: window, kernel, kernel as laid, products, sum.
+
+    Parameters
+    ----------
+    ps : PixelSum
+        From :func:`pixel_sum`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Five panels: the image (blue) with the orange window and the laid
+        kernel's values written small in its cells (window cells outside the
+        image drawn as grey padding); the kernel; the kernel as laid, each
+        cell labelled with the kernel entry it holds; the products, each
+        labelled with its two factors; the sum, the pixel's value. Under them
+        the seed's sum, term by term in the order of the kernel index.
+    """
+    _check_type(ps, PixelSum, "ps", "pixel_sum")
+    (H, W), (kH, kW) = ps.image.shape, ps.kernel.shape
+    span_r = max(H, ps.cells[..., 0].max() + 1) - min(0, ps.cells[..., 0].min())
+    span_c = max(W, ps.cells[..., 1].max() + 1) - min(0, ps.cells[..., 1].min())
+    lines = _pixel_equations(ps)
+    cell = 0.42
+    height = cell * (max(span_r, kH) + 1.4)
+    fig = plt.figure(figsize=(max(6.8, cell * 1.15 * (span_c + 3 * kW + 7.2)),
+                              height + 0.35 * len(lines) + 0.2))
+    top = 1 - 0.05 / (height + 0.35 * len(lines))
+    gs = fig.add_gridspec(2, 1, height_ratios=[height, 0.35 * len(lines)],
+                          left=0.02, right=0.98, top=top, bottom=0.02, hspace=0.05)
+    axes = _pixel_axes(fig, gs[0, 0], ps)
+    _draw_pixel(axes, ps)
+    ax_t = fig.add_subplot(gs[1, 0])
+    ax_t.set_axis_off()
+    for n, line in enumerate(lines):
+        ax_t.text(0.5, 1 - (n + 0.5) / len(lines), line, ha="center", va="center",
+                  fontsize=11, color=role_colour("c"), transform=ax_t.transAxes)
+    return fig
+
+
+def conventions_at(image, kernel, top, left, *, boundary="fill"):
+    """Convolution and correlation over the same window, for comparison.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+    kernel : array_like, shape (kH, kW)
+    top, left : int
+        The image pixel under the window's top-left cell.
+    boundary : {'fill', 'wrap', 'symm'}
+
+    Returns
+    -------
+    (PixelSum, PixelSum, PixelSum)
+        The convolution with ``kernel`` (pixel ``v(top + kH - 1, left + kW
+        - 1)``), the correlation with ``kernel`` (pixel ``l(top, left)``) and
+        the correlation with the kernel rotated by 180 degrees, named ``k'``
+        (pixel ``l'(top, left)``). The first and the last lay the same
+        weights on the window and have the same sum; the middle one lays
+        the kernel turned around.
+
+    Examples
+    --------
+    >>> i = [[3, 1, 0, 2], [1, 4, 2, 0], [0, 2, 5, 1], [2, 0, 1, 3]]
+    >>> conv, corr, corr_rot = conventions_at(i, [[1, 2], [-1, 0]], 0, 0)
+    >>> conv.at, conv.total, corr.at, corr.total, corr_rot.total
+    ((1, 1), 5.0, (0, 0), 4.0, 5.0)
+    """
+    img, ker = _image_kernel(image, kernel)
+    top, left = _integer(top, "top"), _integer(left, "left")
+    kH, kW = ker.shape
+    conv = pixel_sum(img, ker, (top + kH - 1, left + kW - 1),
+                     convention="convolution", boundary=boundary)
+    corr = pixel_sum(img, ker, (top, left), convention="correlation",
+                     boundary=boundary)
+    turned = ker[::-1, ::-1].copy()
+    corr_rot = pixel_sum(img, turned, (top, left), convention="correlation",
+                         boundary=boundary, names=("i", "k'", "l'"))
+    return conv, corr, corr_rot
+
+
+def draw_conventions(pixels):
+    """Rows of :func:`draw_pixel_sum` panels, one per pixel, titled.
+
+    Parameters
+    ----------
+    pixels : sequence of PixelSum
+        E.g. the three of :func:`conventions_at`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One row per pixel (image and window, kernel, kernel as laid,
+        products, sum), each titled with its operation and its numeric sum.
+    """
+    pixels = list(pixels) if isinstance(pixels, (tuple, list)) else pixels
+    if not isinstance(pixels, list) or not pixels:
+        raise TypeError(f"pixels must be a non-empty sequence of PixelSum, got {pixels!r}")
+    for ps in pixels:
+        _check_type(ps, PixelSum, "pixels[...]", "pixel_sum")
+    cell = 0.42
+    spans, kws = [], []
+    for ps in pixels:
+        (H, W), kW = ps.image.shape, ps.kernel.shape[1]
+        spans.append(max(H, ps.cells[..., 0].max() + 1) - min(0, ps.cells[..., 0].min()))
+        kws.append(max(W, ps.cells[..., 1].max() + 1) - min(0, ps.cells[..., 1].min())
+                   + 3 * kW)
+    row_h = cell * (max(spans) + 1.4)
+    gap = 0.5
+    height = (row_h + gap) * len(pixels)
+    fig = plt.figure(figsize=(max(6.8, cell * 1.15 * (max(kws) + 7.2)), height))
+    gs = fig.add_gridspec(len(pixels), 1, left=0.02, right=0.98,
+                          top=1 - gap / height, bottom=0.01,
+                          hspace=gap / row_h)
+    for n, ps in enumerate(pixels):
+        axes = _pixel_axes(fig, gs[n, 0], ps)
+        _draw_pixel(axes, ps)
+        what = ps.convention + f" of {ps.names[0]} with {ps.names[1]}"
+        eq = " + ".join(f"{fmt_value(t[4])}\u00b7{_signed(t[5])}" for t in ps.terms)
+        axes[0].set_title(f"{what}:  {_pixel_label(ps)} = {eq} = {fmt_value(ps.total)}",
+                          loc="left", fontsize=11, color=role_colour("c"), pad=18)
+    return fig
+
+
+# ----------------------------------------------- full output, valid block
+
+
+@dataclass(frozen=True)
+class FullValid:
+    """The full output in the seed's coordinates and its valid block.
+
+    Attributes
+    ----------
+    slide : Slide
+        Every frame of the kernel sliding over the image padded by
+        ``(kH - 1, kW - 1)`` on each side (mode ``'full'``), row by row.
+    origin : (int, int)
+        The full index of the seed's pixel ``(0, 0)``: ``(0, 0)`` for a
+        convolution, ``(kH - 1, kW - 1)`` for a correlation (whose full output
+        starts at ``x = -(kH - 1)``).
+    undefined : ndarray of bool, shape (H + kH - 1, W + kW - 1)
+        True where the window lies partly on the padding: the pixel needs
+        image values that do not exist.
+    valid : ndarray, shape (H - kH + 1, W - kW + 1)
+        The pixels computed from the image alone, what mode ``'valid'``
+        returns. ``valid[0, 0]`` is the full output's ``[kH - 1, kW - 1]``,
+        the seed's pixel ``(kH - 1, kW - 1) - origin``.
+    valid_start : (int, int)
+        ``(kH - 1, kW - 1)``, the full index of ``valid[0, 0]``.
+    """
+
+    slide: Slide
+    origin: tuple
+    undefined: np.ndarray
+    valid: np.ndarray
+    valid_start: tuple
+
+    @property
+    def shift(self):
+        """The seed's coordinates of ``valid[0, 0]`` (the hidden shift)."""
+        return (self.valid_start[0] - self.origin[0],
+                self.valid_start[1] - self.origin[1])
+
+    def seed(self, out):
+        """The seed's coordinates of full index ``out``."""
+        return (out[0] - self.origin[0], out[1] - self.origin[1])
+
+
+def full_valid(image, kernel, *, convention="convolution", names=None):
+    """The full output, its undefined pixels and the valid block, frame by frame.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+    kernel : array_like, shape (kH, kW)
+        At most as large as the image along each axis.
+    convention : {'convolution', 'correlation'}
+    names : (str, str, str), optional
+        Symbols of image, kernel and output (``('i', 'k', 'v')`` or
+        ``('i', 'k', 'l')``).
+
+    Returns
+    -------
+    FullValid
+        ``slide.output`` equals ``convolve2d(image, kernel, 'full')`` (or
+        ``correlate2d``), ``valid`` the mode ``'valid'`` output, and
+        ``undefined`` is False exactly on the valid block.
+
+    Examples
+    --------
+    >>> i = [[3, 1, 0, 2], [1, 4, 2, 0], [0, 2, 5, 1], [2, 0, 1, 3]]
+    >>> fv = full_valid(i, [[1, 2], [-1, 0]])
+    >>> float(fv.valid[0, 0]), fv.shift, int(fv.undefined.sum())
+    (5.0, (1, 1), 16)
+    """
+    img, ker = _image_kernel(image, kernel)
+    check_flag(convention, "convention", CONVENTIONS)
+    names = _names(names, convention)
+    (H, W), (kH, kW) = img.shape, ker.shape
+    if kH > H or kW > W:
+        raise ValueError(
+            f"kernel must fit in the image for a valid block; got kernel "
+            f"{ker.shape} and image {img.shape}"
+        )
+    s = slide(img, ker, convention=convention, mode="full", names=names)
+    undefined = np.zeros(s.output.shape, bool)
+    for f in s.frames:
+        undefined[f.out] = bool(s.padding_mask[f.cells[..., 0], f.cells[..., 1]].any())
+    valid = np.zeros((H - kH + 1, W - kW + 1))
+    for x in range(H - kH + 1):
+        for y in range(W - kW + 1):
+            valid[x, y] = s.output[x + kH - 1, y + kW - 1]
+    origin = (0, 0) if convention == "convolution" else (kH - 1, kW - 1)
+    return FullValid(s, origin, undefined, valid, (kH - 1, kW - 1))
+
+
+def _seed_indices(ax, n_rows, n_cols, first, fontsize=9, origin=(0, 0)):
+    """Row and column labels ``first + k`` along the top and left edges."""
+    x0, y0 = origin
+    for x in range(n_rows):
+        ax.text(y0 - 0.15, x0 + x + 0.5, str(first[0] + x), ha="right",
+                va="center", fontsize=fontsize, color="0.4")
+    for y in range(n_cols):
+        ax.text(y0 + y + 0.5, x0 - 0.1, str(first[1] + y), ha="center",
+                va="bottom", fontsize=fontsize, color="0.4")
+
+
+def _title(ax, text, width, fontsize=12, top=0):
+    """A title above the index labels of :func:`_seed_indices` (grid row ``top``)."""
+    ax.text(width / 2, top - 0.65, text, ha="center", va="bottom", fontsize=fontsize)
+
+
+def _hatch(ax, mask, origin=(0, 0)):
+    for (x, y), m in np.ndenumerate(mask):
+        if m:
+            patch = Rectangle((origin[1] + y, origin[0] + x), 1, 1, fill=False,
+                              hatch="//", edgecolor=ROLES["pad"][0], linewidth=0,
+                              zorder=3)
+            patch.set_hatch_linewidth(0.6)
+            ax.add_patch(patch)
+
+
+def _outline(ax, top, left, height, width, colour, *, ls="-", lw=2.5):
+    # matplotlib's Rectangle takes (x, y) = (column, row), then width, height
+    ax.add_patch(Rectangle((left, top), width, height, fill=False, edgecolor=colour,
+                           linestyle=ls, linewidth=lw, zorder=4))
+
+
+def _fv_layout(fv, *, with_strip):
+    s = fv.slide
+    Wg = s.grid.shape[1]
+    Hg = s.grid.shape[0]
+    Wf = s.output.shape[1]
+    Wv = fv.valid.shape[1]
+    cell = 0.42
+    widths = [Wg + 1, Wf + 1, max(Wv, 3) + 1]
+    height = Hg + 1.6
+    strip = 0.55 if with_strip else 0.0
+    fig = plt.figure(figsize=(cell * (sum(widths) + 2), cell * height + strip + 0.1))
+    gs = fig.add_gridspec(2 if with_strip else 1, 3, width_ratios=widths,
+                          height_ratios=[cell * height, strip] if with_strip else None,
+                          wspace=0.12, hspace=0.02, left=0.01, right=0.99,
+                          top=0.99, bottom=0.01)
+    axes = [fig.add_subplot(gs[0, c]) for c in range(3)]
+    if with_strip:
+        axes.append(fig.add_subplot(gs[1, :]))
+    return fig, axes
+
+
+def _draw_fv(axes, fv, frames, done):
+    """Grid with the windows of ``frames``; full output (``done`` pixels);
+    valid output."""
+    s = fv.slide
+    g, _, oname = s.names
+    Hg, Wg = s.grid.shape
+    Hf, Wf = s.output.shape
+    Hv, Wv = fv.valid.shape
+    kH, kW = s.kernel.shape
+    ax_g, ax_f, ax_v = axes[:3]
+    cc = role_colour("c")
+    # the padded image, in the image's coordinates
+    draw_array(ax_g, s.grid, "o", padding=s.padding_mask)
+    _title(ax_g, f"{g}, zeros around it", Wg)
+    _seed_indices(ax_g, Hg, Wg, (-(kH - 1), -(kW - 1)))
+    for k in frames:
+        f = s.frames[k]
+        draw_window(ax_g, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w",
+                    weights=f.weights)
+    # the full output, in the seed's coordinates
+    shown = np.where(done, s.output, np.nan)
+    current = np.zeros(done.shape, bool)
+    for k in frames:
+        current[s.frames[k].out] = True
+    draw_array(ax_f, shown, "c", shade=current)
+    _title(ax_f, f"full output {oname}(x, y)", Wf)
+    _hatch(ax_f, fv.undefined & done)
+    _seed_indices(ax_f, Hf, Wf, (-fv.origin[0], -fv.origin[1]))
+    H, W = s.image.shape
+    _outline(ax_f, fv.origin[0], fv.origin[1], H, W, "black", ls="--", lw=1.5)
+    _outline(ax_f, fv.valid_start[0], fv.valid_start[1], Hv, Wv, cc, lw=3)
+    # the valid output, stored from index 0
+    vdone = done[fv.valid_start[0]:fv.valid_start[0] + Hv,
+                 fv.valid_start[1]:fv.valid_start[1] + Wv]
+    vcur = current[fv.valid_start[0]:fv.valid_start[0] + Hv,
+                   fv.valid_start[1]:fv.valid_start[1] + Wv]
+    draw_array(ax_v, np.where(vdone, fv.valid, np.nan), "c", shade=vcur,
+               index=True, title=f"{oname}_valid")
+    _outline(ax_v, 0, 0, Hv, Wv, cc, lw=3)
+    for ax in (ax_g, ax_f, ax_v):
+        ax.set_ylim(Hg + 0.1, -1.5)
+    ax_g.set_xlim(-0.7, Wg + 0.3)
+    ax_f.set_xlim(-0.7, Wf + 0.3)
+    ax_v.set_xlim(-0.7, max(Wv, 3) + 0.3)
+
+
+def _fv_caption(fv, k):
+    s = fv.slide
+    f = s.frames[k]
+    x, y = fv.seed(f.out)
+    oname = s.names[2]
+    terms = " + ".join(f"{fmt_value(v)}\u00b7{_signed(w)}"
+                       for v, w in zip(f.values.ravel(), f.weights.ravel(), strict=True))
+    head = f"{oname}({x}, {y}) = {terms} = {fmt_value(f.total)}"
+    if fv.undefined[f.out]:
+        return head + "   (window on padding: undefined)"
+    vx, vy = f.out[0] - fv.valid_start[0], f.out[1] - fv.valid_start[1]
+    return head + f"   \u2192   {oname}_valid[{vx}, {vy}]"
+
+
+def _check_frames(fv, frames):
+    n = len(fv.slide.frames)
+    out = []
+    for k in frames:
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not -n <= k < n:
+            raise ValueError(f"frames must hold ints in [0, {n}), got {k!r}")
+        out.append(int(k) % n)
+    return out
+
+
+def _frame_of(fv, at):
+    """The frame index of the seed's pixel ``at``."""
+    Wf = fv.slide.output.shape[1]
+    return (at[0] + fv.origin[0]) * Wf + at[1] + fv.origin[1]
+
+
+def draw_full_valid(fv, at=()):
+    """The full output with its undefined pixels and the valid block.
+
+    Parameters
+    ----------
+    fv : FullValid
+        From :func:`full_valid`.
+    at : sequence of (int, int)
+        Pixels in the seed's coordinates whose windows are drawn on the
+        padded image (with the kernel's laid values) and which are
+        highlighted in the outputs.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three panels: the image with its zero padding (grey, dashed) and the
+        windows of ``at``; the full output, labelled with the seed's
+        coordinates, the image's grid dashed, undefined pixels hatched and
+        the valid block outlined in green; the valid output, the same block
+        stored from index ``(0, 0)``.
+    """
+    _check_type(fv, FullValid, "fv", "full_valid")
+    Hf, Wf = fv.slide.output.shape
+    frames = []
+    for a in at:
+        if (not isinstance(a, (tuple, list)) or len(a) != 2
+                or not all(isinstance(v, (int, np.integer)) for v in a)):
+            raise TypeError(f"at must hold pairs of ints (x, y), got {a!r}")
+        fx, fy = a[0] + fv.origin[0], a[1] + fv.origin[1]
+        if not (0 <= fx < Hf and 0 <= fy < Wf):
+            raise ValueError(f"at: pixel {tuple(a)} is outside the full output")
+        frames.append(_frame_of(fv, a))
+    fig, axes = _fv_layout(fv, with_strip=False)
+    _draw_fv(axes, fv, frames, np.ones((Hf, Wf), bool))
+    return fig
+
+
+def animate_full_valid(fv, *, interval=900):
+    """Every pixel of the full output in turn, as an animation.
+
+    Each frame shows the window on the padded image, the full output filled
+    so far (undefined pixels hatched as they appear), the valid output
+    filled when the pixel belongs to it, and the pixel's sum with where it
+    lands. Show it with :func:`cnnlit.plot.animation_html`; it has
+    ``len(fv.slide.frames)`` frames.
+    """
+    _check_type(fv, FullValid, "fv", "full_valid")
+    fig, axes = _fv_layout(fv, with_strip=True)
+    shape = fv.slide.output.shape
+
+    def draw(k):
+        done = np.zeros(shape, bool)
+        for f in fv.slide.frames[:k + 1]:
+            done[f.out] = True
+        _draw_fv(axes, fv, [k], done)
+        ax_t = axes[3]
+        ax_t.set_axis_off()
+        ax_t.text(0.5, 0.5, _fv_caption(fv, k), ha="center", va="center",
+                  fontsize=10, color=role_colour("c"), transform=ax_t.transAxes)
+
+    return animate(fig, draw, len(fv.slide.frames), interval=interval)
+
+
+def full_valid_multiples(fv, frames=None, *, ncols=None):
+    """The frames of :func:`animate_full_valid` side by side (static twin).
+
+    Each panel is the padded image with one window and its laid values,
+    titled with the pixel's value in the seed's coordinates: green with the
+    valid index it is stored at, grey with "undefined" when the window lies
+    partly on the padding.
+    """
+    _check_type(fv, FullValid, "fv", "full_valid")
+    s = fv.slide
+    frames = range(len(s.frames)) if frames is None else _check_frames(fv, frames)
+    ncols = s.output.shape[1] if ncols is None else _integer(ncols, "ncols")
+    kH, kW = s.kernel.shape
+    oname = s.names[2]
+
+    def draw(ax, k):
+        f = s.frames[k]
+        x, y = fv.seed(f.out)
+        undefined = fv.undefined[f.out]
+        if undefined:
+            title, colour = f"{oname}({x}, {y}) = {fmt_value(f.total)}, undefined", "0.45"
+        else:
+            vx, vy = f.out[0] - fv.valid_start[0], f.out[1] - fv.valid_start[1]
+            title = (f"{oname}({x}, {y}) = {fmt_value(f.total)} "
+                     f"= {oname}_valid[{vx}, {vy}]")
+            colour = role_colour("c")
+        draw_array(ax, s.grid, "o", padding=s.padding_mask, fontsize=8)
+        draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w", lw=2.5)
+        ax.set_title(title, fontsize=8, color=colour, pad=3)
+        ax.set_ylim(s.grid.shape[0] + 0.1, -0.1)
+
+    side = 0.27 * max(s.grid.shape) + 0.15
+    return small_multiples(draw, frames, ncols=ncols, panel_size=(side + 0.1, side + 0.2))
+
+
+# ------------------------------------------------------------- padding
+
+
+@dataclass(frozen=True)
+class PaddingPicture:
+    """An image with the border a boundary rule adds, and where it comes from.
+
+    Attributes
+    ----------
+    image : ndarray, shape (H, W)
+    boundary : {'fill', 'wrap', 'symm'}
+    pads : (int, int, int, int)
+        Rows and columns added (top, bottom, left, right).
+    grid : ndarray, shape (H + top + bottom, W + left + right)
+        The padded image; ``grid[top + x, left + y]`` is the image extended
+        to pixel ``(x, y)``.
+    mask : ndarray of bool, shape like ``grid``
+        True on the padding cells.
+    source : ndarray of int, shape grid.shape + (2,)
+        For each cell, the image pixel it holds: itself inside the image, the
+        pixel a ``'wrap'`` or ``'symm'`` padding cell copies, ``(-1, -1)`` for
+        a ``'fill'`` padding cell (a constant, copied from nowhere).
+    fillvalue : float
+    """
+
+    image: np.ndarray
+    boundary: str
+    pads: tuple
+    grid: np.ndarray
+    mask: np.ndarray
+    source: np.ndarray
+    fillvalue: float
+
+
+def _pads4(pads):
+    if isinstance(pads, (int, np.integer)) and not isinstance(pads, bool):
+        p = (int(pads),) * 4
+    elif (isinstance(pads, (tuple, list)) and len(pads) in (2, 4)
+          and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                  for v in pads)):
+        p = tuple(int(v) for v in pads)
+        if len(p) == 2:
+            p = (p[0], p[0], p[1], p[1])
+    else:
+        raise TypeError(
+            "pads must be an int, (rows, cols) or (top, bottom, left, right), "
+            f"got {pads!r}"
+        )
+    if min(p) < 0:
+        raise ValueError(f"pads must be >= 0, got {pads!r}")
+    return p
+
+
+def _mirror(x, n):
+    """Index of the image row that 'symm' shows at row x (period 2n)."""
+    x = x % (2 * n)
+    return x if x < n else 2 * n - 1 - x
+
+
+def padding_picture(image, boundary, pads, *, fillvalue=0.0):
+    """The image with its padding, and the image pixel each padding cell copies.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+    boundary : {'fill', 'wrap', 'symm'}
+        ``'fill'``: the constant ``fillvalue``; ``'wrap'``: the image repeated
+        periodically, pixel ``(x mod H, y mod W)``; ``'symm'``: the image
+        mirrored with its edge pixel repeated (period ``2H``).
+    pads : int, (int, int) or (int, int, int, int)
+        Rows and columns added on each side, ``(rows, cols)`` on both sides,
+        or ``(top, bottom, left, right)``.
+    fillvalue : float
+        The constant of ``'fill'``.
+
+    Returns
+    -------
+    PaddingPicture
+        Computed with loops from the rules above; ``grid`` equals
+        ``np.pad(image, ((top, bottom), (left, right)), mode)`` with mode
+        ``'constant'``, ``'wrap'`` or ``'symmetric'``.
+
+    Examples
+    --------
+    >>> pp = padding_picture([[1, 2, 3]], "symm", (0, 0, 2, 1))
+    >>> pp.grid
+    array([[2., 1., 1., 2., 3., 3.]])
+    >>> pp.source[0, 0], pp.source[0, 5]
+    (array([0, 1]), array([0, 2]))
+    """
+    img = as_real_array(image, "image").astype(float)
+    if img.ndim != 2 or 0 in img.shape:
+        raise ValueError(f"image must be a non-empty 2-D array, got shape {img.shape}")
+    check_flag(boundary, "boundary", BOUNDARIES)
+    top, bottom, left, right = _pads4(pads)
+    H, W = img.shape
+    if boundary == "wrap" and (max(top, bottom) > H or max(left, right) > W):
+        raise ValueError(
+            f"pads must be at most the image's size {img.shape} for 'wrap' "
+            f"(as in scipy), got {(top, bottom, left, right)}"
+        )
+    Hp, Wp = H + top + bottom, W + left + right
+    grid = np.zeros((Hp, Wp))
+    mask = np.zeros((Hp, Wp), bool)
+    source = np.full((Hp, Wp, 2), -1, dtype=int)
+    for r in range(Hp):
+        for c in range(Wp):
+            x, y = r - top, c - left
+            inside = 0 <= x < H and 0 <= y < W
+            mask[r, c] = not inside
+            if inside:
+                sx, sy = x, y
+            elif boundary == "fill":
+                grid[r, c] = fillvalue
+                continue
+            elif boundary == "wrap":
+                sx, sy = x % H, y % W
+            else:
+                sx, sy = _mirror(x, H), _mirror(y, W)
+            source[r, c] = sx, sy
+            grid[r, c] = img[sx, sy]
+    return PaddingPicture(img, boundary, (top, bottom, left, right), grid, mask,
+                          source, float(fillvalue))
+
+
+def _draw_padding_panel(ax, pp, show_sources, ps, origin, size):
+    """One picture, its image's pixel (0, 0) drawn at cell ``origin``."""
+    top, _, left, _ = pp.pads
+    H, W = pp.image.shape
+    Hp, Wp = pp.grid.shape
+    r0, c0 = origin[0] - top, origin[1] - left  # where grid[0, 0] is drawn
+    draw_array(ax, pp.grid, "o", padding=pp.mask, fontsize=11, origin=(r0, c0))
+    _seed_indices(ax, Hp, Wp, (-top, -left), fontsize=8, origin=(r0, c0))
+    _outline(ax, origin[0], origin[1], H, W, role_colour("o"), lw=2.5)
+    if show_sources:
+        for (r, c), m in np.ndenumerate(pp.mask):
+            if m and pp.source[r, c, 0] >= 0:
+                sx, sy = pp.source[r, c]
+                ax.text(c0 + c + 0.07, r0 + r + 0.05, f"{sx},{sy}", ha="left",
+                        va="top", fontsize=7, color="0.3")
+    title = f"boundary='{pp.boundary}'" if any(pp.pads) else "the image"
+    if ps is not None:
+        kH, kW = ps.kernel.shape
+        wr, wc = ps.cells[0, 0]
+        draw_window(ax, origin[0] + wr, origin[1] + wc, kH, kW, "w",
+                    weights=ps.weights)
+        # the image pixels that the window's padding cells copy, dotted
+        for (p, q), inside in np.ndenumerate(ps.inside):
+            r, c = ps.cells[p, q] + (top, left)
+            sx, sy = pp.source[r, c]
+            if not inside and sx >= 0:
+                ax.add_patch(Rectangle((origin[1] + sy + 0.08, origin[0] + sx + 0.08),
+                                       0.84, 0.84, fill=False,
+                                       edgecolor=role_colour("w"), linewidth=1.8,
+                                       linestyle=":", zorder=5))
+        title += f":  {_pixel_label(ps)} = {fmt_value(ps.total)}"
+    _title(ax, title, size[1], fontsize=11, top=r0)
+    ax.set_xlim(-0.8, size[1] + 0.1)
+    ax.set_ylim(size[0] + 0.1, -1.2)
+
+
+def draw_padding(pictures, *, show_sources=True, pixels=None, ncols=None):
+    """The padded images side by side, padding cells labelled with their source.
+
+    Parameters
+    ----------
+    pictures : sequence of PaddingPicture
+        From :func:`padding_picture` (e.g. one per boundary; one with no
+        padding is drawn as "the image"). The images line up: pixel (0, 0)
+        sits at the same place in every panel.
+    show_sources : bool
+        Write in the top-left corner of each copied padding cell the image
+        pixel ``x,y`` it copies.
+    pixels : sequence of PixelSum or None, optional
+        One per picture (None for none), from :func:`pixel_sum` on the same
+        image with the same boundary: its window is drawn with the kernel's
+        laid values, the image pixels that its padding cells copy are
+        outlined dotted, and its value is written in the title.
+    ncols : int, optional
+        Panels per row; all in one row by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per picture: the image (blue, outlined) in its padding
+        (grey, dashed), rows and columns labelled with the image's
+        coordinates.
+    """
+    if not isinstance(pictures, (tuple, list)) or not pictures:
+        raise TypeError(
+            f"pictures must be a non-empty sequence of PaddingPicture, got {pictures!r}"
+        )
+    for pp in pictures:
+        _check_type(pp, PaddingPicture, "pictures[...]", "padding_picture")
+    if pixels is None:
+        pixels = [None] * len(pictures)
+    elif not isinstance(pixels, (tuple, list)) or len(pixels) != len(pictures):
+        raise TypeError(
+            f"pixels must be a sequence of {len(pictures)} PixelSum (one per "
+            f"picture), got {pixels!r}"
+        )
+    for pp, ps in zip(pictures, pixels, strict=True):
+        if ps is None:
+            continue
+        _check_type(ps, PixelSum, "pixels[...]", "pixel_sum")
+        top, _, left, _ = pp.pads
+        r0, c0 = ps.cells[0, 0] + (top, left)
+        r1, c1 = ps.cells[-1, -1] + (top, left)
+        if not np.array_equal(ps.image, pp.image):
+            raise ValueError("pixels: each PixelSum must be taken on its picture's image")
+        if r0 < 0 or c0 < 0 or r1 >= pp.grid.shape[0] or c1 >= pp.grid.shape[1]:
+            raise ValueError(
+                f"pixels: the window of {_pixel_label(ps)} leaves the padded grid "
+                f"of boundary={pp.boundary!r}"
+            )
+        if not np.array_equal(ps.values, pp.grid[r0:r1 + 1, c0:c1 + 1]):
+            raise ValueError(
+                f"pixels: {_pixel_label(ps)} was not taken with boundary="
+                f"{pp.boundary!r} (its window holds other values)"
+            )
+    ncols = len(pictures) if ncols is None else _integer(ncols, "ncols")
+    if ncols < 1:
+        raise ValueError(f"ncols must be >= 1, got {ncols}")
+    ncols = min(ncols, len(pictures))
+    nrows = -(-len(pictures) // ncols)
+    # line the images up: the largest top and left padding, then the rest
+    T = max(pp.pads[0] for pp in pictures)
+    L = max(pp.pads[2] for pp in pictures)
+    size = (T + max(pp.image.shape[0] + pp.pads[1] for pp in pictures),
+            L + max(pp.image.shape[1] + pp.pads[3] for pp in pictures))
+    cell = 0.44
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(cell * ncols * (size[1] + 1.0),
+                                      cell * nrows * (size[0] + 1.6)),
+                             gridspec_kw={"wspace": 0.04, "hspace": 0.04,
+                                          "left": 0.01, "right": 0.99,
+                                          "top": 0.99, "bottom": 0.01})
+    for ax, pp, ps in zip(axes.flat, pictures, pixels, strict=False):
+        _draw_padding_panel(ax, pp, show_sources, ps, (T, L), size)
+    for ax in list(axes.flat)[len(pictures):]:
+        ax.set_axis_off()
+    return fig
+
+
+# ------------------------------------------------- 'same': which side
+
+
+@dataclass(frozen=True)
+class SameSides:
+    """Mode ``'same'`` of a convolution and a correlation with one kernel.
+
+    Attributes
+    ----------
+    convolution, correlation : Slide
+        The frames of :func:`cnnlit.plot.slide` with ``mode='same'``. For a
+        kernel of even size the padding differs: ``convolution.pads`` puts
+        the extra row and column on the top and left, ``correlation.pads``
+        on the bottom and right.
+    """
+
+    convolution: Slide
+    correlation: Slide
+
+
+def same_sides(image, kernel, *, boundary="fill"):
+    """Where each pixel of mode 'same' takes its window, for both conventions.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+    kernel : array_like, shape (kH, kW)
+    boundary : {'fill', 'wrap', 'symm'}
+
+    Returns
+    -------
+    SameSides
+        ``convolution.output`` equals ``convolve2d(image, kernel, 'same',
+        boundary)``, ``correlation.output`` equals ``correlate2d(...)``.
+
+    Examples
+    --------
+    >>> ss = same_sides([[1, 2], [3, 4]], [[1, 1], [0, 1]])
+    >>> ss.convolution.pads, ss.correlation.pads
+    ((1, 0, 1, 0), (0, 1, 0, 1))
+    """
+    img, ker = _image_kernel(image, kernel)
+    check_flag(boundary, "boundary", BOUNDARIES)
+    conv = slide(img, ker, convention="convolution", mode="same", boundary=boundary,
+                 names=("i", "k", "v"))
+    corr = slide(img, ker, convention="correlation", mode="same", boundary=boundary,
+                 names=("i", "k", "l"))
+    return SameSides(conv, corr)
+
+
+def _sides(pads):
+    top, bottom, left, right = pads
+    parts = [f"{n} {side}" for n, side in
+             ((top, "top"), (bottom, "bottom"), (left, "left"), (right, "right")) if n]
+    return "padded " + (", ".join(parts) if parts else "nowhere")
+
+
+def _same_layout(ss, with_strip):
+    c = ss.convolution
+    Hg = max(c.grid.shape[0], ss.correlation.grid.shape[0])
+    Wg = max(c.grid.shape[1], ss.correlation.grid.shape[1])
+    Wo = c.output.shape[1]
+    cell = 0.42
+    widths = [Wg + 1, Wo + 1, Wg + 1, Wo + 1]
+    strip = 0.5 if with_strip else 0.0
+    height = cell * (Hg + 1.7)
+    fig = plt.figure(figsize=(cell * (sum(widths) + 2.5), height + strip + 0.1))
+    gs = fig.add_gridspec(2 if with_strip else 1, 4, width_ratios=widths,
+                          height_ratios=[height, strip] if with_strip else None,
+                          wspace=0.12, hspace=0.02, left=0.01, right=0.99,
+                          top=0.99, bottom=0.01)
+    axes = [fig.add_subplot(gs[0, k]) for k in range(4)]
+    if with_strip:
+        axes += [fig.add_subplot(gs[1, 0:2]), fig.add_subplot(gs[1, 2:4])]
+    return fig, axes, (Hg, Wg)
+
+
+def _draw_same(ax_g, ax_o, s, k, size):
+    f = s.frames[k]
+    oname = s.names[2]
+    kH, kW = s.kernel.shape
+    top, _, left, _ = s.pads
+    draw_array(ax_g, s.grid, "o", padding=s.padding_mask)
+    _title(ax_g, f"{s.convention}: {_sides(s.pads)}", s.grid.shape[1])
+    _seed_indices(ax_g, *s.grid.shape, (-top, -left))
+    draw_window(ax_g, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w",
+                weights=f.weights)
+    shown = np.full(s.output.shape, np.nan)
+    for frame in s.frames[:k + 1]:
+        shown[frame.out] = frame.total
+    current = np.zeros(s.output.shape, bool)
+    current[f.out] = True
+    draw_array(ax_o, shown, "c", shade=current, index=True, title=f"{oname} 'same'")
+    Hg, Wg = size
+    for ax, w in ((ax_g, Wg), (ax_o, s.output.shape[1])):
+        ax.set_ylim(Hg + 0.1, -1.5)
+        ax.set_xlim(-0.7, w + 0.3)
+
+
+def _same_caption(s, k):
+    f = s.frames[k]
+    terms = " + ".join(f"{fmt_value(v)}\u00b7{_signed(w)}"
+                       for v, w in zip(f.values.ravel(), f.weights.ravel(), strict=True))
+    return f"{terms} = {fmt_value(f.total)}  \u2192  {s.names[2]}[{f.out[0]}, {f.out[1]}]"
+
+
+def _check_same_frame(ss, k):
+    _check_type(ss, SameSides, "ss", "same_sides")
+    n = len(ss.convolution.frames)
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not -n <= k < n:
+        raise ValueError(f"frame must be an int in [0, {n}), got {k!r}")
+    return int(k) % n
+
+
+def _draw_same_frame(axes, ss, k, size):
+    _draw_same(axes[0], axes[1], ss.convolution, k, size)
+    _draw_same(axes[2], axes[3], ss.correlation, k, size)
+    for ax, s in ((axes[4], ss.convolution), (axes[5], ss.correlation)):
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, _same_caption(s, k), ha="center", va="center", fontsize=10,
+                color=role_colour("c"), transform=ax.transAxes)
+
+
+def draw_same_sides(ss, frame=0):
+    """One output pixel of mode 'same', convolution beside correlation.
+
+    Parameters
+    ----------
+    ss : SameSides
+        From :func:`same_sides`.
+    frame : int
+        The output pixel, row by row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        For each convention, the padded image (its rows and columns labelled
+        with the image's coordinates) with the window and the laid kernel,
+        and the 'same' output filled up to this pixel; under each, the
+        pixel's sum of products.
+    """
+    k = _check_same_frame(ss, frame)
+    fig, axes, size = _same_layout(ss, True)
+    _draw_same_frame(axes, ss, k, size)
+    return fig
+
+
+def animate_same_sides(ss, *, interval=900):
+    """Every pixel of mode 'same', both conventions in step, as an animation.
+
+    One frame per output pixel (``ss.convolution.frames``); show it with
+    :func:`cnnlit.plot.animation_html`.
+    """
+    _check_same_frame(ss, 0)
+    fig, axes, size = _same_layout(ss, True)
+    return animate(fig, lambda k: _draw_same_frame(axes, ss, k, size),
+                   len(ss.convolution.frames), interval=interval)
+
+
+def same_sides_multiples(ss, frames=None):
+    """Chosen frames of :func:`animate_same_sides` side by side (static twin).
+
+    Parameters
+    ----------
+    ss : SameSides
+    frames : sequence of int, optional
+        Output pixels, row by row; by default the four corners.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two rows, convolution above correlation; one column per frame, each
+        panel the padded image with the window, titled with the pixel's value.
+    """
+    _check_same_frame(ss, 0)
+    Ho, Wo = ss.convolution.output.shape
+    if frames is None:
+        frames = sorted({0, Wo - 1, (Ho - 1) * Wo, Ho * Wo - 1})
+    frames = [_check_same_frame(ss, k) for k in frames]
+    if not frames:
+        raise ValueError("frames must not be empty")
+    slides = (ss.convolution, ss.correlation)
+    Hg = max(s.grid.shape[0] for s in slides)
+    Wg = max(s.grid.shape[1] for s in slides)
+    side = 0.4 * max(Hg, Wg) + 0.4
+    fig, axes = plt.subplots(2, len(frames), squeeze=False,
+                             figsize=(side * len(frames), 2 * (side + 0.35)))
+    for row, s in enumerate(slides):
+        kH, kW = s.kernel.shape
+        for col, k in enumerate(frames):
+            ax = axes[row, col]
+            f = s.frames[k]
+            draw_array(ax, s.grid, "o", padding=s.padding_mask, fontsize=9)
+            draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w",
+                        weights=f.weights)
+            ax.set_title(f"{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
+                         fontsize=10)
+            ax.set_xlim(-0.1, Wg + 0.1)
+            ax.set_ylim(Hg + 0.1, -0.1)
+        axes[row, 0].text(-0.5, Hg / 2, s.convention, rotation=90, ha="right",
+                          va="center", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def window_multiples(s, frames=None, *, ncols=None):
+    """Where each frame's window sits, in small panels: a compact static twin.
+
+    Like :func:`cnnlit.plot.slide_multiples`, from the same :class:`Slide`,
+    but without the laid values in the cells, so that a panel can be small:
+    the grid (padding grey, dashed), the window, and a title with the output
+    pixel and its value.
+
+    Parameters
+    ----------
+    s : Slide
+        From :func:`cnnlit.plot.slide`.
+    frames : sequence of int, optional
+        Which frames; all by default.
+    ncols : int, optional
+        Panels per row; the output's width by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _check_type(s, Slide, "s", "slide")
+    n = len(s.frames)
+    if frames is None:
+        frames = range(n)
+    else:
+        checked = []
+        for k in frames:
+            if (not isinstance(k, (int, np.integer)) or isinstance(k, bool)
+                    or not -n <= k < n):
+                raise ValueError(f"frames must hold ints in [0, {n}), got {k!r}")
+            checked.append(int(k) % n)
+        frames = checked
+    ncols = s.output.shape[1] if ncols is None else _integer(ncols, "ncols")
+    kH, kW = s.kernel.shape
+    dense = s.dilation == (1, 1)
+
+    def draw(ax, k):
+        f = s.frames[k]
+        draw_array(ax, s.grid, s.roles[0], padding=s.padding_mask, fontsize=8)
+        draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, s.roles[1],
+                    lw=2.5, cells=None if dense else f.cells)
+        ax.set_title(f"{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
+                     fontsize=9, pad=3)
+        ax.set_ylim(s.grid.shape[0] + 0.1, -0.1)
+
+    side = 0.27 * max(s.grid.shape) + 0.15
+    return small_multiples(draw, frames, ncols=ncols, panel_size=(side + 0.1, side + 0.2))
