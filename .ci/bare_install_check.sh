@@ -18,6 +18,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 "$work/venv/bin/python" - <<'EOF'
 import importlib
+import importlib.util
 import importlib.metadata as metadata
 import pkgutil
 import re
@@ -34,6 +35,8 @@ imported = [n for n in names if not n.startswith(NOT_HERE)]
 for name in imported:
     importlib.import_module(name)
 heavy = [m for m in HEAVY if m in sys.modules]
+# the extras' modules are installed too (their imports need the extras)
+missing = [n for n in NOT_HERE if importlib.util.find_spec(n) is None]
 
 installed = sorted(d.metadata["Name"].lower() for d in metadata.distributions())
 others = [n for n in installed if n not in TOOLS | {"cnnlit"}]
@@ -54,6 +57,8 @@ print(f"  not imported (extras): {', '.join(n for n in names if n.startswith(NOT
 print(f"  matplotlib, scipy, sklearn imported: {', '.join(heavy) or 'none'}")
 print(f"  __version__ == installed version: {version_ok}")
 failures = []
+if missing:
+    failures.append(f"not installed: {', '.join(missing)}")
 if heavy:
     failures.append(f"importing cnnlit pulled in {', '.join(heavy)}")
 if others != ["numpy"] or hard != ["numpy"]:
