@@ -273,3 +273,27 @@ def check_dense_backward(fn, seed=0):
         w = rng.standard_normal((D_out, D_in))
         cases.append(({"delta": delta, "x": x, "w": w}, dense_backward(delta, x, w)))
     return _run("check_dense_backward", fn, cases, outputs=("dE_dw", "dE_db", "dE_dx"))
+
+
+def check_conv_transpose(fn, seed=0):
+    """``fn(x, w, s)``: the transposed convolution of one channel, stride ``s``.
+
+    ``x``: ``(H, W)``, ``w``: ``(kH, kW)``; the answer has shape
+    ``((H - 1) s + kH, (W - 1) s + kW)``: every pixel ``x[i, j]`` adds
+    ``x[i, j] * rot180(w)`` to the output at rows ``s i .. s i + kH - 1`` and
+    columns ``s j .. s j + kW - 1`` (the transpose of the seed's convolution,
+    no padding). Compared with :func:`cnnlit.conv_transpose_forward`.
+    """
+    from .conv_transpose import conv_transpose_forward
+
+    rng = _rng(seed)
+    cases = []
+    for H, W, kH, kW, s in [(2, 2, 3, 3, 2), (1, 1, 2, 2, 1), (3, 2, 2, 3, 1), (2, 3, 3, 2, 3), (4, 4, 4, 4, 2),
+                            (3, 1, 1, 2, 2)]:
+        x, w = rng.standard_normal((H, W)), rng.standard_normal((kH, kW))
+        expected = conv_transpose_forward(x[None], w[None, None], None, stride=s)[0]
+        cases.append(({"x": x, "w": w, "s": s}, expected))
+    return _run("check_conv_transpose", fn, cases)
+
+
+__all__ += ["check_conv_transpose"]

@@ -85,6 +85,17 @@ def dense_backward(delta, x, w):
     return delta.T @ x, delta.sum(axis=0), delta @ w
 
 
+def conv_transpose(x, w, s, flip=True):
+    # scatter: pixel (i, j) adds x[i, j] times the kernel, rotated for the seed's convention
+    kH, kW = w.shape
+    laid = w[::-1, ::-1] if flip else w
+    y = np.zeros(((x.shape[0] - 1) * s + kH, (x.shape[1] - 1) * s + kW))
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            y[s * i:s * i + kH, s * j:s * j + kW] += x[i, j] * laid
+    return y
+
+
 RIGHT = [
     (ex.check_correlate_valid, correlate_valid),
     (ex.check_convolve_full, convolve_full),
@@ -96,6 +107,7 @@ RIGHT = [
     (ex.check_max_pool_backward, lambda d, o, k, s: pool_backward(d, o, k, s, "max")),
     (ex.check_mean_pool_backward, lambda d, o, k, s: pool_backward(d, o, k, s, "mean")),
     (ex.check_dense_backward, dense_backward),
+    (ex.check_conv_transpose, conv_transpose),
 ]
 
 
@@ -152,6 +164,8 @@ def overwriting_max_pool(delta, o_prev, k, s):
         (ex.check_mean_pool_backward, lambda d, o, k, s: pool_backward(d, o, k, s, "max"), "differs"),
         (ex.check_dense_backward, lambda d, x, w: (x.T @ d, d.sum(0), d @ w), r"dE_dw has shape"),
         (ex.check_dense_backward, lambda d, x, w: (d.T @ x, d.sum(0)), r"expected a tuple of 3 \(dE_dw, dE_db, dE_dx\)"),
+        (ex.check_conv_transpose, lambda x, w, s: conv_transpose(x, w, s, flip=False), "case 1 of 6 .*differs"),
+        (ex.check_conv_transpose, lambda x, w, s: conv_transpose(x, w, 1), r"s=2\).*has shape \(4, 4\), expected \(5, 5\)"),
         (ex.check_bias_gradient, lambda d: 1 / 0, "your function raised ZeroDivisionError"),
         (ex.check_bias_gradient, lambda d: "abc", "the result is not a numeric array"),
     ],
