@@ -26,6 +26,7 @@ cnnlit.exercises.ExerciseError: check_bias_gradient, case 1 of 12 (delta of shap
 import numpy as np
 
 from .conv import conv_backward, conv_forward, conv_output_shape
+from .conv_transpose import conv_transpose_forward
 from .dense import dense_backward
 from .pool import pool_backward
 from .signal2d import convolve2d, correlate2d
@@ -44,6 +45,7 @@ __all__ = [
     "check_max_pool_backward",
     "check_mean_pool_backward",
     "check_dense_backward",
+    "check_conv_transpose",
 ]
 
 
@@ -314,3 +316,21 @@ def check_complete_input(fn, seed=0):
         b = rng.standard_normal(w.shape[0])
         cases.append(({"o_prev": o_prev, "w": w, "b": b}, conv_forward(o_prev, w, b)))
     return _run("check_complete_input", fn, cases)
+
+def check_conv_transpose(fn, seed=0):
+    """``fn(x, w, s)``: the transposed convolution of one channel, stride ``s``.
+
+    ``x``: ``(H, W)``, ``w``: ``(kH, kW)``; the answer has shape
+    ``((H - 1) s + kH, (W - 1) s + kW)``: every pixel ``x[i, j]`` adds
+    ``x[i, j] * rot180(w)`` to the output at rows ``s i .. s i + kH - 1`` and
+    columns ``s j .. s j + kW - 1`` (the transpose of the seed's convolution,
+    no padding). Compared with :func:`cnnlit.conv_transpose_forward`.
+    """
+    rng = _rng(seed)
+    cases = []
+    for H, W, kH, kW, s in [(2, 2, 3, 3, 2), (1, 1, 2, 2, 1), (3, 2, 2, 3, 1), (2, 3, 3, 2, 3), (4, 4, 4, 4, 2),
+                            (3, 1, 1, 2, 2)]:
+        x, w = rng.standard_normal((H, W)), rng.standard_normal((kH, kW))
+        expected = conv_transpose_forward(x[None], w[None, None], None, stride=s)[0]
+        cases.append(({"x": x, "w": w, "s": s}, expected))
+    return _run("check_conv_transpose", fn, cases)

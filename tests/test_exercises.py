@@ -111,6 +111,17 @@ def complete_input(o_prev, w, b):
     return c
 
 
+def conv_transpose(x, w, s, flip=True):
+    # scatter: pixel (i, j) adds x[i, j] times the kernel, rotated for the seed's convention
+    kH, kW = w.shape
+    laid = w[::-1, ::-1] if flip else w
+    y = np.zeros(((x.shape[0] - 1) * s + kH, (x.shape[1] - 1) * s + kW))
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            y[s * i:s * i + kH, s * j:s * j + kW] += x[i, j] * laid
+    return y
+
+
 RIGHT = [
     (ex.check_correlate_valid, correlate_valid),
     (ex.check_convolve_full, convolve_full),
@@ -124,6 +135,7 @@ RIGHT = [
     (ex.check_dense_backward, dense_backward),
     (ex.check_strided_weight_gradient, weight_gradient_strided),
     (ex.check_complete_input, complete_input),
+    (ex.check_conv_transpose, conv_transpose),
 ]
 
 
@@ -184,6 +196,8 @@ def overwriting_max_pool(delta, o_prev, k, s):
          "case 1 of 5 .*s=2.*differs"),
         (ex.check_strided_weight_gradient, lambda d, o, s, kH, kW: weight_gradient_strided(d, o, s, kH, kW)[..., ::-1, ::-1],
          "differs"),
+        (ex.check_conv_transpose, lambda x, w, s: conv_transpose(x, w, s, flip=False), "case 1 of 6 .*differs"),
+        (ex.check_conv_transpose, lambda x, w, s: conv_transpose(x, w, 1), r"s=2\).*has shape \(4, 4\), expected \(5, 5\)"),
         (ex.check_bias_gradient, lambda d: 1 / 0, "your function raised ZeroDivisionError"),
         (ex.check_complete_input, lambda o, w, b: complete_input(o, w[:, :, ::-1, ::-1], b),
          r"check_complete_input, case 1 of 6 \(o_prev of shape \(1, 4, 4\), w of shape \(1, 1, 2, 2\), "

@@ -34,11 +34,12 @@ from ._style import (
     small_multiples,
 )
 from .sliding import Slide, WindowFrame, animate_slide, draw_slide, slide, slide_multiples
-from . import forward, backward, layers, stride
+from . import forward, backward, layers, stride, transpose
 from .forward import *  # noqa: F403  (the pictures of convolution, correlation, padding)
 from .backward import *  # noqa: F403  (the pictures of the weight update and the deltas)
 from .layers import *  # noqa: F403  (the pictures of feed-forward, pooling, receptive fields)
 from .stride import *  # noqa: F403  (the pictures of stride: skipped positions, dilated deltas)
+from .transpose import *  # noqa: F403  (the transposed convolution: scatter, coverage)
 
 __all__ = [
     "ROLES",
@@ -57,4 +58,4 @@ __all__ = [
     "animate_slide",
     "slide_multiples",
 ]
-__all__ += forward.__all__ + backward.__all__ + layers.__all__ + stride.__all__
+__all__ += forward.__all__ + backward.__all__ + layers.__all__ + stride.__all__ + transpose.__all__

@@ -1,0 +1,475 @@
+"""Pictures of the transposed convolution: every input pixel scatters a copy
+of the kernel.
+
+A transposed convolution is the input-gradient map of a convolution used as a
+layer: the pixel ``x(i, j)`` adds ``x(i, j)`` times the kernel, laid as the
+convolution's backward pass lays it, onto the output at ``(s i, s j)``. Where
+the copies overlap they add up; with stride 2 and a 3x3 kernel some output
+pixels receive one copy, some two and some four (the checkerboard).
+
+:func:`transpose_scatter` computes the frames of that scatter with plain loops
+(one frame per input pixel, the output accumulated so far), and
+:func:`coverage` counts the copies that reach each output pixel. A chapter
+asserts them against ``conv_transpose_forward`` and draws them with
+:func:`draw_transpose_scatter`, :func:`animate_transpose_scatter`,
+:func:`transpose_scatter_multiples`, :func:`draw_transpose_outputs` and
+:func:`draw_coverage`.
+
+The colours are those of the backward pass the layer computes: the input
+``x`` is drawn as deltas (purple), the kernel orange, the output as a gradient
+(red), and the rows and columns that ``padding`` cuts off grey and dashed.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib import pyplot as plt
+from matplotlib.patches import Rectangle
+
+from .._checks import CONVENTIONS, as_real_array, check_flag, pair
+from ._style import (
+    animate,
+    draw_array,
+    draw_window,
+    fmt_value,
+    role_colour,
+    small_multiples,
+)
+
+__all__ = [
+    "ScatterFrame",
+    "TransposeScatter",
+    "transpose_scatter",
+    "coverage",
+    "draw_transpose_scatter",
+    "animate_transpose_scatter",
+    "transpose_scatter_multiples",
+    "draw_transpose_outputs",
+    "draw_coverage",
+]
+
+
+@dataclass(frozen=True)
+class ScatterFrame:
+    """What one frame of the scatter shows: one input pixel's copy of the kernel.
+
+    Attributes
+    ----------
+    pixel : (int, int)
+        The input pixel ``(i, j)`` this frame scatters.
+    value : float
+        ``x[i, j]``.
+    cells : ndarray of int, shape (kH, kW, 2)
+        The canvas cells the copy lands on: ``(s_H i + d_H p, s_W j + d_W q)``
+        for the kernel offset ``(p, q)`` (canvas coordinates: the output
+        before ``padding`` cuts its border).
+    products : ndarray, shape (kH, kW)
+        ``value * laid``: the numbers added to those cells.
+    canvas : ndarray, shape (H_c, W_c)
+        The canvas after this frame: the copies of this pixel and of every
+        pixel before it, added up.
+    """
+
+    pixel: tuple
+    value: float
+    cells: np.ndarray
+    products: np.ndarray
+    canvas: np.ndarray
+
+
+@dataclass(frozen=True)
+class TransposeScatter:
+    """Every frame of a transposed convolution's scatter, and its output.
+
+    Attributes
+    ----------
+    x : ndarray, shape (H, W)
+        The input given.
+    kernel : ndarray, shape (kH, kW)
+        The kernel given (``w[c, m]``, PyTorch's transposed layout).
+    laid : ndarray, shape (kH, kW)
+        The kernel as each copy lays it: ``rot180(kernel)`` for
+        ``convention="convolution"``, as given for ``"correlation"``.
+    stride, padding, output_padding, dilation : (int, int)
+    convention : str
+    canvas : ndarray, shape (H_c, W_c)
+        Every copy added up, before the cut: the full output
+        ``((H - 1) s_H + d_H (kH - 1) + 1, ...)``, with zero rows and columns
+        appended where ``output_padding`` reaches past it.
+    kept : ndarray of bool, shape (H_c, W_c)
+        The canvas cells that make the output: ``padding`` rows and columns
+        cut from each side, ``output_padding`` given back at the bottom and
+        right.
+    output : ndarray, shape (H_out, W_out)
+        ``canvas`` where ``kept``: ``H_out = (H - 1) s_H - 2 p_H +
+        d_H (kH - 1) + output_padding_H + 1``, likewise ``W_out``.
+    frames : tuple of ScatterFrame
+        Row by row, one per input pixel.
+    names : (str, str, str)
+        Symbols of input, kernel and output written in the titles.
+    """
+
+    x: np.ndarray
+    kernel: np.ndarray
+    laid: np.ndarray
+    stride: tuple
+    padding: tuple
+    output_padding: tuple
+    dilation: tuple
+    convention: str
+    canvas: np.ndarray
+    kept: np.ndarray
+    output: np.ndarray
+    frames: tuple
+    names: tuple
+
+
+def _map(a, name):
+    arr = as_real_array(a, name).astype(float)
+    if arr.ndim != 2 or 0 in arr.shape:
+        raise ValueError(f"{name} must be a non-empty 2-D array, got shape {arr.shape}")
+    return arr
+
+
+def _geometry(x_shape, k_shape, stride, padding, output_padding, dilation):
+    s = pair(stride, "stride", 1)
+    p = pair(padding, "padding", 0)
+    d = pair(dilation, "dilation", 1)
+    op = pair(output_padding, "output_padding", 0)
+    limit = tuple(max(a, b) for a, b in zip(s, d))
+    if op[0] >= limit[0] or op[1] >= limit[1]:
+        raise ValueError(
+            f"output_padding must be smaller than max(stride, dilation) = {limit} in each "
+            f"dimension, got {output_padding!r}"
+        )
+    full = tuple((n - 1) * si + di * (k - 1) + 1 for n, si, di, k in zip(x_shape, s, d, k_shape))
+    out = tuple(f - 2 * pi + o for f, pi, o in zip(full, p, op))
+    if min(out) < 1:
+        raise ValueError(
+            f"the output size {out} must be positive: (H - 1) s - 2 p + d (k - 1) + "
+            f"output_padding + 1 with input {tuple(x_shape)}, kernel {tuple(k_shape)}, "
+            f"stride {s}, padding {p}, dilation {d}, output_padding {op}"
+        )
+    return s, p, op, d, full, out
+
+
+def transpose_scatter(x, kernel, *, stride=1, padding=0, output_padding=0, dilation=1,
+                      convention="convolution", names=("x", "w", "y")):
+    """The frames of a transposed convolution, one input pixel at a time, with loops.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W)
+        The layer's input (one channel), e.g. the deltas of a convolution.
+    kernel : array_like, shape (kH, kW)
+        The kernel ``w[c, m]`` (the kernel of the convolution whose input
+        gradient this is).
+    stride, padding, output_padding, dilation : int or (int, int)
+        As in :func:`cnnlit.conv_transpose_forward`: ``output_padding`` below
+        ``max(stride, dilation)`` in each dimension.
+    convention : {'convolution', 'correlation'}
+        The convolution being transposed. For ``'convolution'`` (the seed's)
+        each copy is the kernel rotated by 180 degrees; for ``'correlation'``
+        (PyTorch's ``conv_transpose2d``) the kernel as it is.
+    names : (str, str, str)
+        Symbols of input, kernel and output, for the drawings.
+
+    Returns
+    -------
+    TransposeScatter
+        ``output`` equals the single-channel
+        ``conv_transpose_forward(x, kernel, None, ...)`` with the same options.
+
+    Examples
+    --------
+    >>> ts = transpose_scatter([[1, 10]], [[1, 2, 3]], stride=2)
+    >>> ts.output
+    array([[ 3.,  2., 31., 20., 10.]])
+    >>> ts.frames[0].products, ts.frames[1].cells[0, :, 1]
+    (array([[3., 2., 1.]]), array([2, 3, 4]))
+    """
+    x = _map(x, "x")
+    ker = _map(kernel, "kernel")
+    check_flag(convention, "convention", CONVENTIONS)
+    (sH, sW), (ph, pw), op, (dH, dW), full, out = _geometry(
+        x.shape, ker.shape, stride, padding, output_padding, dilation)
+    kH, kW = ker.shape
+    laid = ker[::-1, ::-1].copy() if convention == "convolution" else ker.copy()
+    Hc, Wc = max(full[0], ph + out[0]), max(full[1], pw + out[1])
+    canvas = np.zeros((Hc, Wc))
+    frames = []
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            cells = np.zeros((kH, kW, 2), dtype=int)
+            products = np.zeros((kH, kW))
+            for p in range(kH):
+                for q in range(kW):
+                    r, c = i * sH + p * dH, j * sW + q * dW
+                    cells[p, q] = r, c
+                    products[p, q] = x[i, j] * laid[p, q]
+                    canvas[r, c] += products[p, q]
+            frames.append(ScatterFrame((i, j), float(x[i, j]), cells, products, canvas.copy()))
+    kept = np.zeros((Hc, Wc), bool)
+    kept[ph:ph + out[0], pw:pw + out[1]] = True
+    output = canvas[ph:ph + out[0], pw:pw + out[1]].copy()
+    return TransposeScatter(x, ker, laid, (sH, sW), (ph, pw), op, (dH, dW), convention,
+                            canvas, kept, output, tuple(frames), tuple(names))
+
+
+def coverage(input_shape, kernel_shape, stride, *, padding=0, output_padding=0, dilation=1):
+    """How many kernel copies reach each output pixel of a transposed convolution.
+
+    The count is the transposed convolution of an input of ones with a
+    kernel of ones: for each output pixel, the number of (input pixel, tap)
+    pairs that land on it. Computed with :func:`transpose_scatter`'s loops.
+
+    Parameters
+    ----------
+    input_shape : (int, int)
+        ``(H, W)``, the input's size.
+    kernel_shape : (int, int)
+        ``(kH, kW)``.
+    stride, padding, output_padding, dilation : int or (int, int)
+
+    Returns
+    -------
+    counts : ndarray of int, shape (H_out, W_out)
+
+    Examples
+    --------
+    >>> coverage((1, 4), (1, 3), 2)
+    array([[1, 1, 2, 1, 2, 1, 2, 1, 1]])
+    """
+    shapes = []
+    for value, name in ((input_shape, "input_shape"), (kernel_shape, "kernel_shape")):
+        if (not isinstance(value, (tuple, list)) or len(value) != 2
+                or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
+                           for v in value)):
+            raise TypeError(f"{name} must be a pair of positive ints, got {value!r}")
+        shapes.append((int(value[0]), int(value[1])))
+    ts = transpose_scatter(np.ones(shapes[0]), np.ones(shapes[1]), stride=stride, padding=padding,
+                           output_padding=output_padding, dilation=dilation)
+    return np.rint(ts.output).astype(int)
+
+
+def _check(ts):
+    if not isinstance(ts, TransposeScatter):
+        raise TypeError(
+            f"ts must be a TransposeScatter (from cnnlit.plot.transpose.transpose_scatter), "
+            f"got {type(ts).__name__}"
+        )
+
+
+def _frame_index(ts, k):
+    n = len(ts.frames)
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not -n <= k < n:
+        raise ValueError(f"frame must be an int in [-{n}, {n}), got {k!r}")
+    return int(k) % n
+
+
+def _caption(ts, f):
+    i, j = f.pixel
+    (r0, c0), (r1, c1) = f.cells[0, 0], f.cells[-1, -1]
+    xname, wname, _ = ts.names
+    laid = f"rot180({wname})" if ts.convention == "convolution" else wname
+    return (f"{xname}[{i}, {j}] = {fmt_value(f.value)}:  {fmt_value(f.value)} \u00b7 {laid} "
+            f"added to rows {r0}\u2013{r1}, columns {c0}\u2013{c1}")
+
+
+def _draw_canvas(ax, ts, k, *, title=None, fontsize=None):
+    """The canvas after frame k, the copy of frame k outlined, the cut greyed."""
+    f = ts.frames[k]
+    reached = np.zeros(ts.canvas.shape, bool)
+    for g in ts.frames[:k + 1]:
+        reached[g.cells[..., 0], g.cells[..., 1]] = True
+    shown = np.where(reached, f.canvas, np.nan)
+    if k == len(ts.frames) - 1:  # the output is complete: cells no copy reached hold 0
+        shown[ts.kept & ~reached] = 0.0
+    current = np.zeros(ts.canvas.shape, bool)
+    current[f.cells[..., 0], f.cells[..., 1]] = True
+    draw_array(ax, shown, "grad", padding=~ts.kept, index=True, title=title,
+               shade=current & ts.kept, fontsize=fontsize)
+    dense = ts.dilation == (1, 1)
+    kH, kW = ts.kernel.shape
+    draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w",
+                cells=None if dense else f.cells)
+
+
+def _layout(ts):
+    Hc, Wc = ts.canvas.shape
+    H, W = ts.x.shape
+    kH, kW = ts.kernel.shape
+    widths = [W + 0.8, kW + 0.8, Wc + 0.8]
+    height = max(Hc, H, kH)
+    cell = 0.55 if max(Hc, Wc) <= 8 else 0.45
+    fig = plt.figure(figsize=(max(6.0, cell * (sum(widths) + 2.5)), cell * (height + 1.6) + 0.7))
+    gs = fig.add_gridspec(2, 3, width_ratios=widths, height_ratios=[height + 1.6, 0.7],
+                          wspace=0.2, hspace=0.05, left=0.02, right=0.98, top=0.97, bottom=0.02)
+    axes = [fig.add_subplot(gs[0, c]) for c in range(3)]
+    axes.append(fig.add_subplot(gs[1, :]))
+    return fig, axes
+
+
+def _draw(axes, ts, k):
+    f = ts.frames[k]
+    ax_x, ax_w, ax_y, ax_t = axes
+    xname, wname, yname = ts.names
+    height = max(ts.canvas.shape[0], ts.x.shape[0], ts.kernel.shape[0])
+    here = np.zeros(ts.x.shape, bool)
+    here[f.pixel] = True
+    draw_array(ax_x, ts.x, "delta", index=True, title=xname, shade=here)
+    draw_window(ax_x, f.pixel[0], f.pixel[1], 1, 1, "delta")
+    flip = " rotated 180\u00b0" if ts.convention == "convolution" else " as it is"
+    draw_array(ax_w, ts.laid, "w", index=True, title=f"{wname}{flip}")
+    cut = " (grey: cut by padding)" if (~ts.kept).any() else ""
+    _draw_canvas(ax_y, ts, k, title=f"{yname} so far{cut}")
+    for ax, width in ((ax_x, ts.x.shape[1]), (ax_w, ts.kernel.shape[1]), (ax_y, ts.canvas.shape[1])):
+        ax.set_xlim(-0.8, width + 0.1)
+        ax.set_ylim(height + 0.1, -1.4)
+    ax_t.set_axis_off()
+    ax_t.text(0.5, 0.5, _caption(ts, f), ha="center", va="center", fontsize=11,
+              color=role_colour("grad"), transform=ax_t.transAxes)
+
+
+def draw_transpose_scatter(ts, frame=-1):
+    """One frame: the input pixel, the kernel as laid, the output so far.
+
+    Parameters
+    ----------
+    ts : TransposeScatter
+        From :func:`transpose_scatter`.
+    frame : int
+        Which frame (``ts.frames[frame]``; the last by default, which shows
+        the whole output).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three panels (the input with the current pixel shaded; the kernel as
+        each copy lays it; the output canvas with the copies so far, the
+        current copy outlined in orange and shaded, the cells that padding
+        cuts off grey and dashed) above the frame's sentence.
+    """
+    _check(ts)
+    k = _frame_index(ts, frame)
+    fig, axes = _layout(ts)
+    _draw(axes, ts, k)
+    return fig
+
+
+def animate_transpose_scatter(ts, *, interval=1200):
+    """Every frame of ``ts``: one input pixel's copy of the kernel per frame.
+
+    Show it with :func:`cnnlit.plot.animation_html`; the static twin is
+    :func:`transpose_scatter_multiples`.
+    """
+    _check(ts)
+    fig, axes = _layout(ts)
+    return animate(fig, lambda k: _draw(axes, ts, k), len(ts.frames), interval=interval)
+
+
+def transpose_scatter_multiples(ts, frames=None, *, ncols=4):
+    """The output after each frame, side by side (all frames by default).
+
+    The static twin of :func:`animate_transpose_scatter`, from the same data:
+    each panel is the canvas with the copies added so far, the latest one
+    outlined, titled with the pixel it scatters.
+    """
+    _check(ts)
+    frames = range(len(ts.frames)) if frames is None else [_frame_index(ts, k) for k in frames]
+    xname = ts.names[0]
+
+    def draw(ax, k):
+        f = ts.frames[k]
+        title = f"+ {xname}[{f.pixel[0]}, {f.pixel[1]}] = {fmt_value(f.value)} \u00b7 copy"
+        _draw_canvas(ax, ts, k, title=title)
+        ax.set_ylim(ts.canvas.shape[0] + 0.1, -1.3)
+
+    side = 0.5 * max(ts.canvas.shape) + 0.8
+    return small_multiples(draw, frames, ncols=ncols, panel_size=(side, side + 0.3))
+
+
+def draw_transpose_outputs(scatters, titles=None):
+    """The canvases of several transposed convolutions, the part kept outlined.
+
+    For the output-size picture: one input, one kernel, the same stride and
+    padding, and ``output_padding`` 0 and 1 keep different parts of the same
+    canvas.
+
+    Parameters
+    ----------
+    scatters : sequence of TransposeScatter
+    titles : sequence of str, optional
+        One per panel; default: the output's size and ``output_padding``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per scatter: the canvas (red) with the cut cells grey and
+        dashed and the output outlined.
+    """
+    scatters = list(scatters)
+    if not scatters:
+        raise ValueError("scatters must not be empty")
+    for ts in scatters:
+        _check(ts)
+    if titles is None:
+        titles = [f"output_padding {ts.output_padding[0]}: {ts.output.shape[0]}\u00d7"
+                  f"{ts.output.shape[1]}" for ts in scatters]
+    titles = list(titles)
+    if len(titles) != len(scatters):
+        raise ValueError(f"titles must have one entry per scatter ({len(scatters)}), got {len(titles)}")
+    Hc = max(ts.canvas.shape[0] for ts in scatters)
+    Wc = max(ts.canvas.shape[1] for ts in scatters)
+    side = 0.5 * max(Hc, Wc) + 0.9
+    fig, axes = plt.subplots(1, len(scatters), squeeze=False,
+                             figsize=(side * len(scatters), side + 0.4))
+    for ax, ts, title in zip(axes[0], scatters, titles, strict=True):
+        draw_array(ax, ts.canvas, "grad", padding=~ts.kept, index=True, title=title, fontsize=10)
+        (ph, pw), (Ho, Wo) = ts.padding, ts.output.shape
+        draw_window(ax, ph, pw, Ho, Wo, "grad", lw=2.5)
+        ax.set_xlim(-0.8, Wc + 0.1)
+        ax.set_ylim(Hc + 0.1, -1.5)
+    fig.tight_layout()
+    return fig
+
+
+def draw_coverage(maps, titles=None):
+    """Coverage counts (from :func:`coverage`) side by side, shaded by count.
+
+    Parameters
+    ----------
+    maps : sequence of array_like, each shape (H_out, W_out)
+    titles : sequence of str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per map, the counts written in the cells (red): the
+        smallest count in the light colour, the largest in the strong one,
+        counts in between in a shade between them.
+    """
+    arrays = [_map(m, f"maps[{k}]") for k, m in enumerate(maps)]
+    if not arrays:
+        raise ValueError("maps must not be empty")
+    titles = [None] * len(arrays) if titles is None else list(titles)
+    if len(titles) != len(arrays):
+        raise ValueError(f"titles must have one entry per map ({len(arrays)}), got {len(titles)}")
+    Hm = max(a.shape[0] for a in arrays)
+    widths = [a.shape[1] + 0.8 for a in arrays]
+    cell = 0.42
+    fig, axes = plt.subplots(1, len(arrays), squeeze=False,
+                             figsize=(cell * (sum(widths) + 1.5), cell * (Hm + 2.0)),
+                             gridspec_kw={"width_ratios": widths})
+    for ax, a, title in zip(axes[0], arrays, titles, strict=True):
+        draw_array(ax, a, "grad", index=True, title=title, shade=a == a.max(), fontsize=10)
+        low, high = a.min(), a.max()
+        for (r, c), v in np.ndenumerate(a):  # in between: a paler shade, by count
+            if low < v < high:
+                ax.add_patch(Rectangle((c, r), 1, 1, facecolor=role_colour("grad"),
+                                       alpha=0.25 + 0.45 * (v - low) / (high - low), linewidth=0,
+                                       zorder=1.5))
+        ax.set_xlim(-0.8, a.shape[1] + 0.1)
+        ax.set_ylim(Hm + 0.1, -1.6)
+    fig.tight_layout()
+    return fig
