@@ -46,6 +46,7 @@ __all__ = [
     "check_mean_pool_backward",
     "check_dense_backward",
     "check_conv_transpose",
+    "check_pad",
 ]
 
 
@@ -334,3 +335,25 @@ def check_conv_transpose(fn, seed=0):
         expected = conv_transpose_forward(x[None], w[None, None], None, stride=s)[0]
         cases.append(({"x": x, "w": w, "s": s}, expected))
     return _run("check_conv_transpose", fn, cases)
+
+
+def check_pad(fn, seed=0):
+    """``fn(image, p, boundary)``: ``image`` padded by ``p`` pixels on every side.
+
+    ``image``: ``(H, W)``; the answer has shape ``(H + 2p, W + 2p)``.
+    ``boundary`` is one of scipy's names: ``'fill'`` (zeros), ``'wrap'``
+    (periodic) or ``'symm'`` (mirrored with the edge pixel repeated, what
+    ``np.pad`` calls ``'symmetric'``, not its ``'reflect'``). Compared with
+    :func:`cnnlit.padding.pad` on images from 1x1 to 5x4 and ``p`` from 0 to
+    3, some cases with ``p`` as large as the image or larger (where the
+    padding repeats the rule, not just the edge rows).
+    """
+    from .padding import pad  # the layers' own padding
+
+    rng = _rng(seed)
+    cases = []
+    for H, W, p in [(4, 4, 1), (3, 5, 2), (1, 1, 2), (4, 3, 0), (2, 3, 3), (5, 4, 1)]:
+        for boundary in ("fill", "wrap", "symm"):
+            image = rng.standard_normal((H, W))
+            cases.append(({"image": image, "p": p, "boundary": boundary}, pad(image, p, p, boundary)))
+    return _run("check_pad", fn, cases)

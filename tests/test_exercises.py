@@ -122,6 +122,25 @@ def conv_transpose(x, w, s, flip=True):
     return y
 
 
+def pad_by_rules(image, p, boundary):
+    # each padded cell copies i(x, y) for x, y outside the image: zero,
+    # periodic, or mirrored with the edge repeated (period 2H)
+    H, W = image.shape
+    out = np.zeros((H + 2 * p, W + 2 * p))
+    for r in range(H + 2 * p):
+        for c in range(W + 2 * p):
+            x, y = r - p, c - p
+            if boundary == "wrap":
+                x, y = x % H, y % W
+            elif boundary == "symm":
+                x, y = x % (2 * H), y % (2 * W)
+                x, y = (x if x < H else 2 * H - 1 - x), (y if y < W else 2 * W - 1 - y)
+            elif not (0 <= x < H and 0 <= y < W):
+                continue
+            out[r, c] = image[x, y]
+    return out
+
+
 RIGHT = [
     (ex.check_correlate_valid, correlate_valid),
     (ex.check_convolve_full, convolve_full),
@@ -136,6 +155,7 @@ RIGHT = [
     (ex.check_strided_weight_gradient, weight_gradient_strided),
     (ex.check_complete_input, complete_input),
     (ex.check_conv_transpose, conv_transpose),
+    (ex.check_pad, pad_by_rules),
 ]
 
 
@@ -204,6 +224,13 @@ def overwriting_max_pool(delta, o_prev, k, s):
          r"b of shape \(1,\)\): the result differs"),
         (ex.check_complete_input, lambda o, w, b: complete_input(o, w, 0 * b), "differs"),
         (ex.check_bias_gradient, lambda d: "abc", "the result is not a numeric array"),
+        (ex.check_pad, lambda im, p, b: np.pad(im, p, mode={"fill": "constant", "wrap": "wrap", "symm": "reflect"}[b]),
+         r"check_pad, case 3 of 18 \(image of shape \(4, 4\), p=1, boundary='symm'\): the result differs"),
+        (ex.check_pad, lambda im, p, b: np.pad(im, ((p, 0), (p, 0)), mode="wrap" if b == "wrap" else "constant"),
+         r"case 1 of 18 .*has shape \(5, 5\), expected \(6, 6\)"),
+        (ex.check_pad, lambda im, p, b: np.pad(im, p, mode="edge" if b != "fill" else "constant"),
+         r"case 2 of 18 .*boundary='wrap'.*differs"),
+        (ex.check_pad, lambda im, p, b: pad_by_rules(im, p, "wrap" if b == "symm" else b), "boundary='symm'.*differs"),
     ],
 )
 def test_mistakes_are_named(check, wrong, match):
