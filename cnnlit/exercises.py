@@ -28,6 +28,7 @@ import numpy as np
 from .conv import conv_backward, conv_forward, conv_output_shape
 from .conv_transpose import conv_transpose_forward
 from .dense import dense_backward
+from .padding import pad
 from .pool import pool_backward
 from .signal2d import convolve2d, correlate2d
 
@@ -348,8 +349,6 @@ def check_pad(fn, seed=0):
     3, some cases with ``p`` as large as the image or larger (where the
     padding repeats the rule, not just the edge rows).
     """
-    from .padding import pad  # the layers' own padding
-
     rng = _rng(seed)
     cases = []
     for H, W, p in [(4, 4, 1), (3, 5, 2), (1, 1, 2), (4, 3, 0), (2, 3, 3), (5, 4, 1)]:
