@@ -23,7 +23,7 @@ functions.
 
 import numpy as np
 
-from ._checks import CONVENTIONS, as_real_array, check_flag, pair, result_dtype
+from ._checks import CONVENTIONS, as_real_array, check_flag, check_ndim, pair, result_dtype
 from .conv import conv_backward, conv_forward
 
 __all__ = ["conv_transpose_forward", "conv_transpose_backward"]
@@ -34,10 +34,8 @@ class _Geometry:
 
     def __init__(self, x, w, stride, padding, output_padding, dilation, convention):
         check_flag(convention, "convention", CONVENTIONS)
-        if x.ndim not in (3, 4):
-            raise ValueError(f"x must have shape (N, C_in, H, W) or (C_in, H, W), got shape {x.shape}")
-        if w.ndim != 4:
-            raise ValueError(f"w must have shape (C_in, C_out, kH, kW), got shape {w.shape}")
+        check_ndim(x, "x", (3, 4), "(N, C_in, H, W) or (C_in, H, W)")
+        check_ndim(w, "w", (4,), "(C_in, C_out, kH, kW)")
         self.single = x.ndim == 3
         N, C_in, H, W = (1,) + x.shape if self.single else x.shape
         C_in_w, C_out, kH, kW = w.shape

@@ -6,7 +6,7 @@ the convolution kernels.
 
 import numpy as np
 
-from ._checks import as_real_array, result_dtype
+from ._checks import as_real_array, check_ndim, result_dtype
 
 __all__ = ["dense_forward", "dense_backward"]
 
@@ -14,10 +14,8 @@ __all__ = ["dense_forward", "dense_backward"]
 def _check(x, w, name_x="x"):
     x = as_real_array(x, name_x)
     w = as_real_array(w, "w")
-    if x.ndim != 2:
-        raise ValueError(f"{name_x} must have shape (N, D_in), got shape {x.shape}")
-    if w.ndim != 2:
-        raise ValueError(f"w must have shape (D_out, D_in), got shape {w.shape}")
+    check_ndim(x, name_x, (2,), "(N, D_in)")
+    check_ndim(w, "w", (2,), "(D_out, D_in)")
     if w.shape[1] != x.shape[1]:
         raise ValueError(f"w has D_in={w.shape[1]} (w.shape {w.shape}) but {name_x} has D_in={x.shape[1]} ({name_x}.shape {x.shape})")
     return x, w

@@ -89,16 +89,9 @@ def half_squared_error_grad(o, t):
 
 def _logits(z, labels):
     z = as_real_array(z, "z")
-    if z.ndim != 2:
-        raise ValueError(f"z must have shape (N, K) (a batch of class scores), got shape {z.shape}")
+    check_ndim(z, "z", (2,), "(N, K) (a batch of class scores)")
     _check_classes(z)
-    labels = np.asarray(labels)
-    if labels.dtype.kind not in "iu":
-        raise TypeError(f"labels must be integer class indices, got dtype {labels.dtype}")
-    if labels.shape != (z.shape[0],):
-        raise ValueError(f"labels must have shape (N,) = ({z.shape[0]},), got shape {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= z.shape[1]):
-        raise ValueError(f"labels must lie in [0, {z.shape[1] - 1}], got values from {labels.min()} to {labels.max()}")
+    labels = check_labels(labels, N=z.shape[0], K=z.shape[1])
     return z, labels
 
 

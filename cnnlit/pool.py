@@ -20,15 +20,14 @@ times the size of the input and output, whatever the window size.
 
 import numpy as np
 
-from ._checks import POOL_MODES, as_real_array, check_flag, pair, result_dtype
+from ._checks import POOL_MODES, as_real_array, check_flag, check_ndim, pair, result_dtype
 
 __all__ = ["pool_forward", "pool_backward"]
 
 
 def _setup(o_prev, size, stride, mode):
     o_prev = as_real_array(o_prev, "o_prev")
-    if o_prev.ndim not in (3, 4):
-        raise ValueError(f"o_prev must have shape (N, C, H, W) or (C, H, W), got shape {o_prev.shape}")
+    check_ndim(o_prev, "o_prev", (3, 4), "(N, C, H, W) or (C, H, W)")
     check_flag(mode, "mode", POOL_MODES)
     kH, kW = pair(size, "size", 1)
     sH, sW = (kH, kW) if stride is None else pair(stride, "stride", 1)

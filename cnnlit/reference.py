@@ -21,6 +21,8 @@ __all__ = [
     "conv_backward",
     "pool_forward",
     "pool_backward",
+    "conv_transpose_forward",
+    "conv_transpose_backward",
 ]
 
 
@@ -105,11 +107,11 @@ def _padded(o_prev, ph, pw, boundary):
     """o_prev (N, C, H, W) with ph rows and pw columns added on each side, by explicit loops."""
     N, C, H, W = o_prev.shape
     out = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
-    for n_ in range(N):
+    for j in range(N):
         for n in range(C):
             for x in range(H + 2 * ph):
                 for y in range(W + 2 * pw):
-                    out[n_, n, x, y] = _extend(o_prev[n_, n], x - ph, y - pw, boundary, 0.0)
+                    out[j, n, x, y] = _extend(o_prev[j, n], x - ph, y - pw, boundary, 0.0)
     return out
 
 
@@ -136,7 +138,7 @@ def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", conventi
     Ho = (Hp - dH * (kH - 1) - 1) // sH + 1
     Wo = (Wp - dW * (kW - 1) - 1) // sW + 1
     c = np.zeros((N, C_out, Ho, Wo))
-    for n_ in range(N):
+    for j in range(N):
         for m in range(C_out):
             for x in range(Ho):
                 for y in range(Wo):
@@ -148,8 +150,8 @@ def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", conventi
                                     px, py = kH - 1 - dx, kW - 1 - dy
                                 else:
                                     px, py = dx, dy
-                                total += o[n_, n, x * sH + px * dH, y * sW + py * dW] * w[m, n, dx, dy]
-                    c[n_, m, x, y] = total
+                                total += o[j, n, x * sH + px * dH, y * sW + py * dW] * w[m, n, dx, dy]
+                    c[j, m, x, y] = total
     return c[0] if single else c
 
 
@@ -176,11 +178,11 @@ def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", con
     dE_dw = np.zeros(w.shape)
     dE_db = np.zeros(C_out)
     dE_do = np.zeros(o.shape)
-    for n_ in range(N):
+    for j in range(N):
         for m in range(C_out):
             for x in range(Ho):
                 for y in range(Wo):
-                    dE_db[m] += delta[n_, m, x, y]
+                    dE_db[m] += delta[j, m, x, y]
                     for n in range(C_in):
                         for dx in range(kH):
                             for dy in range(kW):
@@ -189,24 +191,24 @@ def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", con
                                 else:
                                     px, py = dx, dy
                                 X, Y = x * sH + px * dH, y * sW + py * dW
-                                dE_dw[m, n, dx, dy] += delta[n_, m, x, y] * o[n_, n, X, Y]
-                                dE_do[n_, n, X, Y] += delta[n_, m, x, y] * w[m, n, dx, dy]
+                                dE_dw[m, n, dx, dy] += delta[j, m, x, y] * o[j, n, X, Y]
+                                dE_do[j, n, X, Y] += delta[j, m, x, y] * w[m, n, dx, dy]
     H, W = o_prev.shape[2:]
     dE_do_prev = np.zeros(o_prev.shape)
-    for n_ in range(N):
+    for j in range(N):
         for n in range(C_in):
             for X in range(Hp):
                 for Y in range(Wp):
                     x, y = X - ph, Y - pw
                     if 0 <= x < H and 0 <= y < W:
-                        dE_do_prev[n_, n, x, y] += dE_do[n_, n, X, Y]
+                        dE_do_prev[j, n, x, y] += dE_do[j, n, X, Y]
                     elif boundary == "wrap":
-                        dE_do_prev[n_, n, x % H, y % W] += dE_do[n_, n, X, Y]
+                        dE_do_prev[j, n, x % H, y % W] += dE_do[j, n, X, Y]
                     elif boundary == "symm":
                         x, y = x % (2 * H), y % (2 * W)
                         x = x if x < H else 2 * H - 1 - x
                         y = y if y < W else 2 * W - 1 - y
-                        dE_do_prev[n_, n, x, y] += dE_do[n_, n, X, Y]
+                        dE_do_prev[j, n, x, y] += dE_do[j, n, X, Y]
     if single:
         dE_do_prev = dE_do_prev[0]
     return dE_dw, dE_db, dE_do_prev
@@ -293,8 +295,8 @@ def conv_transpose_forward(
 ):
     r"""Transposed convolution as loops, in scatter form: each input pixel adds a weighted copy of the kernel.
 
-    The pixel :math:`x_c(i, j)` adds :math:`x_c(i, j)\, w_{c,m}(x', y')` to the
-    output :math:`y_m(s_H i - p_H + d_H x',\ s_W j - p_W + d_W y')` for every
+    The pixel :math:`x_c(X, Y)` adds :math:`x_c(X, Y)\, w_{c,m}(x', y')` to the
+    output :math:`y_m(s_H X - p_H + d_H x',\ s_W Y - p_W + d_W y')` for every
     kernel offset :math:`(x', y')` (``p, q`` in the loops; positions outside
     the output are dropped); with ``convention="convolution"`` the kernel is
     read flipped, :math:`w_{c,m}(k_H - 1 - x', k_W - 1 - y')`. ``w`` is
@@ -312,28 +314,28 @@ def conv_transpose_forward(
     N, C_in, H, W = x.shape
     C_out = w.shape[1]
     y = np.zeros((N, C_out, H_out, W_out))
-    for n_ in range(N):
+    for j in range(N):
         for c in range(C_in):
-            for i in range(H):
-                for j in range(W):
+            for X in range(H):
+                for Y in range(W):
                     for m in range(C_out):
                         for p in range(kH):
                             for q in range(kW):
-                                u, v = i * sH - ph + p * dH, j * sW - pw + q * dW
+                                u, v = X * sH - ph + p * dH, Y * sW - pw + q * dW
                                 if not (0 <= u < H_out and 0 <= v < W_out):
                                     continue
                                 if convention == "convolution":
                                     tap = w[c, m, kH - 1 - p, kW - 1 - q]
                                 else:
                                     tap = w[c, m, p, q]
-                                y[n_, m, u, v] += x[n_, c, i, j] * tap
+                                y[j, m, u, v] += x[j, c, X, Y] * tap
     if b is not None:
         b = np.asarray(b, dtype=float)
-        for n_ in range(N):
+        for j in range(N):
             for m in range(C_out):
                 for u in range(H_out):
                     for v in range(W_out):
-                        y[n_, m, u, v] += b[m]
+                        y[j, m, u, v] += b[m]
     return y[0] if single else y
 
 
@@ -342,8 +344,8 @@ def conv_transpose_backward(
 ):
     r"""Accumulate every term of the chain rule, one product of the scatter sum at a time.
 
-    Each term ``x[c, i, j] * tap`` added to ``y_m(u, v)`` contributes
-    ``delta_m(u, v) * tap`` to ``dE/dx_c(i, j)`` and ``delta_m(u, v) * x_c(i, j)``
+    Each term ``x[c, X, Y] * tap`` added to ``y_m(u, v)`` contributes
+    ``delta_m(u, v) * tap`` to ``dE/dx_c(X, Y)`` and ``delta_m(u, v) * x_c(X, Y)``
     to ``dE/dw`` at the tap it read; every output pixel adds its delta to
     ``dE/db_m``. Derived in :ref:`adjoint`.
     """
@@ -361,30 +363,28 @@ def conv_transpose_backward(
     dE_dw = np.zeros(w.shape)
     dE_db = np.zeros(C_out)
     dE_dx = np.zeros(x.shape)
-    for n_ in range(N):
+    for j in range(N):
         for m in range(C_out):
             for u in range(H_out):
                 for v in range(W_out):
-                    dE_db[m] += delta[n_, m, u, v]
-    for n_ in range(N):
+                    dE_db[m] += delta[j, m, u, v]
+    for j in range(N):
         for c in range(C_in):
-            for i in range(H):
-                for j in range(W):
+            for X in range(H):
+                for Y in range(W):
                     for m in range(C_out):
                         for p in range(kH):
                             for q in range(kW):
-                                u, v = i * sH - ph + p * dH, j * sW - pw + q * dW
+                                u, v = X * sH - ph + p * dH, Y * sW - pw + q * dW
                                 if not (0 <= u < H_out and 0 <= v < W_out):
                                     continue
                                 if convention == "convolution":
                                     tp, tq = kH - 1 - p, kW - 1 - q
                                 else:
                                     tp, tq = p, q
-                                dE_dx[n_, c, i, j] += delta[n_, m, u, v] * w[c, m, tp, tq]
-                                dE_dw[c, m, tp, tq] += delta[n_, m, u, v] * x[n_, c, i, j]
+                                dE_dx[j, c, X, Y] += delta[j, m, u, v] * w[c, m, tp, tq]
+                                dE_dw[c, m, tp, tq] += delta[j, m, u, v] * x[j, c, X, Y]
     if single:
         dE_dx = dE_dx[0]
     return dE_dw, dE_db, dE_dx
 
-
-__all__ += ["conv_transpose_forward", "conv_transpose_backward"]
