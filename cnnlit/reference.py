@@ -41,9 +41,26 @@ def _extend(i, x, y, boundary, fillvalue):
 
 
 def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
-    r"""Convolution as loops: :math:`v(x, y) = \sum_{x_k, y_k} i(x - x_k, y - y_k)\, k(x_k, y_k)`, in full-output coordinates.
+    r"""Convolution as loops, from the sum in full-output coordinates.
+
+    .. math:: v(x, y) = \sum_{x_k, y_k} i(x - x_k, y - y_k)\, k(x_k, y_k)
 
     Derived in :ref:`convolution`.
+
+    Parameters
+    ----------
+    in1 : array_like, shape (H, W)
+        The image :math:`i`.
+    in2 : array_like, shape (kH, kW)
+        The kernel :math:`k`.
+    mode, boundary, fillvalue
+        As in :func:`cnnlit.convolve2d` (scipy's meaning).
+
+    Returns
+    -------
+    v : ndarray
+        Shaped as ``mode`` says: full ``(H + kH - 1, W + kW - 1)``, valid
+        ``(H - kH + 1, W - kW + 1)``, same ``(H, W)``.
     """
     i = np.asarray(in1, dtype=float)
     k = np.asarray(in2, dtype=float)
@@ -63,9 +80,25 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
 
 
 def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
-    r"""Correlation as loops: :math:`l(x, y) = \sum_{x_k, y_k} i(x + x_k, y + y_k)\, k(x_k, y_k)`, the full output starting at :math:`x = -(k_H - 1)`.
+    r"""Correlation as loops; the full output starts at :math:`x = -(k_H - 1)`.
+
+    .. math:: l(x, y) = \sum_{x_k, y_k} i(x + x_k, y + y_k)\, k(x_k, y_k)
 
     Derived in :ref:`correlation`.
+
+    Parameters
+    ----------
+    in1 : array_like, shape (H, W)
+        The image :math:`i`.
+    in2 : array_like, shape (kH, kW)
+        The kernel :math:`k`.
+    mode, boundary, fillvalue
+        As in :func:`cnnlit.correlate2d` (scipy's meaning).
+
+    Returns
+    -------
+    l : ndarray
+        Shaped as for :func:`convolve2d`.
     """
     i = np.asarray(in1, dtype=float)
     k = np.asarray(in2, dtype=float)
@@ -116,14 +149,30 @@ def _padded(o_prev, ph, pw, boundary):
 
 
 def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", convention="convolution", dilation=1):
-    r"""Complete input as loops: :math:`c_m(x, y) = \sum_n \sum_{x', y'} o_n(x + k_H - 1 - x', y + k_W - 1 - y')\, w_{n,m}(x', y') + b_m`.
+    r"""Complete input as loops, the valid output moved to start at (0, 0).
 
-    That is the seed's sum :math:`\sum_{n,x',y'} o_n(x - x', y - y') w_{n,m}(x', y')`
-    with the valid output moved to start at (0, 0) (the implicit shift by
-    :math:`N_k - 1`), then strided and dilated. With
-    ``convention="correlation"`` the kernel index runs forwards:
-    ``o_n(x + dx, y + dy) w_{n,m}(dx, dy)``. ``b=None`` means no bias.
-    Derived in :ref:`feedforward`.
+    .. math::
+
+        c_m(x, y) = \sum_n \sum_{x', y'}
+            o_n(x + k_H - 1 - x', y + k_W - 1 - y')\, w_{n,m}(x', y') + b_m
+
+    That is the seed's :math:`\sum_{n,x',y'} o_n(x - x', y - y') w_{n,m}(x', y')`
+    without the implicit shift by :math:`N_k - 1`, then strided and dilated.
+    With ``convention="correlation"`` the kernel index runs forwards:
+    ``o_n(x + dx, y + dy) w_{n,m}(dx, dy)``. Derived in :ref:`feedforward`.
+
+    Parameters
+    ----------
+    o_prev : array_like, shape (N, C_in, H, W) or (C_in, H, W)
+    w : array_like, shape (C_out, C_in, kH, kW)
+    b : array_like, shape (C_out,), or None
+        None means no bias.
+    stride, padding, boundary, convention, dilation
+        As in :func:`cnnlit.conv_forward`.
+
+    Returns
+    -------
+    c : ndarray, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
     """
     o_prev = np.asarray(o_prev, dtype=float)
     single = o_prev.ndim == 3
@@ -156,13 +205,27 @@ def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", conventi
 
 
 def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", convention="convolution", dilation=1):
-    r"""Accumulate every term of the chain rule, one product of the forward sum at a time.
+    r"""Accumulate every term of the chain rule, one product at a time.
 
     Each term ``o[x * sH + px * dH, ...] * w[m, n, dx, dy]`` of ``c_m(x, y)``
     contributes ``delta_m(x, y) * o[...]`` to ``dE/dw_{n,m}(dx, dy)`` and
     ``delta_m(x, y) * w_{n,m}(dx, dy)`` to ``dE/do`` at the padded position
-    it read; padded positions are then folded back onto the pixels they copy.
-    Derived in :ref:`weight-update` and :ref:`deltas`.
+    it read; padded positions are then folded back onto the pixels they
+    copy. Derived in :ref:`weight-update` and :ref:`deltas`.
+
+    Parameters
+    ----------
+    delta : array_like, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
+    o_prev : array_like, shape (N, C_in, H, W) or (C_in, H, W)
+    w : array_like, shape (C_out, C_in, kH, kW)
+    stride, padding, boundary, convention, dilation
+        As given to :func:`conv_forward`.
+
+    Returns
+    -------
+    dE_dw : ndarray, shape (C_out, C_in, kH, kW)
+    dE_db : ndarray, shape (C_out,)
+    dE_do_prev : ndarray, shaped like ``o_prev``
     """
     o_prev = np.asarray(o_prev, dtype=float)
     delta = np.asarray(delta, dtype=float)
@@ -225,10 +288,23 @@ def _pool_geometry(shape, size, stride):
 
 
 def pool_forward(o_prev, size, *, stride=None, mode="max"):
-    r"""Pooling as loops: :math:`o(x, y)` is the max (or mean) of :math:`o^{l-1}(s_H x + p, s_W y + q)` over :math:`p < k_H,\ q < k_W`.
+    r"""Pooling as loops: the max (or mean) of each window.
 
-    A window holding a NaN has the maximum NaN, as in :func:`cnnlit.pool_forward`
-    (Python's ``max`` would skip a NaN that is not first). Derived in :ref:`pooling`.
+    .. math:: o(x, y) = \max_{p < k_H,\ q < k_W} o^{l-1}(s_H x + p, s_W y + q)
+
+    A window holding a NaN has the maximum NaN, as in
+    :func:`cnnlit.pool_forward` (Python's ``max`` would skip a NaN that is not
+    first). Derived in :ref:`pooling`.
+
+    Parameters
+    ----------
+    o_prev : array_like, shape (..., H, W)
+    size, stride, mode
+        As in :func:`cnnlit.pool_forward`.
+
+    Returns
+    -------
+    o : ndarray, shape (..., H_out, W_out)
     """
     o_prev = np.asarray(o_prev, dtype=float)
     kH, kW, sH, sW, Ho, Wo = _pool_geometry(o_prev.shape, size, stride)
@@ -259,9 +335,23 @@ def _first_max(o, x, y, kH, kW, sH, sW):
 
 
 def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
-    r"""Send each delta to the window's first maximum (max) or spread it evenly (mean).
+    r"""Send each delta to its window's first maximum, or spread it evenly.
 
-    The first NaN of a window is its maximum. Derived in :ref:`pooling`.
+    ``mode="max"`` routes ``delta(x, y)`` to the first maximum of its window
+    in row-major order (the first NaN, if any); ``mode="mean"`` adds
+    ``delta(x, y) / (kH kW)`` to every pixel of the window. Overlapping
+    windows add up. Derived in :ref:`pooling`.
+
+    Parameters
+    ----------
+    delta : array_like, shape (..., H_out, W_out)
+    o_prev : array_like, shape (..., H, W)
+    size, stride, mode
+        As in :func:`cnnlit.pool_backward`.
+
+    Returns
+    -------
+    dE_do_prev : ndarray, shaped like ``o_prev``
     """
     o_prev = np.asarray(o_prev, dtype=float)
     delta = np.asarray(delta, dtype=float)
@@ -293,15 +383,28 @@ def _transposed_geometry(x, w, stride, padding, output_padding, dilation):
 def conv_transpose_forward(
     x, w, b, *, stride=1, padding=0, output_padding=0, dilation=1, convention="convolution"
 ):
-    r"""Transposed convolution as loops, in scatter form: each input pixel adds a weighted copy of the kernel.
+    r"""Transposed convolution as loops, in scatter form.
 
-    The pixel :math:`x_c(X, Y)` adds :math:`x_c(X, Y)\, w_{c,m}(x', y')` to the
-    output :math:`y_m(s_H X - p_H + d_H x',\ s_W Y - p_W + d_W y')` for every
-    kernel offset :math:`(x', y')` (``p, q`` in the loops; positions outside
-    the output are dropped); with ``convention="convolution"`` the kernel is
-    read flipped, :math:`w_{c,m}(k_H - 1 - x', k_W - 1 - y')`. ``w`` is
-    ``(C_in, C_out, kH, kW)``; ``b=None`` adds no bias. Derived in
-    :ref:`adjoint`.
+    Each input pixel :math:`x_c(X, Y)` adds :math:`x_c(X, Y)\, w_{c,m}(x', y')`
+    to the output :math:`y_m(s_H X - p_H + d_H x',\ s_W Y - p_W + d_W y')` for
+    every kernel offset :math:`(x', y')` (``p, q`` in the loops; positions
+    outside the output are dropped). With ``convention="convolution"`` the
+    kernel is read flipped, :math:`w_{c,m}(k_H - 1 - x', k_W - 1 - y')`.
+    Derived in :ref:`adjoint`.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C_in, H, W) or (C_in, H, W)
+    w : array_like, shape (C_in, C_out, kH, kW)
+    b : array_like, shape (C_out,), or None
+        None adds no bias.
+    stride, padding, output_padding, dilation, convention
+        As in :func:`cnnlit.conv_transpose_forward`.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
+        ``H_out = (H - 1) sH - 2 ph + dH (kH - 1) + output_padding + 1``.
     """
     x = np.asarray(x, dtype=float)
     single = x.ndim == 3
@@ -342,12 +445,26 @@ def conv_transpose_forward(
 def conv_transpose_backward(
     delta, x, w, *, stride=1, padding=0, output_padding=0, dilation=1, convention="convolution"
 ):
-    r"""Accumulate every term of the chain rule, one product of the scatter sum at a time.
+    r"""Accumulate every term of the chain rule of the scatter sum.
 
     Each term ``x[c, X, Y] * tap`` added to ``y_m(u, v)`` contributes
-    ``delta_m(u, v) * tap`` to ``dE/dx_c(X, Y)`` and ``delta_m(u, v) * x_c(X, Y)``
-    to ``dE/dw`` at the tap it read; every output pixel adds its delta to
-    ``dE/db_m``. Derived in :ref:`adjoint`.
+    ``delta_m(u, v) * tap`` to ``dE/dx_c(X, Y)`` and
+    ``delta_m(u, v) * x_c(X, Y)`` to ``dE/dw`` at the tap it read; every
+    output pixel adds its delta to ``dE/db_m``. Derived in :ref:`adjoint`.
+
+    Parameters
+    ----------
+    delta : array_like, shaped like the output of :func:`conv_transpose_forward`
+    x : array_like, shape (N, C_in, H, W) or (C_in, H, W)
+    w : array_like, shape (C_in, C_out, kH, kW)
+    stride, padding, output_padding, dilation, convention
+        As given to :func:`conv_transpose_forward`.
+
+    Returns
+    -------
+    dE_dw : ndarray, shape (C_in, C_out, kH, kW)
+    dE_db : ndarray, shape (C_out,)
+    dE_dx : ndarray, shaped like ``x``
     """
     x = np.asarray(x, dtype=float)
     delta = np.asarray(delta, dtype=float)
