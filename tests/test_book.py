@@ -65,18 +65,23 @@ def literalincludes(doc):
     return found
 
 
-def _defines(tree, dotted):
-    """Whether the module ``tree`` defines ``dotted`` ("f", "Class.method", ...)."""
-    body = tree.body
+def _definition(tree, dotted):
+    """The node that defines ``dotted`` ("f", "Class.method", ...) in ``tree``, or None."""
+    body, found = tree.body, None
     for part in dotted.split("."):
         for node in body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
                     and node.name == part:
-                body = node.body
+                body, found = node.body, node
                 break
         else:
-            return False
-    return True
+            return None
+    return found
+
+
+def _defines(tree, dotted):
+    """Whether the module ``tree`` defines ``dotted``."""
+    return _definition(tree, dotted) is not None
 
 
 QUOTES = [(doc, path, obj) for doc in CHAPTERS + PAGES for path, obj in literalincludes(doc)]
@@ -100,6 +105,27 @@ def test_code_lines_fit_80_columns(chapter):
                 too_long.append(f"  code cell {k}, line {j} ({len(line)} characters): {line[:60]}...")
     assert not too_long, (f"{chapter.name}: {len(too_long)} code lines longer than "
                           f"{MAX_COLUMNS} characters:\n" + "\n".join(too_long))
+
+
+# ---------------------------------------------------------------- executed
+
+
+_MACHINE_PATH = re.compile(r"/(work|root|tmp|home)/[\w.-]+")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_chapters_are_committed_executed_in_order(chapter):
+    # nbval compares nothing for a cell saved without output: every code cell ran,
+    # top to bottom in one kernel, without an error, and printed no path of the machine
+    cells = [c for c in _cells(chapter) if c["cell_type"] == "code"]
+    counts = [c.get("execution_count") for c in cells]
+    assert None not in counts, f"{chapter.name}: code cells never executed: {counts.count(None)}"
+    assert counts == list(range(1, len(counts) + 1)), f"{chapter.name}: execution counts {counts}"
+    errors = [o.get("ename") for c in cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, f"{chapter.name}: saved with error outputs {errors}"
+    text = json.dumps([c.get("outputs", []) for c in cells])
+    found = _MACHINE_PATH.search(text)
+    assert not found, f"{chapter.name}: an output holds a machine path: {found.group(0)}"
 
 
 # ---------------------------------------------------------------- quotes
@@ -130,6 +156,22 @@ def test_literalinclude_resolves(quote):
     tree = ast.parse(target.read_text(encoding="utf-8"), filename=str(target))
     assert _defines(tree, obj), (f"{doc.name}: literalinclude of {path} names :pyobject: {obj}, "
                                  f"which {target.name} does not define")
+
+
+@pytest.mark.parametrize("quote", [q for q in QUOTES if q[2]], ids=[_quote_id(q) for q in QUOTES if q[2]])
+def test_quoted_code_fits_80_columns(quote):
+    # a quoted function is shown in the same 80-column HTML column as the code cells
+    doc, path, obj = quote
+    target = (doc.parent / path).resolve()
+    source = target.read_text(encoding="utf-8")
+    node = _definition(ast.parse(source), obj)
+    assert node is not None, f"{path} does not define {obj}"
+    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    lines = source.splitlines()[first - 1:node.end_lineno]
+    too_long = [f"  line {first + k} ({len(line)} characters): {line[:60]}..."
+                for k, line in enumerate(lines) if len(line) > MAX_COLUMNS]
+    assert not too_long, (f"{doc.name} quotes {Path(path).name}:{obj}, whose lines run past "
+                          f"{MAX_COLUMNS} columns:\n" + "\n".join(too_long))
 
 
 def test_defines_finds_functions_classes_and_methods():
