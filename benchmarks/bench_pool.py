@@ -56,18 +56,26 @@ def peak_bytes(f):
 def human(nbytes):
     for unit in ("B", "KiB", "MiB", "GiB"):
         if nbytes < 1024 or unit == "GiB":
-            return f"{nbytes:.0f} {unit}" if unit == "B" else f"{nbytes:.1f} {unit}"
+            return (
+                f"{nbytes:.0f} {unit}"
+                if unit == "B"
+                else f"{nbytes:.1f} {unit}"
+            )
         nbytes /= 1024
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one round per case")
+    parser.add_argument(
+        "--quick", action="store_true", help="one round per case"
+    )
     args = parser.parse_args()
     repeat = 1 if args.quick else 3
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}, float64")
-    head = (f"{'(N, C, H, W) window/stride':32s} {'mode':4s} {'fwd ms':>9s} {'bwd ms':>9s} "
-            f"{'fwd peak/(in+out)':>17s} {'bwd peak/(in+out)':>17s} {'windows copied':>15s}")
+    head = (
+        f"{'(N, C, H, W) window/stride':32s} {'mode':4s} {'fwd ms':>9s} {'bwd ms':>9s} "
+        f"{'fwd peak/(in+out)':>17s} {'bwd peak/(in+out)':>17s} {'windows copied':>15s}"
+    )
     print(head)
     print("-" * len(head))
     rng = np.random.default_rng(0)
@@ -76,16 +84,37 @@ def main():
         for mode in ("max", "mean"):
             o = cnnlit.pool_forward(x, k, stride=s, mode=mode)
             delta = rng.standard_normal(o.shape)
-            t_fwd = best_time(lambda: cnnlit.pool_forward(x, k, stride=s, mode=mode), repeat)
-            t_bwd = best_time(lambda: cnnlit.pool_backward(delta, x, k, stride=s, mode=mode), repeat)
+            t_fwd = best_time(
+                lambda: cnnlit.pool_forward(x, k, stride=s, mode=mode), repeat
+            )
+            t_bwd = best_time(
+                lambda: cnnlit.pool_backward(delta, x, k, stride=s, mode=mode),
+                repeat,
+            )
             io_fwd = x.nbytes + o.nbytes
-            io_bwd = delta.nbytes + x.nbytes + x.nbytes  # delta and o_prev in, the gradient out
-            m_fwd = peak_bytes(lambda: cnnlit.pool_forward(x, k, stride=s, mode=mode)) / io_fwd
-            m_bwd = peak_bytes(lambda: cnnlit.pool_backward(delta, x, k, stride=s, mode=mode)) / io_bwd
+            io_bwd = (
+                delta.nbytes + x.nbytes + x.nbytes
+            )  # delta and o_prev in, the gradient out
+            m_fwd = (
+                peak_bytes(
+                    lambda: cnnlit.pool_forward(x, k, stride=s, mode=mode)
+                )
+                / io_fwd
+            )
+            m_bwd = (
+                peak_bytes(
+                    lambda: cnnlit.pool_backward(
+                        delta, x, k, stride=s, mode=mode
+                    )
+                )
+                / io_bwd
+            )
             copied = o.size * k * k * x.itemsize
             case = f"{(N, C, H, W)} {k}x{k}/{s}"
-            print(f"{case:32s} {mode:4s} {t_fwd * 1e3:9.1f} {t_bwd * 1e3:9.1f} {m_fwd:17.2f} {m_bwd:17.2f} "
-                  f"{human(copied):>15s}")
+            print(
+                f"{case:32s} {mode:4s} {t_fwd * 1e3:9.1f} {t_bwd * 1e3:9.1f} {m_fwd:17.2f} {m_bwd:17.2f} "
+                f"{human(copied):>15s}"
+            )
 
 
 if __name__ == "__main__":

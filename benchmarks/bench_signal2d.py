@@ -66,10 +66,16 @@ def peak_bytes(f):
 
 def bench_crossover(sizes, kernels, repeat):
     print("\n== 1. direct sum vs FFT, valid correlation, float64 (ms) ==")
-    print(f"   _DIRECT_MAX_TAPS = {signal2d._DIRECT_MAX_TAPS}: the FFT is used above it (and when the output "
-          "has more pixels than the kernel)")
+    print(
+        f"   _DIRECT_MAX_TAPS = {signal2d._DIRECT_MAX_TAPS}: the FFT is used above it (and when the output "
+        "has more pixels than the kernel)"
+    )
     rng = np.random.default_rng(0)
-    head = f"{'image':>10s} " + " ".join(f"{f'{k}x{k}':>13s}" for k in kernels) + "   FFT faster from"
+    head = (
+        f"{'image':>10s} "
+        + " ".join(f"{f'{k}x{k}':>13s}" for k in kernels)
+        + "   FFT faster from"
+    )
     print(head)
     print(" " * 11 + " ".join(f"{'direct / fft':>13s}" for _ in kernels))
     print("-" * len(head))
@@ -80,21 +86,32 @@ def bench_crossover(sizes, kernels, repeat):
         for k in kernels:
             kernel = rng.standard_normal((k, k))
             t_direct, t_fft = interleaved(
-                [lambda: signal2d._correlate_direct(x, kernel, np.float64), lambda: signal2d._correlate_fft(x, kernel)],
+                [
+                    lambda: signal2d._correlate_direct(x, kernel, np.float64),
+                    lambda: signal2d._correlate_fft(x, kernel),
+                ],
                 repeat,
             )
             cells.append(f"{t_direct * 1e3:6.1f}/{t_fft * 1e3:6.1f}")
             faster.append(t_fft < t_direct)
         # the smallest k from which the FFT wins for every larger kernel tried
-        first = next((k for i, k in enumerate(kernels) if all(faster[i:])), None)
+        first = next(
+            (k for i, k in enumerate(kernels) if all(faster[i:])), None
+        )
         crossovers.append(first * first if first else None)
         where = f"{first * first} taps ({first}x{first})" if first else "never"
-        print(f"{f'{n}x{n}':>10s} " + " ".join(f"{c:>13s}" for c in cells) + f"   {where}")
+        print(
+            f"{f'{n}x{n}':>10s} "
+            + " ".join(f"{c:>13s}" for c in cells)
+            + f"   {where}"
+        )
     return crossovers
 
 
 def bench_awkward(repeat):
-    print("\n== 2. awkward inputs on the FFT path: 1024x1024 image, 15x15 kernel, mode 'valid' ==")
+    print(
+        "\n== 2. awkward inputs on the FFT path: 1024x1024 image, 15x15 kernel, mode 'valid' =="
+    )
     if ss is None:
         print("   (scipy is not installed: skipped)")
         return
@@ -114,32 +131,54 @@ def bench_awkward(repeat):
         ("90% zeros", sparse, kernel),
         ("float32 image", ordinary.astype(np.float32), kernel),
     ]
-    head = (f"{'input':18s} {'method':7s} {'cnnlit ms':>10s} {'scipy ms':>9s} {'ratio':>6s} "
-            f"{'max err / S':>12s} {'NaNs equal':>10s} {'peak/(in+out)':>14s}")
+    head = (
+        f"{'input':18s} {'method':7s} {'cnnlit ms':>10s} {'scipy ms':>9s} {'ratio':>6s} "
+        f"{'max err / S':>12s} {'NaNs equal':>10s} {'peak/(in+out)':>14s}"
+    )
     print(head)
     print("-" * len(head))
     for name, image, kern in cases:
-        method = "FFT" if signal2d._correlate_fft(image, kern) is not None else "direct"
+        method = (
+            "FFT"
+            if signal2d._correlate_fft(image, kern) is not None
+            else "direct"
+        )
         got = cnnlit.correlate2d(image, kern, mode="valid")
         want = ss.correlate2d(image.astype(np.float64), kern, mode="valid")
-        S = ss.correlate2d(np.abs(np.nan_to_num(image, nan=0.0).astype(np.float64)), np.abs(kern), mode="valid")
+        S = ss.correlate2d(
+            np.abs(np.nan_to_num(image, nan=0.0).astype(np.float64)),
+            np.abs(kern),
+            mode="valid",
+        )
         finite = np.isfinite(want)
         with np.errstate(invalid="ignore", divide="ignore"):
-            rel = np.abs(got - want)[finite] / np.where(S[finite] > 0, S[finite], 1.0)
+            rel = np.abs(got - want)[finite] / np.where(
+                S[finite] > 0, S[finite], 1.0
+            )
         nans_equal = np.array_equal(np.isnan(got), np.isnan(want))
         t_ours, t_scipy = interleaved(
-            [lambda: cnnlit.correlate2d(image, kern, mode="valid"), lambda: ss.correlate2d(image, kern, mode="valid")],
+            [
+                lambda: cnnlit.correlate2d(image, kern, mode="valid"),
+                lambda: ss.correlate2d(image, kern, mode="valid"),
+            ],
             repeat,
         )
         io = image.nbytes + kern.nbytes + got.nbytes
-        mem = peak_bytes(lambda: cnnlit.correlate2d(image, kern, mode="valid")) / io
-        print(f"{name:18s} {method:7s} {t_ours * 1e3:10.1f} {t_scipy * 1e3:9.1f} {t_ours / t_scipy:6.2f} "
-              f"{rel.max():12.1e} {str(nans_equal):>10s} {mem:14.2f}")
+        mem = (
+            peak_bytes(lambda: cnnlit.correlate2d(image, kern, mode="valid"))
+            / io
+        )
+        print(
+            f"{name:18s} {method:7s} {t_ours * 1e3:10.1f} {t_scipy * 1e3:9.1f} {t_ours / t_scipy:6.2f} "
+            f"{rel.max():12.1e} {str(nans_equal):>10s} {mem:14.2f}"
+        )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer image sizes and repeats")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer image sizes and repeats"
+    )
     args = parser.parse_args()
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}")
     sizes = (256, 1024) if args.quick else (128, 256, 512, 1024, 2048)

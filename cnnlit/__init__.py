@@ -6,7 +6,14 @@ independent computation. Arrays are channels-first: a batch is
 ``(N, C, H, W)``, kernels are ``(C_out, C_in, kH, kW)``.
 """
 
-from .activations import relu, relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime
+from .activations import (
+    relu,
+    relu_prime,
+    sigmoid,
+    sigmoid_prime,
+    tanh,
+    tanh_prime,
+)
 from .conv import conv_backward, conv_forward, conv_output_shape
 from .conv_transpose import conv_transpose_backward, conv_transpose_forward
 from .dense import dense_backward, dense_forward

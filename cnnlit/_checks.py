@@ -27,14 +27,22 @@ def as_real_array(a, name):
     same array may be returned, so callers must not write into the result).
     """
     try:
-        arr = np.asarray(a)  # a view of an ndarray subclass's data as a plain ndarray
+        arr = np.asarray(
+            a
+        )  # a view of an ndarray subclass's data as a plain ndarray
     except (ValueError, TypeError) as exc:  # ragged nested lists
-        raise TypeError(f"{name} must be a real numeric array; could not convert it: {exc}") from None
+        raise TypeError(
+            f"{name} must be a real numeric array; could not convert it: {exc}"
+        ) from None
     kind = arr.dtype.kind
     if kind == "c":
-        raise TypeError(f"{name} must be real-valued, got a complex array (dtype {arr.dtype})")
+        raise TypeError(
+            f"{name} must be real-valued, got a complex array (dtype {arr.dtype})"
+        )
     if kind not in "biuf":
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+        raise TypeError(
+            f"{name} must be a real numeric array, got dtype {arr.dtype}"
+        )
     if arr.dtype in (np.float32, np.float64):
         return arr
     return arr.astype(np.float64)
@@ -51,13 +59,17 @@ def check_ndim(arr, name, ndims, described):
     ``described`` is the expected shape in words, e.g. ``"(N, C, H, W)"``.
     """
     if arr.ndim not in ndims:
-        raise ValueError(f"{name} must have shape {described}, got shape {arr.shape} ({arr.ndim} dimensions)")
+        raise ValueError(
+            f"{name} must have shape {described}, got shape {arr.shape} ({arr.ndim} dimensions)"
+        )
 
 
 def check_flag(value, name, accepted):
     """``value`` if it is one of the strings ``accepted``, else a ValueError listing them."""
     if not isinstance(value, str) or value not in accepted:
-        raise ValueError(f"{name} must be one of {', '.join(repr(v) for v in accepted)}; got {value!r}")
+        raise ValueError(
+            f"{name} must be one of {', '.join(repr(v) for v in accepted)}; got {value!r}"
+        )
     return value
 
 
@@ -79,18 +91,24 @@ def pair(value, name, minimum):
     elif (
         isinstance(value, (tuple, list))
         and len(value) == 2
-        and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
+        and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool)
+            for v in value
+        )
     ):
         values = (int(value[0]), int(value[1]))
     else:
-        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+        raise TypeError(
+            f"{name} must be an int or a pair of ints, got {value!r}"
+        )
     if min(values) < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
     return values
 
 
-
-def check_real(value, name, *, low=None, high=None, low_open=False, high_open=False):
+def check_real(
+    value, name, *, low=None, high=None, low_open=False, high_open=False
+):
     """``value`` as a finite float (bools refused), within the given bounds.
 
     ``low`` and ``high`` are included unless ``low_open`` / ``high_open``; NaN
@@ -100,14 +118,19 @@ def check_real(value, name, *, low=None, high=None, low_open=False, high_open=Fa
         raise TypeError(f"{name} must be a real number, got {value!r}")
     value = float(value)
     too_low = low is not None and (value <= low if low_open else value < low)
-    too_high = high is not None and (value >= high if high_open else value > high)
+    too_high = high is not None and (
+        value >= high if high_open else value > high
+    )
     if not np.isfinite(value) or too_low or too_high:
         bounds = []
         if low is not None:
             bounds.append(f"{'>' if low_open else '>='} {low:g}")
         if high is not None:
             bounds.append(f"{'<' if high_open else '<='} {high:g}")
-        raise ValueError(f"{name} must be a finite number {' and '.join(bounds)}".rstrip() + f", got {value!r}")
+        raise ValueError(
+            f"{name} must be a finite number {' and '.join(bounds)}".rstrip()
+            + f", got {value!r}"
+        )
     return value
 
 
@@ -116,7 +139,9 @@ def check_float_dtype(dtype, name="dtype"):
     try:
         dt = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{name} must be float32 or float64, got {dtype!r}") from None
+        raise TypeError(
+            f"{name} must be float32 or float64, got {dtype!r}"
+        ) from None
     if dt not in FLOAT_DTYPES:
         raise ValueError(f"{name} must be float32 or float64, got {dt}")
     return dt
@@ -138,10 +163,20 @@ def check_labels(labels, name="labels", *, N=None, K=None):
     """
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be integer class indices, got dtype {labels.dtype}")
+        raise TypeError(
+            f"{name} must be integer class indices, got dtype {labels.dtype}"
+        )
     if labels.ndim != 1 or (N is not None and labels.shape[0] != N):
         expected = "(N,)" if N is None else f"(N,) = ({N},)"
-        raise ValueError(f"{name} must have shape {expected}, got shape {labels.shape}")
-    if K is not None and labels.size and (labels.min() < 0 or labels.max() >= K):
-        raise ValueError(f"{name} must lie in [0, {K - 1}], got values from {labels.min()} to {labels.max()}")
+        raise ValueError(
+            f"{name} must have shape {expected}, got shape {labels.shape}"
+        )
+    if (
+        K is not None
+        and labels.size
+        and (labels.min() < 0 or labels.max() >= K)
+    ):
+        raise ValueError(
+            f"{name} must lie in [0, {K - 1}], got values from {labels.min()} to {labels.max()}"
+        )
     return labels

@@ -10,7 +10,14 @@ import numpy as np
 
 from ._checks import as_real_array
 
-__all__ = ["sigmoid", "sigmoid_prime", "tanh", "tanh_prime", "relu", "relu_prime"]
+__all__ = [
+    "sigmoid",
+    "sigmoid_prime",
+    "tanh",
+    "tanh_prime",
+    "relu",
+    "relu_prime",
+]
 
 
 def sigmoid(c):

@@ -23,7 +23,14 @@ functions.
 
 import numpy as np
 
-from ._checks import CONVENTIONS, as_real_array, check_flag, check_ndim, pair, result_dtype
+from ._checks import (
+    CONVENTIONS,
+    as_real_array,
+    check_flag,
+    check_ndim,
+    pair,
+    result_dtype,
+)
 from .conv import conv_backward, conv_forward
 
 __all__ = ["conv_transpose_forward", "conv_transpose_backward"]
@@ -32,7 +39,9 @@ __all__ = ["conv_transpose_forward", "conv_transpose_backward"]
 class _Geometry:
     """Validated shapes and options of a transposed convolution."""
 
-    def __init__(self, x, w, stride, padding, output_padding, dilation, convention):
+    def __init__(
+        self, x, w, stride, padding, output_padding, dilation, convention
+    ):
         check_flag(convention, "convention", CONVENTIONS)
         check_ndim(x, "x", (3, 4), "(N, C_in, H, W) or (C_in, H, W)")
         check_ndim(w, "w", (4,), "(C_in, C_out, kH, kW)")
@@ -45,13 +54,15 @@ class _Geometry:
                 f"but x has C_in={C_in} (x.shape {x.shape})"
             )
         if 0 in w.shape or 0 in x.shape:
-            raise ValueError(f"x and w must not be empty, got x {x.shape} and w {w.shape}")
+            raise ValueError(
+                f"x and w must not be empty, got x {x.shape} and w {w.shape}"
+            )
         self.s = pair(stride, "stride", 1)
         self.p = pair(padding, "padding", 0)
         self.d = pair(dilation, "dilation", 1)
         self.op = pair(output_padding, "output_padding", 0)
-        limit = tuple(max(s, d) for s, d in zip(self.s, self.d))
-        if any(op >= lim for op, lim in zip(self.op, limit)):
+        limit = tuple(max(s, d) for s, d in zip(self.s, self.d, strict=True))
+        if any(op >= lim for op, lim in zip(self.op, limit, strict=True)):
             raise ValueError(
                 f"output_padding must be smaller than max(stride, dilation) = {limit} in each dimension, "
                 f"got {output_padding!r}"
@@ -60,7 +71,9 @@ class _Geometry:
         self.H, self.W, self.k = H, W, (kH, kW)
         self.out = tuple(
             (n - 1) * s - 2 * p + d * (k - 1) + op + 1
-            for n, s, p, d, k, op in zip((H, W), self.s, self.p, self.d, self.k, self.op)
+            for n, s, p, d, k, op in zip(
+                (H, W), self.s, self.p, self.d, self.k, self.op, strict=True
+            )
         )
         if min(self.out) < 1:
             raise ValueError(
@@ -72,7 +85,11 @@ class _Geometry:
 
     @property
     def out_shape(self):
-        return (self.C_out,) + self.out if self.single else (self.N, self.C_out) + self.out
+        return (
+            (self.C_out,) + self.out
+            if self.single
+            else (self.N, self.C_out) + self.out
+        )
 
 
 def _validate(x, w, b=None, delta=None, **options):
@@ -104,7 +121,17 @@ def _validate(x, w, b=None, delta=None, **options):
     return g, x, w, b, delta, dtype
 
 
-def conv_transpose_forward(x, w, b, *, stride=1, padding=0, output_padding=0, dilation=1, convention="convolution"):
+def conv_transpose_forward(
+    x,
+    w,
+    b,
+    *,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    dilation=1,
+    convention="convolution",
+):
     r"""Output of a transposed convolutional layer.
 
     Every input pixel spreads over the output, weighted by the kernel. With
@@ -190,13 +217,26 @@ def conv_transpose_forward(x, w, b, *, stride=1, padding=0, output_padding=0, di
     array([[[ 1.5,  2.5, 13.5, 20.5, 30.5]]])
     """
     g, x, w, b, _, dtype = _validate(
-        x, w, b, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation,
+        x,
+        w,
+        b,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
         convention=convention,
     )
     # The input gradient of the convolution, unpadded, whose output is x: the full output ...
-    full = tuple((n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip((g.H, g.W), g.s, g.d, g.k))
-    o_prev = np.broadcast_to(np.zeros((), dtype=dtype), (g.N, g.C_out) + full)  # only its shape is read
-    y_full = conv_backward(x, o_prev, w, stride=g.s, dilation=g.d, convention=g.convention)[2]
+    full = tuple(
+        (n - 1) * s + d * (k - 1) + 1
+        for n, s, d, k in zip((g.H, g.W), g.s, g.d, g.k, strict=True)
+    )
+    o_prev = np.broadcast_to(
+        np.zeros((), dtype=dtype), (g.N, g.C_out) + full
+    )  # only its shape is read
+    y_full = conv_backward(
+        x, o_prev, w, stride=g.s, dilation=g.d, convention=g.convention
+    )[2]
     # ... from which padding removes p rows and columns on each side, and
     # output_padding adds rows and columns (zero when past the full output).
     (ph, pw), (H_out, W_out) = g.p, g.out
@@ -204,7 +244,10 @@ def conv_transpose_forward(x, w, b, *, stride=1, padding=0, output_padding=0, di
         y = y_full
     else:
         y = np.zeros((g.N, g.C_out, H_out, W_out), dtype=dtype)
-        rows, cols = max(0, min(H_out, full[0] - ph)), max(0, min(W_out, full[1] - pw))
+        rows, cols = (
+            max(0, min(H_out, full[0] - ph)),
+            max(0, min(W_out, full[1] - pw)),
+        )
         y[:, :, :rows, :cols] = y_full[:, :, ph : ph + rows, pw : pw + cols]
     if b is not None:
         y += b[:, None, None]
@@ -212,7 +255,15 @@ def conv_transpose_forward(x, w, b, *, stride=1, padding=0, output_padding=0, di
 
 
 def conv_transpose_backward(
-    delta, x, w, *, stride=1, padding=0, output_padding=0, dilation=1, convention="convolution"
+    delta,
+    x,
+    w,
+    *,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    dilation=1,
+    convention="convolution",
 ):
     r"""Gradients of a transposed convolutional layer from its deltas.
 
@@ -273,19 +324,39 @@ def conv_transpose_backward(
     array([[[6., 6.]]])
     """
     g, x, w, _, delta, dtype = _validate(
-        x, w, delta=delta, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation,
+        x,
+        w,
+        delta=delta,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
         convention=convention,
     )
     zeros = np.zeros(g.C_in, dtype=dtype)
     # The convolution this layer transposes; with output_padding >= stride
     # (possible when dilation > stride) it has rows past H, which no x reached.
-    dx = conv_forward(delta, w, zeros, stride=g.s, padding=g.p, dilation=g.d, convention=g.convention)
+    dx = conv_forward(
+        delta,
+        w,
+        zeros,
+        stride=g.s,
+        padding=g.p,
+        dilation=g.d,
+        convention=g.convention,
+    )
     dE_dx = np.ascontiguousarray(dx[:, :, : g.H, : g.W])
     # dE/dw[c, m, p, q] = sum_n sum_ij delta_pad[n, m, s i + d p, ...] x[n, c, i, j] (correlation):
     # delta as a batch of C_out images with N channels, x as C_in kernels of N channels dilated by s.
     kx = x.transpose(1, 0, 2, 3)
     dw = conv_forward(
-        delta.transpose(1, 0, 2, 3), kx, zeros, stride=g.d, padding=g.p, dilation=g.s, convention="correlation"
+        delta.transpose(1, 0, 2, 3),
+        kx,
+        zeros,
+        stride=g.d,
+        padding=g.p,
+        dilation=g.s,
+        convention="correlation",
     )  # (C_out, C_in, >= kH, >= kW): output_padding >= dilation adds taps past the kernel
     kH, kW = g.k
     dE_dw = dw[:, :, :kH, :kW].transpose(1, 0, 2, 3)

@@ -19,7 +19,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_real_array, check_float_dtype, check_int, check_labels, check_ndim, check_real, check_rng
+from ._checks import (
+    as_real_array,
+    check_float_dtype,
+    check_int,
+    check_labels,
+    check_ndim,
+    check_real,
+    check_rng,
+)
 
 __all__ = [
     "load_digits_arrays",
@@ -48,7 +56,12 @@ def _digits_file():
             "training needs scikit-learn for its data set (the digits of sklearn.datasets.load_digits, "
             "shipped with it); install it with `pip install cnnlit[train]` (or `pip install scikit-learn`)"
         )
-    return Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / "digits.csv.gz"
+    return (
+        Path(list(spec.submodule_search_locations)[0])
+        / "datasets"
+        / "data"
+        / "digits.csv.gz"
+    )
 
 
 def load_digits_arrays():
@@ -67,7 +80,9 @@ def load_digits_arrays():
     if path.is_file():
         table = np.loadtxt(path, delimiter=",")
         return table[:, :-1].reshape(-1, 8, 8), table[:, -1].astype(np.intp)
-    from sklearn.datasets import load_digits  # pragma: no cover - other layouts of scikit-learn
+    from sklearn.datasets import (
+        load_digits,
+    )  # pragma: no cover - other layouts of scikit-learn
 
     digits = load_digits()
     return digits.images.astype(np.float64), digits.target.astype(np.intp)
@@ -95,7 +110,9 @@ def stratified_split(labels, test_size=TEST_SIZE, seed=SPLIT_SEED):
     2
     """
     labels = check_labels(labels)
-    test_size = check_real(test_size, "test_size", low=0, high=1, low_open=True, high_open=True)
+    test_size = check_real(
+        test_size, "test_size", low=0, high=1, low_open=True, high_open=True
+    )
     rng = np.random.default_rng(check_int(seed, "seed", 0))
     first, second = [np.zeros(0, dtype=np.intp)], [np.zeros(0, dtype=np.intp)]
     for k in np.unique(labels):
@@ -108,7 +125,9 @@ def stratified_split(labels, test_size=TEST_SIZE, seed=SPLIT_SEED):
 
 def _scaled_digits(dtype):
     images, labels = load_digits_arrays()
-    x = (images / 16.0).astype(check_float_dtype(dtype))[:, None]  # pixels 0..16 -> [0, 1], one channel
+    x = (images / 16.0).astype(check_float_dtype(dtype))[
+        :, None
+    ]  # pixels 0..16 -> [0, 1], one channel
     return x, labels
 
 
@@ -161,7 +180,14 @@ def load_splits(dtype=np.float32):
     """
     x_rest, y_rest, x_test, y_test = load_data(dtype)
     train_idx, val_idx = stratified_split(y_rest, VAL_SIZE, VAL_SEED)
-    return Splits(x_rest[train_idx], y_rest[train_idx], x_rest[val_idx], y_rest[val_idx], x_test, y_test)
+    return Splits(
+        x_rest[train_idx],
+        y_rest[train_idx],
+        x_rest[val_idx],
+        y_rest[val_idx],
+        x_test,
+        y_test,
+    )
 
 
 def shift_batch(x, rng, max_shift=1):
@@ -187,7 +213,9 @@ def shift_batch(x, rng, max_shift=1):
         return x
     N, C, H, W = x.shape
     padded = np.pad(x, ((0, 0), (0, 0), (s, s), (s, s)))
-    windows = np.lib.stride_tricks.sliding_window_view(padded, (H, W), axis=(2, 3))  # (N, C, 2s+1, 2s+1, H, W)
+    windows = np.lib.stride_tricks.sliding_window_view(
+        padded, (H, W), axis=(2, 3)
+    )  # (N, C, 2s+1, 2s+1, H, W)
     dx = rng.integers(0, 2 * s + 1, N)
     dy = rng.integers(0, 2 * s + 1, N)
     return windows[np.arange(N), :, dx, dy]

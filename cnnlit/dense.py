@@ -4,8 +4,6 @@ Derived in :ref:`network`. Weights are ``(D_out, D_in)``, output first, like
 the convolution kernels.
 """
 
-import numpy as np
-
 from ._checks import as_real_array, check_ndim, result_dtype
 
 __all__ = ["dense_forward", "dense_backward"]
@@ -17,7 +15,9 @@ def _check(x, w, name_x="x"):
     check_ndim(x, name_x, (2,), "(N, D_in)")
     check_ndim(w, "w", (2,), "(D_out, D_in)")
     if w.shape[1] != x.shape[1]:
-        raise ValueError(f"w has D_in={w.shape[1]} (w.shape {w.shape}) but {name_x} has D_in={x.shape[1]} ({name_x}.shape {x.shape})")
+        raise ValueError(
+            f"w has D_in={w.shape[1]} (w.shape {w.shape}) but {name_x} has D_in={x.shape[1]} ({name_x}.shape {x.shape})"
+        )
     return x, w
 
 
@@ -40,7 +40,9 @@ def dense_forward(x, w, b):
     Examples
     --------
     >>> import numpy as np
-    >>> dense_forward(np.array([[1.0, 2.0]]), np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([0.5, 0.0]))
+    >>> x = np.array([[1.0, 2.0]])
+    >>> w = np.array([[1.0, 0.0], [1.0, 1.0]])
+    >>> dense_forward(x, w, np.array([0.5, 0.0]))
     array([[1.5, 3. ]])
     """
     x, w = _check(x, w)
@@ -48,7 +50,9 @@ def dense_forward(x, w, b):
         return (x @ w.T).astype(result_dtype(x, w), copy=False)
     b = as_real_array(b, "b")
     if b.shape != (w.shape[0],):
-        raise ValueError(f"b must have shape (D_out,) = ({w.shape[0]},), got shape {b.shape}")
+        raise ValueError(
+            f"b must have shape (D_out,) = ({w.shape[0]},), got shape {b.shape}"
+        )
     dtype = result_dtype(x, w, b)
     return (x @ w.T + b).astype(dtype, copy=False)
 
@@ -78,7 +82,8 @@ def dense_backward(delta, x, w):
     Examples
     --------
     >>> import numpy as np
-    >>> dE_dw, dE_db, dE_dx = dense_backward(np.array([[1.0, -1.0]]), np.array([[1.0, 2.0]]), np.eye(2))
+    >>> delta, x = np.array([[1.0, -1.0]]), np.array([[1.0, 2.0]])
+    >>> dE_dw, dE_db, dE_dx = dense_backward(delta, x, np.eye(2))
     >>> dE_dw
     array([[ 1.,  2.],
            [-1., -2.]])
@@ -88,7 +93,10 @@ def dense_backward(delta, x, w):
     x, w = _check(x, w)
     delta = as_real_array(delta, "delta")
     if delta.shape != (x.shape[0], w.shape[0]):
-        raise ValueError(f"delta must have shape (N, D_out) = {(x.shape[0], w.shape[0])}, got shape {delta.shape}")
+        raise ValueError(
+            "delta must have shape (N, D_out) = "
+            f"{(x.shape[0], w.shape[0])}, got shape {delta.shape}"
+        )
     dtype = result_dtype(x, w, delta)
     return (
         (delta.T @ x).astype(dtype, copy=False),

@@ -56,8 +56,10 @@ class ExerciseError(AssertionError):
 
 
 def _describe(arrays):
-    return ", ".join(f"{name} of shape {np.shape(a)}" if np.ndim(a) else f"{name}={a!r}"
-                     for name, a in arrays.items())
+    return ", ".join(
+        f"{name} of shape {np.shape(a)}" if np.ndim(a) else f"{name}={a!r}"
+        for name, a in arrays.items()
+    )
 
 
 def _compare(check, k, n, desc, got, expected, what, rtol=1e-6, atol=1e-9):
@@ -65,10 +67,14 @@ def _compare(check, k, n, desc, got, expected, what, rtol=1e-6, atol=1e-9):
     try:
         got = np.asarray(got, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ExerciseError(f"{where}: {what} is not a numeric array ({exc})") from None
+        raise ExerciseError(
+            f"{where}: {what} is not a numeric array ({exc})"
+        ) from None
     expected = np.asarray(expected, dtype=float)
     if got.shape != expected.shape:
-        raise ExerciseError(f"{where}: {what} has shape {got.shape}, expected {expected.shape}")
+        raise ExerciseError(
+            f"{where}: {what} has shape {got.shape}, expected {expected.shape}"
+        )
     bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -85,7 +91,10 @@ def _run(check, fn, cases, outputs=None):
     n = len(cases)
     for k, (inputs, expected) in enumerate(cases, start=1):
         desc = _describe(inputs)
-        args = {name: (np.array(a, dtype=float) if np.ndim(a) else a) for name, a in inputs.items()}
+        args = {
+            name: (np.array(a, dtype=float) if np.ndim(a) else a)
+            for name, a in inputs.items()
+        }
         try:
             got = fn(*args.values())
         except Exception as exc:  # the reader's bug, reported with the case
@@ -118,9 +127,24 @@ def check_correlate_valid(fn, seed=0):
     """
     rng = _rng(seed)
     cases = []
-    for H, W, kH, kW in [(4, 4, 2, 2), (1, 1, 1, 1), (5, 3, 3, 1), (3, 5, 2, 4), (7, 6, 3, 3), (4, 4, 4, 4)]:
-        image, kernel = rng.standard_normal((H, W)), rng.standard_normal((kH, kW))
-        cases.append(({"image": image, "kernel": kernel}, correlate2d(image, kernel, "valid")))
+    for H, W, kH, kW in [
+        (4, 4, 2, 2),
+        (1, 1, 1, 1),
+        (5, 3, 3, 1),
+        (3, 5, 2, 4),
+        (7, 6, 3, 3),
+        (4, 4, 4, 4),
+    ]:
+        image, kernel = (
+            rng.standard_normal((H, W)),
+            rng.standard_normal((kH, kW)),
+        )
+        cases.append(
+            (
+                {"image": image, "kernel": kernel},
+                correlate2d(image, kernel, "valid"),
+            )
+        )
     return _run("check_correlate_valid", fn, cases)
 
 
@@ -131,9 +155,24 @@ def check_convolve_full(fn, seed=0):
     """
     rng = _rng(seed)
     cases = []
-    for H, W, kH, kW in [(4, 4, 2, 2), (1, 1, 1, 1), (5, 3, 3, 1), (3, 5, 2, 4), (2, 2, 3, 3), (6, 5, 3, 2)]:
-        image, kernel = rng.standard_normal((H, W)), rng.standard_normal((kH, kW))
-        cases.append(({"image": image, "kernel": kernel}, convolve2d(image, kernel, "full")))
+    for H, W, kH, kW in [
+        (4, 4, 2, 2),
+        (1, 1, 1, 1),
+        (5, 3, 3, 1),
+        (3, 5, 2, 4),
+        (2, 2, 3, 3),
+        (6, 5, 3, 2),
+    ]:
+        image, kernel = (
+            rng.standard_normal((H, W)),
+            rng.standard_normal((kH, kW)),
+        )
+        cases.append(
+            (
+                {"image": image, "kernel": kernel},
+                convolve2d(image, kernel, "full"),
+            )
+        )
     return _run("check_convolve_full", fn, cases)
 
 
@@ -151,8 +190,15 @@ def check_output_size(fn):
                 for p in (0, 1, 2):
                     for d in (1, 2):
                         if d * (k - 1) + 1 <= H + 2 * p:
-                            expected = conv_output_shape(H, H, k, k, stride=s, padding=p, dilation=d)[0]
-                            cases.append(({"H": H, "k": k, "s": s, "p": p, "d": d}, expected))
+                            expected = conv_output_shape(
+                                H, H, k, k, stride=s, padding=p, dilation=d
+                            )[0]
+                            cases.append(
+                                (
+                                    {"H": H, "k": k, "s": s, "p": p, "d": d},
+                                    expected,
+                                )
+                            )
     return _run("check_output_size", fn, cases)
 
 
@@ -164,7 +210,12 @@ def check_bias_gradient(fn, seed=0):
     """
     rng = _rng(seed)
     cases = []
-    for N, C_out, Ho, Wo in [(1, 1, 3, 3), (2, 3, 4, 5), (1, 4, 1, 1), (3, 2, 2, 6)] * 3:
+    for N, C_out, Ho, Wo in [
+        (1, 1, 3, 3),
+        (2, 3, 4, 5),
+        (1, 4, 1, 1),
+        (3, 2, 2, 6),
+    ] * 3:
         delta = rng.standard_normal((N, C_out, Ho, Wo))
         w = rng.standard_normal((C_out, 1, 2, 2))
         o_prev = rng.standard_normal((N, 1, Ho + 1, Wo + 1))
@@ -180,7 +231,13 @@ def _conv_cases(rng, shapes):
         yield o_prev, w, delta
 
 
-_CONV_SHAPES = [(1, 1, 4, 4, 2, 2), (1, 1, 5, 5, 3, 3), (2, 3, 5, 4, 3, 2), (3, 2, 6, 6, 1, 1), (1, 2, 4, 7, 4, 3)]
+_CONV_SHAPES = [
+    (1, 1, 4, 4, 2, 2),
+    (1, 1, 5, 5, 3, 3),
+    (2, 3, 5, 4, 3, 2),
+    (3, 2, 6, 6, 1, 1),
+    (1, 2, 4, 7, 4, 3),
+]
 
 
 def check_weight_gradient(fn, seed=0):
@@ -192,7 +249,10 @@ def check_weight_gradient(fn, seed=0):
     (``convention="convolution"``, stride 1, no padding).
     """
     rng = _rng(seed)
-    cases = [({"delta": d, "o_prev": o}, conv_backward(d, o, w)[0]) for o, w, d in _conv_cases(rng, _CONV_SHAPES)]
+    cases = [
+        ({"delta": d, "o_prev": o}, conv_backward(d, o, w)[0])
+        for o, w, d in _conv_cases(rng, _CONV_SHAPES)
+    ]
     return _run("check_weight_gradient", fn, cases)
 
 
@@ -204,7 +264,10 @@ def check_input_gradient(fn, seed=0):
     :func:`cnnlit.conv_backward` (stride 1, no padding).
     """
     rng = _rng(seed)
-    cases = [({"delta": d, "w": w}, conv_backward(d, o, w)[2]) for o, w, d in _conv_cases(rng, _CONV_SHAPES)]
+    cases = [
+        ({"delta": d, "w": w}, conv_backward(d, o, w)[2])
+        for o, w, d in _conv_cases(rng, _CONV_SHAPES)
+    ]
     return _run("check_input_gradient", fn, cases)
 
 
@@ -216,19 +279,32 @@ def check_strided_input_gradient(fn, seed=0):
     """
     rng = _rng(seed)
     cases = []
-    for C_in, C_out, H, W, k, s in [(1, 1, 5, 5, 3, 2), (1, 1, 6, 6, 3, 2), (2, 3, 7, 5, 2, 2), (1, 2, 7, 7, 3, 3),
-                                    (2, 1, 4, 6, 1, 2)]:
+    for C_in, C_out, H, W, k, s in [
+        (1, 1, 5, 5, 3, 2),
+        (1, 1, 6, 6, 3, 2),
+        (2, 3, 7, 5, 2, 2),
+        (1, 2, 7, 7, 3, 3),
+        (2, 1, 4, 6, 1, 2),
+    ]:
         o_prev = rng.standard_normal((C_in, H, W))
         w = rng.standard_normal((C_out, C_in, k, k))
         Ho, Wo = conv_output_shape(H, W, k, k, stride=s)
         delta = rng.standard_normal((C_out, Ho, Wo))
         expected = conv_backward(delta, o_prev, w, stride=s)[2]
-        cases.append(({"delta": delta, "w": w, "s": s, "H": H, "W": W}, expected))
+        cases.append(
+            ({"delta": delta, "w": w, "s": s, "H": H, "W": W}, expected)
+        )
     return _run("check_strided_input_gradient", fn, cases)
 
 
 def _pool_cases(rng, ties):
-    for C, H, W, k, s in [(1, 4, 4, 2, 2), (2, 6, 6, 3, 3), (1, 5, 5, 3, 2), (2, 4, 6, 2, 1), (1, 3, 3, 3, 3)]:
+    for C, H, W, k, s in [
+        (1, 4, 4, 2, 2),
+        (2, 6, 6, 3, 3),
+        (1, 5, 5, 3, 2),
+        (2, 4, 6, 2, 1),
+        (1, 3, 3, 3, 3),
+    ]:
         if ties:  # few distinct values: many windows hold a tie
             o_prev = rng.integers(0, 3, size=(C, H, W)).astype(float)
         else:
@@ -249,7 +325,9 @@ def check_max_pool_backward(fn, seed=0):
     for ties in (False, True):
         for o_prev, delta, k, s in _pool_cases(rng, ties):
             expected = pool_backward(delta, o_prev, k, stride=s, mode="max")
-            cases.append(({"delta": delta, "o_prev": o_prev, "k": k, "s": s}, expected))
+            cases.append(
+                ({"delta": delta, "o_prev": o_prev, "k": k, "s": s}, expected)
+            )
     return _run("check_max_pool_backward", fn, cases)
 
 
@@ -262,7 +340,9 @@ def check_mean_pool_backward(fn, seed=0):
     cases = []
     for o_prev, delta, k, s in _pool_cases(rng, False):
         expected = pool_backward(delta, o_prev, k, stride=s, mode="mean")
-        cases.append(({"delta": delta, "o_prev": o_prev, "k": k, "s": s}, expected))
+        cases.append(
+            ({"delta": delta, "o_prev": o_prev, "k": k, "s": s}, expected)
+        )
     return _run("check_mean_pool_backward", fn, cases)
 
 
@@ -275,10 +355,17 @@ def check_dense_backward(fn, seed=0):
     rng = _rng(seed)
     cases = []
     for N, D_in, D_out in [(1, 3, 2), (4, 5, 3), (2, 1, 1), (3, 7, 10)]:
-        delta, x = rng.standard_normal((N, D_out)), rng.standard_normal((N, D_in))
+        delta, x = (
+            rng.standard_normal((N, D_out)),
+            rng.standard_normal((N, D_in)),
+        )
         w = rng.standard_normal((D_out, D_in))
-        cases.append(({"delta": delta, "x": x, "w": w}, dense_backward(delta, x, w)))
-    return _run("check_dense_backward", fn, cases, outputs=("dE_dw", "dE_db", "dE_dx"))
+        cases.append(
+            ({"delta": delta, "x": x, "w": w}, dense_backward(delta, x, w))
+        )
+    return _run(
+        "check_dense_backward", fn, cases, outputs=("dE_dw", "dE_db", "dE_dx")
+    )
 
 
 def check_strided_weight_gradient(fn, seed=0):
@@ -292,14 +379,24 @@ def check_strided_weight_gradient(fn, seed=0):
     """
     rng = _rng(seed)
     cases = []
-    for C_in, C_out, H, W, kH, kW, s in [(1, 1, 5, 5, 3, 3, 2), (1, 1, 6, 6, 3, 3, 2), (2, 3, 7, 5, 2, 2, 2),
-                                         (1, 2, 7, 8, 3, 2, 3), (2, 1, 4, 6, 1, 1, 2)]:
+    for C_in, C_out, H, W, kH, kW, s in [
+        (1, 1, 5, 5, 3, 3, 2),
+        (1, 1, 6, 6, 3, 3, 2),
+        (2, 3, 7, 5, 2, 2, 2),
+        (1, 2, 7, 8, 3, 2, 3),
+        (2, 1, 4, 6, 1, 1, 2),
+    ]:
         o_prev = rng.standard_normal((C_in, H, W))
         w = rng.standard_normal((C_out, C_in, kH, kW))
         Ho, Wo = conv_output_shape(H, W, kH, kW, stride=s)
         delta = rng.standard_normal((C_out, Ho, Wo))
         expected = conv_backward(delta, o_prev, w, stride=s)[0]
-        cases.append(({"delta": delta, "o_prev": o_prev, "s": s, "kH": kH, "kW": kW}, expected))
+        cases.append(
+            (
+                {"delta": delta, "o_prev": o_prev, "s": s, "kH": kH, "kW": kW},
+                expected,
+            )
+        )
     return _run("check_strided_weight_gradient", fn, cases)
 
 
@@ -316,8 +413,11 @@ def check_complete_input(fn, seed=0):
     cases = []
     for o_prev, w, _ in _conv_cases(rng, _CONV_SHAPES + [(2, 2, 3, 3, 3, 3)]):
         b = rng.standard_normal(w.shape[0])
-        cases.append(({"o_prev": o_prev, "w": w, "b": b}, conv_forward(o_prev, w, b)))
+        cases.append(
+            ({"o_prev": o_prev, "w": w, "b": b}, conv_forward(o_prev, w, b))
+        )
     return _run("check_complete_input", fn, cases)
+
 
 def check_conv_transpose(fn, seed=0):
     """``fn(x, w, s)``: the transposed convolution of one channel, stride ``s``.
@@ -330,10 +430,18 @@ def check_conv_transpose(fn, seed=0):
     """
     rng = _rng(seed)
     cases = []
-    for H, W, kH, kW, s in [(2, 2, 3, 3, 2), (1, 1, 2, 2, 1), (3, 2, 2, 3, 1), (2, 3, 3, 2, 3), (4, 4, 4, 4, 2),
-                            (3, 1, 1, 2, 2)]:
+    for H, W, kH, kW, s in [
+        (2, 2, 3, 3, 2),
+        (1, 1, 2, 2, 1),
+        (3, 2, 2, 3, 1),
+        (2, 3, 3, 2, 3),
+        (4, 4, 4, 4, 2),
+        (3, 1, 1, 2, 2),
+    ]:
         x, w = rng.standard_normal((H, W)), rng.standard_normal((kH, kW))
-        expected = conv_transpose_forward(x[None], w[None, None], None, stride=s)[0]
+        expected = conv_transpose_forward(
+            x[None], w[None, None], None, stride=s
+        )[0]
         cases.append(({"x": x, "w": w, "s": s}, expected))
     return _run("check_conv_transpose", fn, cases)
 
@@ -351,8 +459,20 @@ def check_pad(fn, seed=0):
     """
     rng = _rng(seed)
     cases = []
-    for H, W, p in [(4, 4, 1), (3, 5, 2), (1, 1, 2), (4, 3, 0), (2, 3, 3), (5, 4, 1)]:
+    for H, W, p in [
+        (4, 4, 1),
+        (3, 5, 2),
+        (1, 1, 2),
+        (4, 3, 0),
+        (2, 3, 3),
+        (5, 4, 1),
+    ]:
         for boundary in ("fill", "wrap", "symm"):
             image = rng.standard_normal((H, W))
-            cases.append(({"image": image, "p": p, "boundary": boundary}, pad(image, p, p, boundary)))
+            cases.append(
+                (
+                    {"image": image, "p": p, "boundary": boundary},
+                    pad(image, p, p, boundary),
+                )
+            )
     return _run("check_pad", fn, cases)

@@ -49,9 +49,13 @@ def numerical_gradient(f, x, eps=1e-6):
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
     if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, numbers.Real):
-        raise TypeError(f"eps must be a positive real number, got {eps!r} ({type(eps).__name__})")
+        raise TypeError(
+            f"eps must be a positive real number, got {eps!r} ({type(eps).__name__})"
+        )
     if not (math.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a positive real number, got {eps!r}: the step must be finite and > 0")
+        raise ValueError(
+            f"eps must be a positive real number, got {eps!r}: the step must be finite and > 0"
+        )
     eps = float(eps)
     # A private C-ordered copy: its flat view below writes into the copy itself.
     x = np.array(as_real_array(x, "x"), dtype=np.float64, order="C")
@@ -79,7 +83,9 @@ def _scalar(value):
     except (ValueError, TypeError):
         arr = None
     if arr is None or arr.dtype.kind not in "iuf":
-        raise TypeError(f"f must return a real scalar, got {type(value).__name__} {value!r:.80}")
+        raise TypeError(
+            f"f must return a real scalar, got {type(value).__name__} {value!r:.80}"
+        )
     if arr.shape != ():
         raise TypeError(
             f"f must return a real scalar, got an array of shape {arr.shape}; "
@@ -124,7 +130,9 @@ def relative_error(a, b):
     a = np.asarray(as_real_array(a, "a"), dtype=np.float64)
     b = np.asarray(as_real_array(b, "b"), dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"a and b must have the same shape, got {a.shape} and {b.shape}"
+        )
     if not (np.isfinite(a).all() and np.isfinite(b).all()):
         return math.nan
     if a.size == 0:
@@ -132,6 +140,9 @@ def relative_error(a, b):
     top = max(np.abs(a).max(), np.abs(b).max())
     if top == 0:
         return 0.0
-    a, b = a / top, b / top  # largest magnitude 1: the squares below neither overflow nor vanish
+    a, b = (
+        a / top,
+        b / top,
+    )  # largest magnitude 1: the squares below neither overflow nor vanish
     scale = max(np.linalg.norm(a), np.linalg.norm(b))
     return float(np.linalg.norm(a - b) / scale)

@@ -34,7 +34,9 @@ def _pair(o, t):
     o = as_real_array(o, "o")
     t = as_real_array(t, "t")
     if o.shape != t.shape:
-        raise ValueError(f"t must have the shape of o, {o.shape}, got shape {t.shape}")
+        raise ValueError(
+            f"t must have the shape of o, {o.shape}, got shape {t.shape}"
+        )
     return o, t
 
 
@@ -125,7 +127,9 @@ def softmax(z):
     """
     z = as_real_array(z, "z")
     if z.ndim == 0:
-        raise ValueError(f"z must have shape (..., K) with at least one dimension, got a scalar {z}")
+        raise ValueError(
+            f"z must have shape (..., K) with at least one dimension, got a scalar {z}"
+        )
     _check_classes(z)
     with np.errstate(under="ignore"):  # far-behind classes get probability 0
         e = np.exp(z - z.max(axis=-1, keepdims=True))
@@ -257,11 +261,13 @@ def loss_and_grad(o, labels, loss="half_squared_error"):
     check_ndim(o, "o", (2,), "(N, K)")
     N, K = o.shape
     if N == 0:
-        raise ValueError(f"o must hold at least one example (a mean over an empty batch is undefined), got shape {o.shape}")
+        raise ValueError(
+            f"o must hold at least one example (a mean over an empty batch is undefined), got shape {o.shape}"
+        )
     labels = check_labels(labels, N=N, K=K)
     if loss == "half_squared_error":
         t = one_hot(labels, K, dtype=o.dtype)
         return half_squared_error(o, t) / N, half_squared_error_grad(o, t) / N
-    return softmax_cross_entropy(o, labels) / N, softmax_cross_entropy_grad(o, labels) / N
-
-
+    return softmax_cross_entropy(o, labels) / N, softmax_cross_entropy_grad(
+        o, labels
+    ) / N

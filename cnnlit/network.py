@@ -35,7 +35,14 @@ from ._checks import (
     check_rng,
     pair,
 )
-from .activations import relu, relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime
+from .activations import (
+    relu,
+    relu_prime,
+    sigmoid,
+    sigmoid_prime,
+    tanh,
+    tanh_prime,
+)
 from .conv import conv_backward, conv_forward, conv_output_shape
 from .dense import dense_backward, dense_forward
 from .pool import pool_backward, pool_forward
@@ -66,7 +73,9 @@ def _example_shape(shape, layer, ndim, described):
     """``shape`` (one example's, no batch axis) as a tuple of ``ndim`` ints >= 1."""
     shape = tuple(shape)
     if len(shape) != ndim:
-        raise ValueError(f"{layer} takes one example of shape {described}, got shape {shape} ({len(shape)} dimensions)")
+        raise ValueError(
+            f"{layer} takes one example of shape {described}, got shape {shape} ({len(shape)} dimensions)"
+        )
     for size in shape:
         check_int(size, f"every size of the input shape {shape}", 1)
     return tuple(int(size) for size in shape)
@@ -93,11 +102,15 @@ class _Parameter:
     def __set__(self, layer, value):
         label = f"{type(layer).__name__}.{self.name}"
         if self.name not in layer.param_names:
-            raise ValueError(f"{label} cannot be set: the layer has no parameter {self.name!r} (built with bias=False)")
+            raise ValueError(
+                f"{label} cannot be set: the layer has no parameter {self.name!r} (built with bias=False)"
+            )
         value = as_real_array(value, label)
         shape = layer.param_shapes[self.name]
         if value.shape != shape:
-            raise ValueError(f"{label} must have shape {shape}, got shape {value.shape}")
+            raise ValueError(
+                f"{label} must have shape {shape}, got shape {value.shape}"
+            )
         layer.__dict__[self.slot] = np.array(value, dtype=layer.dtype)
 
 
@@ -205,7 +218,9 @@ class Layer:
 
     def _require_cache(self, attr):
         if getattr(self, attr, None) is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+            raise RuntimeError(
+                f"{type(self).__name__}.backward called before forward"
+            )
         return getattr(self, attr)
 
     def __repr__(self):
@@ -247,7 +262,17 @@ class Conv2D(Layer):
     """
 
     def __init__(
-        self, C_in, C_out, k, *, rng, stride=1, padding=0, convention="convolution", bias=True, dtype=np.float64
+        self,
+        C_in,
+        C_out,
+        k,
+        *,
+        rng,
+        stride=1,
+        padding=0,
+        convention="convolution",
+        bias=True,
+        dtype=np.float64,
     ):
         self.C_in = check_int(C_in, "C_in", 1)
         self.C_out = check_int(C_out, "C_out", 1)
@@ -256,13 +281,17 @@ class Conv2D(Layer):
         self.padding = pair(padding, "padding", 0)
         self.convention = check_flag(convention, "convention", CONVENTIONS)
         shape = (self.C_out, self.C_in, self.kH, self.kW)
-        self._init_params(shape, self.C_in * self.kH * self.kW, rng, dtype, bias)
+        self._init_params(
+            shape, self.C_in * self.kH * self.kW, rng, dtype, bias
+        )
 
     w = _Parameter()
     b = _Parameter()
 
     def _options(self):
-        return dict(stride=self.stride, padding=self.padding, convention=self.convention)
+        return dict(
+            stride=self.stride, padding=self.padding, convention=self.convention
+        )
 
     def forward(self, x):
         """Complete input ``c``; keeps ``x`` for :meth:`backward`.
@@ -278,9 +307,13 @@ class Conv2D(Layer):
         x = as_real_array(x, "x")
         check_ndim(x, "x", (4,), f"(N, C_in, H, W) with C_in={self.C_in}")
         if x.shape[1] != self.C_in:
-            raise ValueError(f"x must have C_in={self.C_in} channels (shape (N, {self.C_in}, H, W)), got shape {x.shape}")
+            raise ValueError(
+                f"x must have C_in={self.C_in} channels (shape (N, {self.C_in}, H, W)), got shape {x.shape}"
+            )
         self.o_prev = x
-        return conv_forward(x, self.w, self.b if self.bias else None, **self._options())
+        return conv_forward(
+            x, self.w, self.b if self.bias else None, **self._options()
+        )
 
     def backward(self, delta):
         r"""Store :math:`\partial E/\partial w` (and :math:`\partial E/\partial b`); return :math:`\partial E/\partial o^{l-1}`.
@@ -296,7 +329,9 @@ class Conv2D(Layer):
         dE_do_prev : ndarray, shape (N, C_in, H, W)
         """
         o_prev = self._require_cache("o_prev")
-        dE_dw, dE_db, dE_do_prev = conv_backward(delta, o_prev, self.w, **self._options())
+        dE_dw, dE_db, dE_do_prev = conv_backward(
+            delta, o_prev, self.w, **self._options()
+        )
         self.delta = delta
         self.dE_dw = dE_dw
         if self.bias:
@@ -321,10 +356,16 @@ class Conv2D(Layer):
             Where :meth:`forward` would: a wrong number of channels, or a
             kernel larger than the padded input.
         """
-        C, H, W = _example_shape(shape, "Conv2D", 3, f"(C_in, H, W) with C_in={self.C_in}")
+        C, H, W = _example_shape(
+            shape, "Conv2D", 3, f"(C_in, H, W) with C_in={self.C_in}"
+        )
         if C != self.C_in:
-            raise ValueError(f"input shape {(C, H, W)} does not have C_in={self.C_in} channels")
-        return (self.C_out,) + conv_output_shape(H, W, self.kH, self.kW, stride=self.stride, padding=self.padding)
+            raise ValueError(
+                f"input shape {(C, H, W)} does not have C_in={self.C_in} channels"
+            )
+        return (self.C_out,) + conv_output_shape(
+            H, W, self.kH, self.kW, stride=self.stride, padding=self.padding
+        )
 
     def config(self):
         return dict(
@@ -394,7 +435,9 @@ class Activation(Layer):
         c = self._require_cache("c")
         dE_do = as_real_array(dE_do, "dE_do")
         if dE_do.shape != c.shape:
-            raise ValueError(f"dE_do must have the shape of the forward output, {c.shape}, got shape {dE_do.shape}")
+            raise ValueError(
+                f"dE_do must have the shape of the forward output, {c.shape}, got shape {dE_do.shape}"
+            )
         return dE_do * self.a_prime(c)
 
     def config(self):
@@ -455,7 +498,9 @@ class Pool(Layer):
         dE_do_prev : ndarray, shape (N, C, H, W)
         """
         o_prev = self._require_cache("o_prev")
-        return pool_backward(dE_do, o_prev, self.size, stride=self.stride, mode=self.mode)
+        return pool_backward(
+            dE_do, o_prev, self.size, stride=self.stride, mode=self.mode
+        )
 
     def output_shape(self, shape):
         """``(C, H_out, W_out)`` from ``(C, H, W)``, by the size formula of :func:`~cnnlit.conv_output_shape`.
@@ -477,7 +522,9 @@ class Pool(Layer):
         return (C,) + conv_output_shape(H, W, *self.size, stride=self.stride)
 
     def config(self):
-        return dict(size=list(self.size), stride=list(self.stride), mode=self.mode)
+        return dict(
+            size=list(self.size), stride=list(self.stride), mode=self.mode
+        )
 
     def __repr__(self):
         return f"Pool({self.size}, stride={self.stride}, mode={self.mode!r})"
@@ -520,7 +567,9 @@ class Flatten(Layer):
         shape = self._require_cache("shape")
         dE_do = as_real_array(dE_do, "dE_do")
         if dE_do.size != int(np.prod(shape)):
-            raise ValueError(f"dE_do must have {int(np.prod(shape))} elements to reshape to {shape}, got shape {dE_do.shape}")
+            raise ValueError(
+                f"dE_do must have {int(np.prod(shape))} elements to reshape to {shape}, got shape {dE_do.shape}"
+            )
         return dE_do.reshape(shape)
 
     def output_shape(self, shape):
@@ -534,7 +583,12 @@ class Flatten(Layer):
         -------
         tuple of 1 int
         """
-        shape = _example_shape(shape, "Flatten", max(1, len(tuple(shape))), "(...) with at least 1 dimension")
+        shape = _example_shape(
+            shape,
+            "Flatten",
+            max(1, len(tuple(shape))),
+            "(...) with at least 1 dimension",
+        )
         return (int(np.prod(shape)),)
 
 
@@ -585,7 +639,9 @@ class Dense(Layer):
         x = as_real_array(x, "x")
         check_ndim(x, "x", (2,), f"(N, D_in) with D_in={self.D_in}")
         if x.shape[1] != self.D_in:
-            raise ValueError(f"x must have shape (N, {self.D_in}) (D_in={self.D_in}), got shape {x.shape}")
+            raise ValueError(
+                f"x must have shape (N, {self.D_in}) (D_in={self.D_in}), got shape {x.shape}"
+            )
         self.o_prev = x
         return dense_forward(x, self.w, self.b if self.bias else None)
 
@@ -627,14 +683,25 @@ class Dense(Layer):
         return (self.D_out,)
 
     def config(self):
-        return dict(D_in=self.D_in, D_out=self.D_out, bias=self.bias, dtype=self.dtype.name)
+        return dict(
+            D_in=self.D_in,
+            D_out=self.D_out,
+            bias=self.bias,
+            dtype=self.dtype.name,
+        )
 
     def __repr__(self):
-        return f"Dense({self.D_in}, {self.D_out}" + ("" if self.bias else ", bias=False") + ")"
+        return (
+            f"Dense({self.D_in}, {self.D_out}"
+            + ("" if self.bias else ", bias=False")
+            + ")"
+        )
 
 
 # The layer types a saved network may hold, by name.
-LAYERS = {cls.__name__: cls for cls in (Conv2D, Activation, Pool, Flatten, Dense)}
+LAYERS = {
+    cls.__name__: cls for cls in (Conv2D, Activation, Pool, Flatten, Dense)
+}
 _DRAWS_WEIGHTS = (Conv2D, Dense)
 
 
@@ -662,7 +729,9 @@ class Network:
     def __init__(self, layers):
         layers = list(layers)
         if not layers:
-            raise ValueError("layers must be a non-empty list of Layer objects, got an empty list")
+            raise ValueError(
+                "layers must be a non-empty list of Layer objects, got an empty list"
+            )
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(
@@ -733,8 +802,13 @@ class Network:
         """
         batch_size = check_int(batch_size, "batch_size", 1)
         x = as_real_array(x, "x")
-        check_ndim(x, "x", range(2, 65), "(N, ...), a batch of at least 2 dimensions")
-        out = [np.argmax(self.forward(x[i : i + batch_size]), axis=1) for i in range(0, len(x), batch_size)]
+        check_ndim(
+            x, "x", range(2, 65), "(N, ...), a batch of at least 2 dimensions"
+        )
+        out = [
+            np.argmax(self.forward(x[i : i + batch_size]), axis=1)
+            for i in range(0, len(x), batch_size)
+        ]
         return np.concatenate(out) if out else np.zeros(0, dtype=np.intp)
 
     def summary(self, input_shape):
@@ -756,7 +830,9 @@ class Network:
             When a layer cannot take the shape it would receive (naming the layer).
         """
         if not isinstance(input_shape, (tuple, list)):
-            raise TypeError(f"input_shape must be a tuple of ints, e.g. (1, 8, 8), got {input_shape!r}")
+            raise TypeError(
+                f"input_shape must be a tuple of ints, e.g. (1, 8, 8), got {input_shape!r}"
+            )
         shape = tuple(input_shape)
         rows = []
         for i, layer in enumerate(self.layers):
@@ -767,7 +843,13 @@ class Network:
                     f"input_shape {tuple(input_shape)} does not fit the network: layer {i}, {layer!r}, "
                     f"receives shape {shape}: {exc}"
                 ) from None
-            rows.append((repr(layer), shape, int(sum(p.size for p in layer.params.values()))))
+            rows.append(
+                (
+                    repr(layer),
+                    shape,
+                    int(sum(p.size for p in layer.params.values())),
+                )
+            )
         return rows
 
     def save(self, path):
@@ -785,13 +867,22 @@ class Network:
         """
         for i, layer in enumerate(self.layers):
             if LAYERS.get(type(layer).__name__) is not type(layer):
-                raise TypeError(f"layers[{i}] is a {type(layer).__name__}, which a file cannot hold (only {', '.join(LAYERS)})")
+                raise TypeError(
+                    f"layers[{i}] is a {type(layer).__name__}, which a file cannot hold (only {', '.join(LAYERS)})"
+                )
         architecture = dict(
             format=FILE_FORMAT,
             version=FILE_VERSION,
-            layers=[dict(type=type(layer).__name__, config=layer.config()) for layer in self.layers],
+            layers=[
+                dict(type=type(layer).__name__, config=layer.config())
+                for layer in self.layers
+            ],
         )
-        arrays = {"architecture": np.frombuffer(json.dumps(architecture).encode("utf-8"), dtype=np.uint8)}
+        arrays = {
+            "architecture": np.frombuffer(
+                json.dumps(architecture).encode("utf-8"), dtype=np.uint8
+            )
+        }
         for i, layer in enumerate(self.layers):
             for name, p in layer.params.items():
                 arrays[f"{i}.{name}"] = p
@@ -827,60 +918,93 @@ class Network:
             with data:
                 arrays = {key: data[key] for key in data.files}
         except (zipfile.BadZipFile, EOFError) as exc:
-            raise ValueError(f"{path} is not a network saved by Network.save: truncated or corrupt ({exc})") from None
+            raise ValueError(
+                f"{path} is not a network saved by Network.save: truncated or corrupt ({exc})"
+            ) from None
         except ValueError as exc:
-            raise ValueError(f"{path} is not a network saved by Network.save: {exc}") from None
+            raise ValueError(
+                f"{path} is not a network saved by Network.save: {exc}"
+            ) from None
         return cls._from_arrays(arrays, path)
 
     @classmethod
     def _from_arrays(cls, arrays, path):
         def bad(message):
-            return ValueError(f"{path} is not a network saved by Network.save: {message}")
+            return ValueError(
+                f"{path} is not a network saved by Network.save: {message}"
+            )
 
         raw = arrays.pop("architecture", None)
         if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
-            raise bad("it has no 'architecture' (a 1-D uint8 array of JSON text)")
+            raise bad(
+                "it has no 'architecture' (a 1-D uint8 array of JSON text)"
+            )
         try:
             architecture = json.loads(raw.tobytes().decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise bad(f"its architecture is not JSON text: {exc}") from None
-        if not isinstance(architecture, dict) or architecture.get("format") != FILE_FORMAT:
-            raise bad(f"its architecture does not start with format {FILE_FORMAT!r}")
+        if (
+            not isinstance(architecture, dict)
+            or architecture.get("format") != FILE_FORMAT
+        ):
+            raise bad(
+                f"its architecture does not start with format {FILE_FORMAT!r}"
+            )
         if architecture.get("version") != FILE_VERSION:
-            raise bad(f"file version {architecture.get('version')!r}, this cnnlit reads version {FILE_VERSION}")
+            raise bad(
+                f"file version {architecture.get('version')!r}, this cnnlit reads version {FILE_VERSION}"
+            )
         specs = architecture.get("layers")
         if not isinstance(specs, list) or not specs:
             raise bad("its architecture lists no layers")
         layers = []
         for i, spec in enumerate(specs):
-            if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
-                raise bad(f"layer {i} is not an object with a 'type' and a 'config'")
+            if not isinstance(spec, dict) or not isinstance(
+                spec.get("config"), dict
+            ):
+                raise bad(
+                    f"layer {i} is not an object with a 'type' and a 'config'"
+                )
             kind = spec.get("type")
             if kind not in LAYERS:
-                raise bad(f"layer {i} has the unknown type {kind!r} (known: {', '.join(LAYERS)})")
+                raise bad(
+                    f"layer {i} has the unknown type {kind!r} (known: {', '.join(LAYERS)})"
+                )
             layer_cls = LAYERS[kind]
             kwargs = dict(spec["config"])
             if layer_cls in _DRAWS_WEIGHTS:
-                kwargs["rng"] = np.random.default_rng(0)  # replaced by the saved parameters below
+                kwargs["rng"] = np.random.default_rng(
+                    0
+                )  # replaced by the saved parameters below
             try:
                 layer = layer_cls(**kwargs)
             except (TypeError, ValueError) as exc:
-                raise bad(f"layer {i} ({kind}) cannot be built from {spec['config']}: {exc}") from None
+                raise bad(
+                    f"layer {i} ({kind}) cannot be built from {spec['config']}: {exc}"
+                ) from None
             for name in layer.param_names:
                 key = f"{i}.{name}"
                 if key not in arrays:
-                    raise bad(f"the parameter {key!r} of layer {i} ({kind}) is missing")
+                    raise bad(
+                        f"the parameter {key!r} of layer {i} ({kind}) is missing"
+                    )
                 value = arrays.pop(key)
                 if value.dtype != layer.dtype:
-                    raise bad(f"{key!r} has dtype {value.dtype}, the layer's is {layer.dtype}")
+                    raise bad(
+                        f"{key!r} has dtype {value.dtype}, the layer's is {layer.dtype}"
+                    )
                 try:
                     setattr(layer, name, value)
                 except (TypeError, ValueError) as exc:
                     raise bad(f"{key!r}: {exc}") from None
             layers.append(layer)
         if arrays:
-            raise bad(f"it holds arrays no layer takes: {', '.join(sorted(arrays))}")
+            raise bad(
+                f"it holds arrays no layer takes: {', '.join(sorted(arrays))}"
+            )
         return cls(layers)
 
     def __repr__(self):
-        return "Network([" + ", ".join(repr(layer) for layer in self.layers) + "])"
+        return (
+            "Network([" + ", ".join(repr(layer) for layer in self.layers) + "])"
+        )

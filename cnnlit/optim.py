@@ -48,7 +48,9 @@ class SGD:
 
     def __init__(self, lr, momentum=0.0, weight_decay=0.0):
         self.lr = lr
-        self.momentum = check_real(momentum, "momentum", low=0, high=1, high_open=True)
+        self.momentum = check_real(
+            momentum, "momentum", low=0, high=1, high_open=True
+        )
         self.weight_decay = check_real(weight_decay, "weight_decay", low=0)
         self._velocity = {}  # (layer, name) -> v, shaped like the parameter
 
@@ -62,14 +64,16 @@ class SGD:
         self._lr = check_real(value, "lr", low=0, low_open=True)
 
     def step(self, network):
-        """Update ``network``'s parameters in place from its layers' current gradients.
+        """Update ``network``'s parameters in place from its layers' gradients.
 
         Parameters
         ----------
         network : Network
         """
         if not isinstance(network, Network):
-            raise TypeError(f"network must be a Network, got {type(network).__name__}")
+            raise TypeError(
+                f"network must be a Network, got {type(network).__name__}"
+            )
         for layer in network.layers:
             grads = layer.grads
             for name, p in layer.params.items():

@@ -20,7 +20,14 @@ times the size of the input and output, whatever the window size.
 
 import numpy as np
 
-from ._checks import POOL_MODES, as_real_array, check_flag, check_ndim, pair, result_dtype
+from ._checks import (
+    POOL_MODES,
+    as_real_array,
+    check_flag,
+    check_ndim,
+    pair,
+    result_dtype,
+)
 
 __all__ = ["pool_forward", "pool_backward"]
 
@@ -33,7 +40,9 @@ def _setup(o_prev, size, stride, mode):
     sH, sW = (kH, kW) if stride is None else pair(stride, "stride", 1)
     H, W = o_prev.shape[-2:]
     if kH > H or kW > W:
-        raise ValueError(f"the pooling window size {(kH, kW)} is larger than the input's (H, W) = {(H, W)}")
+        raise ValueError(
+            f"the pooling window size {(kH, kW)} is larger than the input's (H, W) = {(H, W)}"
+        )
     Ho, Wo = (H - kH) // sH + 1, (W - kW) // sW + 1
     return o_prev, kH, kW, sH, sW, Ho, Wo
 
@@ -123,14 +132,16 @@ def pool_forward(o_prev, size, *, stride=None, mode="max"):
     o_prev, kH, kW, sH, sW, Ho, Wo = _setup(o_prev, size, stride, mode)
     if _separable(kH, kW, sH, Ho, Wo):
         # Each window row first (shape (..., Hu, Wo)), then across the kH rows.
-        rows = _reduce(o_prev[..., : (Ho - 1) * sH + kH, :], kW, sW, Wo, -1, mode)
+        rows = _reduce(
+            o_prev[..., : (Ho - 1) * sH + kH, :], kW, sW, Wo, -1, mode
+        )
         out = _reduce(rows, kH, sH, Ho, -2, mode)
     else:
         # One elementwise maximum (or sum) per window offset over strided slices:
         # kH * kW whole-array operations, much faster than reducing a window view.
         out = None
-        for p, band in _taps(o_prev, -2, kH, sH, Ho):
-            for q, tap in _taps(band, -1, kW, sW, Wo):
+        for _p, band in _taps(o_prev, -2, kH, sH, Ho):
+            for _q, tap in _taps(band, -1, kW, sW, Wo):
                 if out is None:
                     out = tap.copy()
                 elif mode == "max":
@@ -178,15 +189,21 @@ def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
     delta = as_real_array(delta, "delta")
     expected = o_prev.shape[:-2] + (Ho, Wo)
     if delta.shape != expected:
-        raise ValueError(f"delta must have the shape of the pooled output, {expected}, got shape {delta.shape}")
+        raise ValueError(
+            f"delta must have the shape of the pooled output, {expected}, got shape {delta.shape}"
+        )
     dtype = result_dtype(o_prev, delta)
     if mode == "max":
-        return _max_backward(delta, o_prev, kH, kW, sH, sW, Ho, Wo).astype(dtype, copy=False)
+        return _max_backward(delta, o_prev, kH, kW, sH, sW, Ho, Wo).astype(
+            dtype, copy=False
+        )
     d = delta.astype(dtype, copy=False) / (kH * kW)
     grad = np.zeros(o_prev.shape, dtype=dtype)
     if _separable(kH, kW, sH, Ho, Wo):
         # The transpose of the forward's two steps: spread down the kH rows, then along each row.
-        rows = np.zeros(o_prev.shape[:-2] + ((Ho - 1) * sH + kH, Wo), dtype=dtype)
+        rows = np.zeros(
+            o_prev.shape[:-2] + ((Ho - 1) * sH + kH, Wo), dtype=dtype
+        )
         for _, band in _taps(rows, -2, kH, sH, Ho):
             band += d
         for _, tap in _taps(grad[..., : rows.shape[-2], :], -1, kW, sW, Wo):
@@ -203,15 +220,25 @@ def _max_backward(delta, o_prev, kH, kW, sH, sW, Ho, Wo):
     # The first maximum in row-major order: the first maximal row of the window,
     # and within it the first maximal column.
     nan = bool(np.isnan(o_prev).any())
-    rows, col_in_row = _first_max(o_prev[..., : (Ho - 1) * sH + kH, :], kW, sW, Wo, -1, nan)
+    rows, col_in_row = _first_max(
+        o_prev[..., : (Ho - 1) * sH + kH, :], kW, sW, Wo, -1, nan
+    )
     _, p = _first_max(rows, kH, sH, Ho, -2, nan)
     del rows
-    i = np.arange(Ho)[:, None] * sH + p  # the winner's row in o_prev, shape (..., Ho, Wo)
+    i = (
+        np.arange(Ho)[:, None] * sH + p
+    )  # the winner's row in o_prev, shape (..., Ho, Wo)
     q = np.take_along_axis(col_in_row, i, axis=-2)
     del col_in_row
     H, W = o_prev.shape[-2:]
     lead = int(np.prod(o_prev.shape[:-2], dtype=np.int64))
-    flat = np.arange(lead, dtype=np.intp).reshape(o_prev.shape[:-2] + (1, 1)) * (H * W)
-    flat = flat + i * W + (np.arange(Wo) * sW + q)  # the winner's flat index in o_prev
-    grad = np.bincount(flat.ravel(), weights=delta.ravel(), minlength=o_prev.size)
+    flat = np.arange(lead, dtype=np.intp).reshape(
+        o_prev.shape[:-2] + (1, 1)
+    ) * (H * W)
+    flat = (
+        flat + i * W + (np.arange(Wo) * sW + q)
+    )  # the winner's flat index in o_prev
+    grad = np.bincount(
+        flat.ravel(), weights=delta.ravel(), minlength=o_prev.size
+    )
     return grad.reshape(o_prev.shape)

@@ -74,9 +74,14 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
             total = 0.0
             for xk in range(kH):
                 for yk in range(kW):
-                    total += _extend(i, x - xk, y - yk, boundary, fillvalue) * k[xk, yk]
+                    total += (
+                        _extend(i, x - xk, y - yk, boundary, fillvalue)
+                        * k[xk, yk]
+                    )
             full[x, y] = total
-    return _crop(full, (H, W), (kH, kW), mode, same_start=lambda n: (n - 1) // 2)
+    return _crop(
+        full, (H, W), (kH, kW), mode, same_start=lambda n: (n - 1) // 2
+    )
 
 
 def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
@@ -102,7 +107,9 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     """
     i = np.asarray(in1, dtype=float)
     k = np.asarray(in2, dtype=float)
-    swapped = mode == "valid" and (k.shape[0] > i.shape[0] or k.shape[1] > i.shape[1])
+    swapped = mode == "valid" and (
+        k.shape[0] > i.shape[0] or k.shape[1] > i.shape[1]
+    )
     if swapped:
         i, k = k, i
     H, W = i.shape
@@ -113,7 +120,16 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
             total = 0.0
             for xk in range(kH):
                 for yk in range(kW):
-                    total += _extend(i, x - (kH - 1) + xk, y - (kW - 1) + yk, boundary, fillvalue) * k[xk, yk]
+                    total += (
+                        _extend(
+                            i,
+                            x - (kH - 1) + xk,
+                            y - (kW - 1) + yk,
+                            boundary,
+                            fillvalue,
+                        )
+                        * k[xk, yk]
+                    )
             full[x, y] = total
     out = _crop(full, (H, W), (kH, kW), mode, same_start=lambda n: n // 2)
     return out[::-1, ::-1] if swapped else out
@@ -144,11 +160,23 @@ def _padded(o_prev, ph, pw, boundary):
         for n in range(C):
             for x in range(H + 2 * ph):
                 for y in range(W + 2 * pw):
-                    out[j, n, x, y] = _extend(o_prev[j, n], x - ph, y - pw, boundary, 0.0)
+                    out[j, n, x, y] = _extend(
+                        o_prev[j, n], x - ph, y - pw, boundary, 0.0
+                    )
     return out
 
 
-def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", convention="convolution", dilation=1):
+def conv_forward(
+    o_prev,
+    w,
+    b,
+    *,
+    stride=1,
+    padding=0,
+    boundary="fill",
+    convention="convolution",
+    dilation=1,
+):
     r"""Complete input as loops, the valid output moved to start at (0, 0).
 
     .. math::
@@ -156,7 +184,8 @@ def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", conventi
         c_m(x, y) = \sum_n \sum_{x', y'}
             o_n(x + k_H - 1 - x', y + k_W - 1 - y')\, w_{n,m}(x', y') + b_m
 
-    That is the seed's :math:`\sum_{n,x',y'} o_n(x - x', y - y') w_{n,m}(x', y')`
+    That is the seed's
+    :math:`\sum_{n,x',y'} o_n(x - x', y - y') w_{n,m}(x', y')`
     without the implicit shift by :math:`N_k - 1`, then strided and dilated.
     With ``convention="correlation"`` the kernel index runs forwards:
     ``o_n(x + dx, y + dy) w_{n,m}(dx, dy)``. Derived in :ref:`feedforward`.
@@ -179,7 +208,9 @@ def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", conventi
     if single:
         o_prev = o_prev[None]
     w = np.asarray(w, dtype=float)
-    b = np.zeros(w.shape[0]) if b is None else np.asarray(b, dtype=float)  # None: no bias
+    b = (
+        np.zeros(w.shape[0]) if b is None else np.asarray(b, dtype=float)
+    )  # None: no bias
     (sH, sW), (ph, pw), (dH, dW) = _pairs(stride, padding, dilation)
     o = _padded(o_prev, ph, pw, boundary)
     N, C_in, Hp, Wp = o.shape
@@ -199,12 +230,25 @@ def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", conventi
                                     px, py = kH - 1 - dx, kW - 1 - dy
                                 else:
                                     px, py = dx, dy
-                                total += o[j, n, x * sH + px * dH, y * sW + py * dW] * w[m, n, dx, dy]
+                                total += (
+                                    o[j, n, x * sH + px * dH, y * sW + py * dW]
+                                    * w[m, n, dx, dy]
+                                )
                     c[j, m, x, y] = total
     return c[0] if single else c
 
 
-def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", convention="convolution", dilation=1):
+def conv_backward(
+    delta,
+    o_prev,
+    w,
+    *,
+    stride=1,
+    padding=0,
+    boundary="fill",
+    convention="convolution",
+    dilation=1,
+):
     r"""Accumulate every term of the chain rule, one product at a time.
 
     Each term ``o[x * sH + px * dH, ...] * w[m, n, dx, dy]`` of ``c_m(x, y)``
@@ -254,8 +298,12 @@ def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", con
                                 else:
                                     px, py = dx, dy
                                 X, Y = x * sH + px * dH, y * sW + py * dW
-                                dE_dw[m, n, dx, dy] += delta[j, m, x, y] * o[j, n, X, Y]
-                                dE_do[j, n, X, Y] += delta[j, m, x, y] * w[m, n, dx, dy]
+                                dE_dw[m, n, dx, dy] += (
+                                    delta[j, m, x, y] * o[j, n, X, Y]
+                                )
+                                dE_do[j, n, X, Y] += (
+                                    delta[j, m, x, y] * w[m, n, dx, dy]
+                                )
     H, W = o_prev.shape[2:]
     dE_do_prev = np.zeros(o_prev.shape)
     for j in range(N):
@@ -314,9 +362,15 @@ def pool_forward(o_prev, size, *, stride=None, mode="max"):
         for x in range(Ho):
             for y in range(Wo):
                 if mode == "max":
-                    out[idx + (x, y)] = o_prev[idx + _first_max(o_prev[idx], x, y, kH, kW, sH, sW)]
+                    out[idx + (x, y)] = o_prev[
+                        idx + _first_max(o_prev[idx], x, y, kH, kW, sH, sW)
+                    ]
                 else:
-                    values = [o_prev[idx + (x * sH + p, y * sW + q)] for p in range(kH) for q in range(kW)]
+                    values = [
+                        o_prev[idx + (x * sH + p, y * sW + q)]
+                        for p in range(kH)
+                        for q in range(kW)
+                    ]
                     out[idx + (x, y)] = sum(values) / len(values)
     return out
 
@@ -366,13 +420,19 @@ def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
                 else:
                     for p in range(kH):
                         for q in range(kW):
-                            grad[idx + (x * sH + p, y * sW + q)] += delta[idx + (x, y)] / (kH * kW)
+                            grad[idx + (x * sH + p, y * sW + q)] += delta[
+                                idx + (x, y)
+                            ] / (kH * kW)
     return grad
 
 
 def _transposed_geometry(x, w, stride, padding, output_padding, dilation):
     (sH, sW), (ph, pw), (dH, dW) = _pairs(stride, padding, dilation)
-    opH, opW = (output_padding, output_padding) if np.isscalar(output_padding) else tuple(output_padding)
+    opH, opW = (
+        (output_padding, output_padding)
+        if np.isscalar(output_padding)
+        else tuple(output_padding)
+    )
     _, _, H, W = x.shape
     _, _, kH, kW = w.shape
     H_out = (H - 1) * sH - 2 * ph + dH * (kH - 1) + opH + 1
@@ -381,7 +441,15 @@ def _transposed_geometry(x, w, stride, padding, output_padding, dilation):
 
 
 def conv_transpose_forward(
-    x, w, b, *, stride=1, padding=0, output_padding=0, dilation=1, convention="convolution"
+    x,
+    w,
+    b,
+    *,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    dilation=1,
+    convention="convolution",
 ):
     r"""Transposed convolution as loops, in scatter form.
 
@@ -411,8 +479,8 @@ def conv_transpose_forward(
     if single:
         x = x[None]
     w = np.asarray(w, dtype=float)
-    (sH, sW), (ph, pw), (dH, dW), (kH, kW), (H_out, W_out) = _transposed_geometry(
-        x, w, stride, padding, output_padding, dilation
+    (sH, sW), (ph, pw), (dH, dW), (kH, kW), (H_out, W_out) = (
+        _transposed_geometry(x, w, stride, padding, output_padding, dilation)
     )
     N, C_in, H, W = x.shape
     C_out = w.shape[1]
@@ -424,7 +492,10 @@ def conv_transpose_forward(
                     for m in range(C_out):
                         for p in range(kH):
                             for q in range(kW):
-                                u, v = X * sH - ph + p * dH, Y * sW - pw + q * dW
+                                u, v = (
+                                    X * sH - ph + p * dH,
+                                    Y * sW - pw + q * dW,
+                                )
                                 if not (0 <= u < H_out and 0 <= v < W_out):
                                     continue
                                 if convention == "convolution":
@@ -443,7 +514,15 @@ def conv_transpose_forward(
 
 
 def conv_transpose_backward(
-    delta, x, w, *, stride=1, padding=0, output_padding=0, dilation=1, convention="convolution"
+    delta,
+    x,
+    w,
+    *,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    dilation=1,
+    convention="convolution",
 ):
     r"""Accumulate every term of the chain rule of the scatter sum.
 
@@ -472,8 +551,8 @@ def conv_transpose_backward(
     if single:
         x, delta = x[None], delta[None]
     w = np.asarray(w, dtype=float)
-    (sH, sW), (ph, pw), (dH, dW), (kH, kW), (H_out, W_out) = _transposed_geometry(
-        x, w, stride, padding, output_padding, dilation
+    (sH, sW), (ph, pw), (dH, dW), (kH, kW), (H_out, W_out) = (
+        _transposed_geometry(x, w, stride, padding, output_padding, dilation)
     )
     N, C_in, H, W = x.shape
     C_out = w.shape[1]
@@ -492,16 +571,22 @@ def conv_transpose_backward(
                     for m in range(C_out):
                         for p in range(kH):
                             for q in range(kW):
-                                u, v = X * sH - ph + p * dH, Y * sW - pw + q * dW
+                                u, v = (
+                                    X * sH - ph + p * dH,
+                                    Y * sW - pw + q * dW,
+                                )
                                 if not (0 <= u < H_out and 0 <= v < W_out):
                                     continue
                                 if convention == "convolution":
                                     tp, tq = kH - 1 - p, kW - 1 - q
                                 else:
                                     tp, tq = p, q
-                                dE_dx[j, c, X, Y] += delta[j, m, u, v] * w[c, m, tp, tq]
-                                dE_dw[c, m, tp, tq] += delta[j, m, u, v] * x[j, c, X, Y]
+                                dE_dx[j, c, X, Y] += (
+                                    delta[j, m, u, v] * w[c, m, tp, tq]
+                                )
+                                dE_dw[c, m, tp, tq] += (
+                                    delta[j, m, u, v] * x[j, c, X, Y]
+                                )
     if single:
         dE_dx = dE_dx[0]
     return dE_dw, dE_db, dE_dx
-

@@ -57,7 +57,9 @@ def rot180(a):
     """
     a = np.asarray(a)
     if a.ndim < 2:
-        raise ValueError(f"a must have at least 2 dimensions (..., H, W), got shape {a.shape}")
+        raise ValueError(
+            f"a must have at least 2 dimensions (..., H, W), got shape {a.shape}"
+        )
     return a[..., ::-1, ::-1]
 
 
@@ -78,7 +80,7 @@ def _next_fast_len(n):
 
 
 def _correlate_valid(x, k, dtype):
-    """Valid cross-correlation of 2-D ``x`` with 2-D ``k`` (``k`` no larger than ``x``).
+    """Valid cross-correlation of 2-D ``x`` with a 2-D ``k`` no larger than it.
 
     ``out[i, j] = sum_{p, q} x[i + p, j + q] * k[p, q]`` for
     ``0 <= i <= H - kH``, ``0 <= j <= W - kW``.
@@ -119,7 +121,12 @@ def _correlate_direct(x, k, dtype):
 def _windows(x, kH, kW):
     """Read-only view (H - kH + 1, W - kW + 1, kH, kW): the window under every valid output pixel."""
     sY, sX = x.strides
-    return as_strided(x, (x.shape[0] - kH + 1, x.shape[1] - kW + 1, kH, kW), (sY, sX, sY, sX), writeable=False)
+    return as_strided(
+        x,
+        (x.shape[0] - kH + 1, x.shape[1] - kW + 1, kH, kW),
+        (sY, sX, sY, sX),
+        writeable=False,
+    )
 
 
 def _fft_valid(x, k, shape):
@@ -153,7 +160,9 @@ def _correlate_fft(x, k):
     """
     if not np.isfinite(k).all():
         return None
-    x = x.astype(np.float64, copy=False)  # mixed float32/float64: float64 throughout
+    x = x.astype(
+        np.float64, copy=False
+    )  # mixed float32/float64: float64 throughout
     k = k.astype(np.float64, copy=False)
     H, W = x.shape
     kH, kW = k.shape
@@ -164,10 +173,17 @@ def _correlate_fft(x, k):
     out = _fft_valid(x0, k, shape)
     ax, ak = np.abs(x0), np.abs(k)
     with np.errstate(over="ignore", invalid="ignore"):
-        bound = np.finfo(np.float64).eps * np.log2(shape[0] * shape[1]) * ax.max() * ak.sum()
+        bound = (
+            np.finfo(np.float64).eps
+            * np.log2(shape[0] * shape[1])
+            * ax.max()
+            * ak.sum()
+        )
         S = _fft_valid(ax, ak, shape)  # S's own error is below ``bound`` too
         del ax
-        redo = ~(S >= bound / _FFT_RTOL + bound)  # written so that NaN comparisons redo
+        redo = ~(
+            S >= bound / _FFT_RTOL + bound
+        )  # written so that NaN comparisons redo
     del S
     redo |= ~np.isfinite(out)
     if not all_finite:
@@ -199,12 +215,20 @@ def _check_pair(in1, in2, mode, boundary, fillvalue, who):
     in2 = as_real_array(in2, "in2")
     for arr, name in ((in1, "in1"), (in2, "in2")):
         if arr.ndim != 2:
-            raise ValueError(f"{who}: {name} must be a 2-D array (H, W), got shape {arr.shape}")
+            raise ValueError(
+                f"{who}: {name} must be a 2-D array (H, W), got shape {arr.shape}"
+            )
         if arr.size == 0:
-            raise ValueError(f"{who}: {name} must not be empty, got shape {arr.shape}")
+            raise ValueError(
+                f"{who}: {name} must not be empty, got shape {arr.shape}"
+            )
     check_flag(mode, "mode", MODES)
     check_flag(boundary, "boundary", BOUNDARIES)
-    if isinstance(fillvalue, (complex, np.complexfloating)) or not np.isscalar(fillvalue) or isinstance(fillvalue, (str, bytes)):
+    if (
+        isinstance(fillvalue, (complex, np.complexfloating))
+        or not np.isscalar(fillvalue)
+        or isinstance(fillvalue, (str, bytes))
+    ):
         raise TypeError(f"fillvalue must be a real scalar, got {fillvalue!r}")
     if mode == "valid":
         bigger1 = in1.shape[0] >= in2.shape[0] and in1.shape[1] >= in2.shape[1]
@@ -223,7 +247,9 @@ def _convolve(in1, in2, mode, boundary, fillvalue, same_start):
     H1, W1 = in1.shape
     kH, kW = in2.shape
     if mode == "valid":
-        if kH > H1 or kW > W1:  # convolution commutes: the larger one is the image
+        if (
+            kH > H1 or kW > W1
+        ):  # convolution commutes: the larger one is the image
             in1, in2 = in2, in1
             H1, W1 = in1.shape
             kH, kW = in2.shape
@@ -237,16 +263,26 @@ def _convolve(in1, in2, mode, boundary, fillvalue, same_start):
         bottom, right = sH, sW
     width = ((top, bottom), (left, right))
     if boundary == "fill":
-        padded = np.pad(in1.astype(dtype, copy=False), width, mode="constant", constant_values=fillvalue)
+        padded = np.pad(
+            in1.astype(dtype, copy=False),
+            width,
+            mode="constant",
+            constant_values=fillvalue,
+        )
     else:
-        padded = np.pad(in1.astype(dtype, copy=False), width, mode=NP_PAD_MODE[boundary])
+        padded = np.pad(
+            in1.astype(dtype, copy=False), width, mode=NP_PAD_MODE[boundary]
+        )
     return _correlate_valid(padded, in2[::-1, ::-1], dtype)
 
 
 def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     r"""Convolve two 2-D arrays, as :func:`scipy.signal.convolve2d` does.
 
-    .. math:: v(x, y) = \sum_{x_k=0}^{N_k-1} \sum_{y_k=0}^{N_k-1} i(x - x_k, y - y_k)\, k(x_k, y_k)
+    .. math::
+
+        v(x, y) = \sum_{x_k=0}^{N_k-1} \sum_{y_k=0}^{N_k-1}
+            i(x - x_k, y - y_k)\, k(x_k, y_k)
 
     Derived in :ref:`convolution`.
 
@@ -279,19 +315,25 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     >>> import numpy as np
     >>> i = np.arange(16).reshape(4, 4)
     >>> k = np.array([[1, 0], [0, -1]])
-    >>> convolve2d(i, k, mode="valid")  # i(x, y) - i(x - 1, y - 1), shifted to start at (0, 0)
+    >>> # i(x, y) - i(x - 1, y - 1), shifted to start at (0, 0):
+    >>> convolve2d(i, k, mode="valid")
     array([[5., 5., 5.],
            [5., 5., 5.],
            [5., 5., 5.]])
     """
     in1, in2 = _check_pair(in1, in2, mode, boundary, fillvalue, "convolve2d")
-    return _convolve(in1, in2, mode, boundary, fillvalue, lambda k: (k - 1) // 2)
+    return _convolve(
+        in1, in2, mode, boundary, fillvalue, lambda k: (k - 1) // 2
+    )
 
 
 def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
-    r"""Cross-correlate two 2-D arrays, as :func:`scipy.signal.correlate2d` does.
+    r"""Cross-correlate two 2-D arrays, as :func:`scipy.signal.correlate2d`.
 
-    .. math:: l(x, y) = \sum_{x_k=0}^{N_k-1} \sum_{y_k=0}^{N_k-1} i(x + x_k, y + y_k)\, k(x_k, y_k)
+    .. math::
+
+        l(x, y) = \sum_{x_k=0}^{N_k-1} \sum_{y_k=0}^{N_k-1}
+            i(x + x_k, y + y_k)\, k(x_k, y_k)
 
     The same as :func:`convolve2d` with the kernel rotated by 180 degrees
     (in mode ``'same'`` the centre of an even kernel is taken one pixel further
@@ -329,4 +371,6 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     array([ 0., -1., -2., -3.,  0.])
     """
     in1, in2 = _check_pair(in1, in2, mode, boundary, fillvalue, "correlate2d")
-    return _convolve(in1, in2[::-1, ::-1], mode, boundary, fillvalue, lambda k: k // 2)
+    return _convolve(
+        in1, in2[::-1, ::-1], mode, boundary, fillvalue, lambda k: k // 2
+    )

@@ -40,7 +40,14 @@ from .network import Activation, Conv2D, Dense, Flatten, Network, Pool
 from .optim import SGD
 
 # The data functions imported above stay importable from here (documented in cnnlit.data).
-__all__ = ["TrainConfig", "TrainResult", "build_network", "train", "main", "DEFAULT_LR"]
+__all__ = [
+    "TrainConfig",
+    "TrainResult",
+    "build_network",
+    "train",
+    "main",
+    "DEFAULT_LR",
+]
 
 # Initial learning rate when none is given. The defaults of the learning rate
 # and of the number of epochs were chosen on the validation set alone: the mean
@@ -55,7 +62,9 @@ DEFAULT_LR = {"half_squared_error": 0.2, "softmax_cross_entropy": 0.05}
 MAX_SHIFT = 3  # pixels: a digit of 8x8 moved further leaves little of itself
 
 
-def build_network(*, rng, loss="half_squared_error", channels=32, hidden=128, dtype=np.float32):
+def build_network(
+    *, rng, loss="half_squared_error", channels=32, hidden=128, dtype=np.float32
+):
     r"""The chapter's CNN for 8x8 single-channel images and 10 classes.
 
     ``Conv2D(1, channels, 3, padding=1)`` -> ReLU -> max pool 2 -> flatten ->
@@ -113,11 +122,18 @@ def _option(default, help, check, parse=None, **argparse_options):
     ValueError naming the option; ``parse`` turns the command line's text into
     a value (the check follows).
     """
-    return field(default=default, metadata=dict(help=help, check=check, parse=parse, argparse=argparse_options))
+    return field(
+        default=default,
+        metadata=dict(
+            help=help, check=check, parse=parse, argparse=argparse_options
+        ),
+    )
 
 
 def _positive_lr(value):
-    return None if value is None else check_real(value, "lr", low=0, low_open=True)
+    return (
+        None if value is None else check_real(value, "lr", low=0, low_open=True)
+    )
 
 
 def _threads(value):
@@ -153,30 +169,90 @@ class TrainConfig:
     ValueError: lr must be a finite number > 0, got inf
     """
 
-    seed: int = _option(0, "seed of the initial weights, the order of the examples and the shifts",
-                        lambda v: check_int(v, "seed", 0), int)
-    epochs: int = _option(40, "passes over the training set", lambda v: check_int(v, "epochs", 1), int)
-    loss: str = _option("half_squared_error", "loss to minimise", lambda v: check_flag(v, "loss", LOSSES),
-                        str, choices=LOSSES)
-    batch_size: int = _option(32, "examples per step", lambda v: check_int(v, "batch_size", 1), int)
-    lr: float = _option(None, "initial learning rate, decayed linearly towards 0 (default: "
-                        + ", ".join(f"{v} for {k}" for k, v in DEFAULT_LR.items()) + ")", _positive_lr, float)
-    momentum: float = _option(0.9, "SGD momentum in [0, 1)",
-                              lambda v: check_real(v, "momentum", low=0, high=1, high_open=True), float)
-    channels: int = _option(32, "kernels of the convolution", lambda v: check_int(v, "channels", 1), int)
-    hidden: int = _option(128, "units of the hidden dense layer", lambda v: check_int(v, "hidden", 1), int)
-    shift: int = _option(1, f"largest random shift of a training image in pixels, 0 to {MAX_SHIFT}",
-                         lambda v: check_int(v, "shift", 0, MAX_SHIFT), int)
-    limit: int = _option(None, "train on the first LIMIT (or limit) training examples only, for quick runs", _limit, int)
-    dtype: np.dtype = _option(np.dtype(np.float32), "floating-point type", check_float_dtype, str,
-                              choices=("float32", "float64"))
-    threads: int = _option(1, "BLAS threads while training; None (0 on the command line) keeps the library's default", _threads,
-                           lambda text: int(text) or None)
-    progress: bool = _option(None, "draw a progress bar on stderr (default: only on a terminal)", _progress)
+    seed: int = _option(
+        0,
+        "seed of the initial weights, the order of the examples and the shifts",
+        lambda v: check_int(v, "seed", 0),
+        int,
+    )
+    epochs: int = _option(
+        40,
+        "passes over the training set",
+        lambda v: check_int(v, "epochs", 1),
+        int,
+    )
+    loss: str = _option(
+        "half_squared_error",
+        "loss to minimise",
+        lambda v: check_flag(v, "loss", LOSSES),
+        str,
+        choices=LOSSES,
+    )
+    batch_size: int = _option(
+        32, "examples per step", lambda v: check_int(v, "batch_size", 1), int
+    )
+    lr: float = _option(
+        None,
+        "initial learning rate, decayed linearly towards 0 (default: "
+        + ", ".join(f"{v} for {k}" for k, v in DEFAULT_LR.items())
+        + ")",
+        _positive_lr,
+        float,
+    )
+    momentum: float = _option(
+        0.9,
+        "SGD momentum in [0, 1)",
+        lambda v: check_real(v, "momentum", low=0, high=1, high_open=True),
+        float,
+    )
+    channels: int = _option(
+        32,
+        "kernels of the convolution",
+        lambda v: check_int(v, "channels", 1),
+        int,
+    )
+    hidden: int = _option(
+        128,
+        "units of the hidden dense layer",
+        lambda v: check_int(v, "hidden", 1),
+        int,
+    )
+    shift: int = _option(
+        1,
+        f"largest random shift of a training image in pixels, 0 to {MAX_SHIFT}",
+        lambda v: check_int(v, "shift", 0, MAX_SHIFT),
+        int,
+    )
+    limit: int = _option(
+        None,
+        "train on the first LIMIT (or limit) training examples only, for quick runs",
+        _limit,
+        int,
+    )
+    dtype: np.dtype = _option(
+        np.dtype(np.float32),
+        "floating-point type",
+        check_float_dtype,
+        str,
+        choices=("float32", "float64"),
+    )
+    threads: int = _option(
+        1,
+        "BLAS threads while training; None (0 on the command line) keeps the library's default",
+        _threads,
+        lambda text: int(text) or None,
+    )
+    progress: bool = _option(
+        None,
+        "draw a progress bar on stderr (default: only on a terminal)",
+        _progress,
+    )
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
-            object.__setattr__(self, f.name, f.metadata["check"](getattr(self, f.name)))
+            object.__setattr__(
+                self, f.name, f.metadata["check"](getattr(self, f.name))
+            )
 
     @property
     def initial_lr(self):
@@ -188,12 +264,23 @@ def _parameters_section(cls):
     """Write the numpydoc Parameters of ``cls`` from its fields' help (the help is written once)."""
     lines = ["Parameters", "----------"]
     for f in dataclasses.fields(cls):
-        default = f.default.name if isinstance(f.default, np.dtype) else f.default
+        default = (
+            f.default.name if isinstance(f.default, np.dtype) else f.default
+        )
         choices = f.metadata["argparse"].get("choices")
-        kind = "{" + ", ".join(map(repr, choices)) + "}" if choices else f.type.__name__
-        lines += [f"{f.name} : {kind}, default {default!r}", f"    {f.metadata['help'][:1].upper()}{f.metadata['help'][1:]}."]
+        kind = (
+            "{" + ", ".join(map(repr, choices)) + "}"
+            if choices
+            else f.type.__name__
+        )
+        lines += [
+            f"{f.name} : {kind}, default {default!r}",
+            f"    {f.metadata['help'][:1].upper()}{f.metadata['help'][1:]}.",
+        ]
     section = "".join(f"    {line}\n" for line in lines)
-    cls.__doc__ = cls.__doc__.replace("    Examples\n", section + "\n    Examples\n", 1)
+    cls.__doc__ = cls.__doc__.replace(
+        "    Examples\n", section + "\n    Examples\n", 1
+    )
     return cls
 
 
@@ -294,21 +381,34 @@ def train(config=None, /, *, log=None, **options):
     elif isinstance(config, TrainConfig):
         config = dataclasses.replace(config, **options)
     else:
-        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+        raise TypeError(
+            f"config must be a TrainConfig, got {type(config).__name__}"
+        )
     if log is not None and not callable(log):
-        raise TypeError(f"log must be callable (e.g. print) or None, got {log!r}")
+        raise TypeError(
+            f"log must be callable (e.g. print) or None, got {log!r}"
+        )
     with _blas_threads(config.threads):
         return _train(config, log)
 
 
 def _train(config, log):
     """The loop of :func:`train`, its options already checked."""
-    progress = sys.stderr.isatty() if config.progress is None else config.progress
+    progress = (
+        sys.stderr.isatty() if config.progress is None else config.progress
+    )
     data = load_splits(config.dtype)
-    x_train, y_train = data.x_train[: config.limit], data.y_train[: config.limit]
+    x_train, y_train = (
+        data.x_train[: config.limit],
+        data.y_train[: config.limit],
+    )
     rng = np.random.default_rng(config.seed)
     network = build_network(
-        rng=rng, loss=config.loss, channels=config.channels, hidden=config.hidden, dtype=config.dtype
+        rng=rng,
+        loss=config.loss,
+        channels=config.channels,
+        hidden=config.hidden,
+        dtype=config.dtype,
     )
     lr = config.initial_lr
     optimizer = SGD(lr, config.momentum)
@@ -333,11 +433,23 @@ def _train(config, log):
             losses.append(E)
             step += 1
             if progress:
-                sys.stderr.write(_progress_bar(epoch, config.epochs, i + 1, n_batches, float(np.mean(losses))))
+                sys.stderr.write(
+                    _progress_bar(
+                        epoch,
+                        config.epochs,
+                        i + 1,
+                        n_batches,
+                        float(np.mean(losses)),
+                    )
+                )
                 sys.stderr.flush()
         history["loss"].append(float(np.mean(losses)))
-        history["train_accuracy"].append(correct / N)  # as seen during the epoch: no extra pass
-        history["val_accuracy"].append(float(np.mean(network.predict(data.x_val) == data.y_val)))
+        history["train_accuracy"].append(
+            correct / N
+        )  # as seen during the epoch: no extra pass
+        history["val_accuracy"].append(
+            float(np.mean(network.predict(data.x_val) == data.y_val))
+        )
         if progress:
             sys.stderr.write("\r" + " " * 60 + "\r")
             sys.stderr.flush()
@@ -381,7 +493,9 @@ def _argument_type(f):
             value = parse(text)
         except ValueError:
             expected = "an int" if f.type is int else "a number"
-            raise argparse.ArgumentTypeError(f"{f.name} must be {expected}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"{f.name} must be {expected}, got {text!r}"
+            ) from None
         try:
             return check(value)
         except (TypeError, ValueError) as exc:
@@ -394,12 +508,18 @@ def _argument_type(f):
 def _save_path(text):
     directory = os.path.dirname(os.path.abspath(text))
     if not os.path.isdir(directory):
-        raise argparse.ArgumentTypeError(f"cannot write {text!r}: the directory {directory!r} does not exist")
+        raise argparse.ArgumentTypeError(
+            f"cannot write {text!r}: the directory {directory!r} does not exist"
+        )
     return text
 
 
 def _parser():
-    prog = "cnnlit-train" if os.path.basename(sys.argv[0]) == "cnnlit-train" else "python -m cnnlit.train"
+    prog = (
+        "cnnlit-train"
+        if os.path.basename(sys.argv[0]) == "cnnlit-train"
+        else "python -m cnnlit.train"
+    )
     p = _Parser(
         prog=prog,
         description="Train a small CNN (cnnlit) on scikit-learn's 8x8 digits, report its validation "
@@ -407,11 +527,24 @@ def _parser():
     )
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
-        default = f.default.name if isinstance(f.default, np.dtype) else f.default
+        default = (
+            f.default.name if isinstance(f.default, np.dtype) else f.default
+        )
         if f.name == "progress":
             bar = p.add_mutually_exclusive_group()
-            bar.add_argument(flag, dest=f.name, action="store_true", default=default, help=f.metadata["help"])
-            bar.add_argument("--no-" + f.name, dest=f.name, action="store_false", help="never draw it")
+            bar.add_argument(
+                flag,
+                dest=f.name,
+                action="store_true",
+                default=default,
+                help=f.metadata["help"],
+            )
+            bar.add_argument(
+                "--no-" + f.name,
+                dest=f.name,
+                action="store_false",
+                help="never draw it",
+            )
             continue
         shown = "" if f.default is None else f" (default {default})"
         p.add_argument(
@@ -419,11 +552,18 @@ def _parser():
             dest=f.name,
             type=_argument_type(f),
             default=default,
-            metavar=None if "choices" in f.metadata["argparse"] else f.name.upper(),
+            metavar=None
+            if "choices" in f.metadata["argparse"]
+            else f.name.upper(),
             help=f.metadata["help"] + shown,
             **f.metadata["argparse"],
         )
-    p.add_argument("--save", metavar="FILE", type=_save_path, help="write the trained network to FILE (.npz)")
+    p.add_argument(
+        "--save",
+        metavar="FILE",
+        type=_save_path,
+        help="write the trained network to FILE (.npz)",
+    )
     return p
 
 
@@ -448,13 +588,17 @@ def main(argv=None):
     config = TrainConfig(**args)
     try:
         result = train(config, log=print)
-    except ImportError as exc:  # scikit-learn missing: the message names the extra to install
+    except (
+        ImportError
+    ) as exc:  # scikit-learn missing: the message names the extra to install
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
     if save is not None:
         try:
             result.network.save(save)
         except OSError as exc:
-            parser.exit(1, f"{parser.prog}: error: cannot write {save!r}: {exc}\n")
+            parser.exit(
+                1, f"{parser.prog}: error: cannot write {save!r}: {exc}\n"
+            )
         print(f"saved the trained network to {save}")
     print(f"test accuracy: {result.test_accuracy:.4f}")
     return 0

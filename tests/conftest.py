@@ -26,11 +26,17 @@ except ImportError:  # the unit tests run without matplotlib
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("dev", derandomize=False)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+settings.load_profile(
+    os.environ.get(
+        "HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"
+    )
+)
 
 
 @pytest.fixture
 def rng(request):
     """A generator seeded from the test's name: reproducible, different per test."""
-    seed = sum(ord(ch) * (i + 1) for i, ch in enumerate(request.node.name)) % 2**32
+    seed = (
+        sum(ord(ch) * (i + 1) for i, ch in enumerate(request.node.name)) % 2**32
+    )
     return np.random.default_rng(seed)

@@ -29,7 +29,9 @@ ORACLES = {
     "sigmoid": special.expit,
     "sigmoid_prime": _expit_prime,
     "tanh": np.vectorize(math.tanh, otypes=[float]),
-    "tanh_prime": np.vectorize(lambda v: 1.0 / math.cosh(v) ** 2, otypes=[float]),
+    "tanh_prime": np.vectorize(
+        lambda v: 1.0 / math.cosh(v) ** 2, otypes=[float]
+    ),
     "relu": lambda c: np.where(c > 0, c, 0.0),
     "relu_prime": lambda c: (c > 0) * 1.0,
 }
@@ -50,14 +52,20 @@ def test_sigmoid_values(rng):
     c = rng.uniform(-30, 30, size=(3, 4))
     np.testing.assert_allclose(cnnlit.sigmoid(c), special.expit(c), rtol=1e-14)
     # by hand: a(0) = 1/2, a(log 3) = 1 / (1 + 1/3) = 3/4
-    np.testing.assert_allclose(cnnlit.sigmoid(np.array([0.0, math.log(3.0)])), [0.5, 0.75], rtol=1e-15)
+    np.testing.assert_allclose(
+        cnnlit.sigmoid(np.array([0.0, math.log(3.0)])), [0.5, 0.75], rtol=1e-15
+    )
 
 
 def test_sigmoid_prime_values(rng):
     c = rng.uniform(-30, 30, size=(3, 4))
-    np.testing.assert_allclose(cnnlit.sigmoid_prime(c), _expit_prime(c), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(
+        cnnlit.sigmoid_prime(c), _expit_prime(c), rtol=1e-12, atol=1e-300
+    )
     # by hand: a'(log 3) = 3/4 * 1/4 = 3/16
-    np.testing.assert_allclose(cnnlit.sigmoid_prime(np.array([math.log(3.0)])), [3 / 16], rtol=1e-14)
+    np.testing.assert_allclose(
+        cnnlit.sigmoid_prime(np.array([math.log(3.0)])), [3 / 16], rtol=1e-14
+    )
 
 
 def test_tanh_values(rng):
@@ -74,9 +82,13 @@ def test_tanh_prime_values(rng):
 
 def test_relu_and_prime_values():
     c = np.array([[-2.0, -0.0, 0.0, 1e-300, 3.5]])
-    np.testing.assert_array_equal(cnnlit.relu(c), [[0.0, 0.0, 0.0, 1e-300, 3.5]])
+    np.testing.assert_array_equal(
+        cnnlit.relu(c), [[0.0, 0.0, 0.0, 1e-300, 3.5]]
+    )
     # the derivative at the kink is 0 by the package's convention
-    np.testing.assert_array_equal(cnnlit.relu_prime(c), [[0.0, 0.0, 0.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(
+        cnnlit.relu_prime(c), [[0.0, 0.0, 0.0, 1.0, 1.0]]
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -124,18 +136,30 @@ def test_no_floating_point_error_of_any_kind_at_large_inputs(f):
 
 
 def test_limits_at_large_inputs():
-    np.testing.assert_array_equal(cnnlit.sigmoid(np.array([-1000.0, 1000.0])), [0.0, 1.0])
-    np.testing.assert_array_equal(cnnlit.sigmoid_prime(np.array([-1000.0, 1000.0])), [0.0, 0.0])
-    np.testing.assert_array_equal(cnnlit.tanh(np.array([-1000.0, 1000.0])), [-1.0, 1.0])
-    np.testing.assert_array_equal(cnnlit.tanh_prime(np.array([-1000.0, 1000.0])), [0.0, 0.0])
+    np.testing.assert_array_equal(
+        cnnlit.sigmoid(np.array([-1000.0, 1000.0])), [0.0, 1.0]
+    )
+    np.testing.assert_array_equal(
+        cnnlit.sigmoid_prime(np.array([-1000.0, 1000.0])), [0.0, 0.0]
+    )
+    np.testing.assert_array_equal(
+        cnnlit.tanh(np.array([-1000.0, 1000.0])), [-1.0, 1.0]
+    )
+    np.testing.assert_array_equal(
+        cnnlit.tanh_prime(np.array([-1000.0, 1000.0])), [0.0, 0.0]
+    )
     # sigmoid keeps its relative accuracy far into the negative tail: a(-700) = e^-700 / (1 + e^-700)
-    np.testing.assert_allclose(cnnlit.sigmoid(np.array([-700.0])), [math.exp(-700.0)], rtol=1e-13)
+    np.testing.assert_allclose(
+        cnnlit.sigmoid(np.array([-700.0])), [math.exp(-700.0)], rtol=1e-13
+    )
 
 
 def test_sigmoid_symmetry(rng):
     # a(-c) = 1 - a(c) (checked where 1 - a(c) is not all rounding)
     c = rng.uniform(-10, 10, size=50)
-    np.testing.assert_allclose(cnnlit.sigmoid(-c), 1 - cnnlit.sigmoid(c), atol=1e-15)
+    np.testing.assert_allclose(
+        cnnlit.sigmoid(-c), 1 - cnnlit.sigmoid(c), atol=1e-15
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -148,7 +172,9 @@ def test_float32_in_float32_out(f, rng):
     c = rng.standard_normal((3, 4)).astype(np.float32)
     out = f(c)
     assert out.dtype == np.float32 and out.shape == (3, 4)
-    np.testing.assert_allclose(out, ORACLES[f.__name__](c.astype(np.float64)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        out, ORACLES[f.__name__](c.astype(np.float64)), rtol=1e-5, atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("f", ALL_FUNCTIONS, ids=ALL_IDS)
@@ -156,13 +182,19 @@ def test_integer_input_computed_in_float64(f):
     c = np.array([-2, 0, 3])
     out = f(c)
     assert out.dtype == np.float64
-    np.testing.assert_allclose(out, ORACLES[f.__name__](c.astype(np.float64)), rtol=1e-14)
+    np.testing.assert_allclose(
+        out, ORACLES[f.__name__](c.astype(np.float64)), rtol=1e-14
+    )
 
 
 def test_integer_input_values():
     # sigmoid(1) must not be truncated to an integer: 1 / (1 + e^-1) = 0.7310585786...
-    np.testing.assert_allclose(cnnlit.sigmoid(np.array([1])), [1 / (1 + math.exp(-1))], rtol=1e-15)
-    np.testing.assert_array_equal(cnnlit.relu_prime(np.array([-1, 0, 2])), [0.0, 0.0, 1.0])
+    np.testing.assert_allclose(
+        cnnlit.sigmoid(np.array([1])), [1 / (1 + math.exp(-1))], rtol=1e-15
+    )
+    np.testing.assert_array_equal(
+        cnnlit.relu_prime(np.array([-1, 0, 2])), [0.0, 0.0, 1.0]
+    )
 
 
 @pytest.mark.parametrize("f", ALL_FUNCTIONS, ids=ALL_IDS)
@@ -176,5 +208,7 @@ def test_read_only_input_unchanged(f, rng):
 
 @pytest.mark.parametrize("f", ALL_FUNCTIONS, ids=ALL_IDS)
 def test_accepts_lists_and_scalars(f):
-    np.testing.assert_allclose(f([0.5, -0.5]), ORACLES[f.__name__](np.array([0.5, -0.5])), rtol=1e-14)
+    np.testing.assert_allclose(
+        f([0.5, -0.5]), ORACLES[f.__name__](np.array([0.5, -0.5])), rtol=1e-14
+    )
     assert np.shape(f(0.5)) == ()

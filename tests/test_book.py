@@ -40,18 +40,30 @@ def _markdown(path):
     """The markdown text of a chapter (its markdown cells) or of a page."""
     if path.suffix == ".md":
         return path.read_text(encoding="utf-8")
-    return "\n\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "markdown")
+    return "\n\n".join(
+        _source(c) for c in _cells(path) if c["cell_type"] == "markdown"
+    )
 
 
 # ```{literalinclude} path   or   :::{literalinclude} path   (MyST), followed
 # by option lines ":name: value"; and reST's ".. literalinclude:: path" with
 # indented ":name: value" options (inside {eval-rst}).
-_MYST = re.compile(r"^(?:`{3,}|:{3,})\{literalinclude\}[ \t]+(?P<path>\S+)[ \t]*\n"
-                   r"(?P<opts>(?:[ \t]*:[\w-]+:.*\n?)*)", re.MULTILINE)
-_RST = re.compile(r"^[ \t]*\.\.[ \t]+literalinclude::[ \t]+(?P<path>\S+)[ \t]*\n"
-                  r"(?P<opts>(?:[ \t]+:[\w-]+:.*\n?)*)", re.MULTILINE)
-_OPTION = re.compile(r"^[ \t]*:(?P<name>[\w-]+):[ \t]*(?P<value>.*?)[ \t]*$", re.MULTILINE)
-_AUTOMODULE = re.compile(r"^[ \t]*\.\.[ \t]+automodule::[ \t]+(?P<name>[\w.]+)", re.MULTILINE)
+_MYST = re.compile(
+    r"^(?:`{3,}|:{3,})\{literalinclude\}[ \t]+(?P<path>\S+)[ \t]*\n"
+    r"(?P<opts>(?:[ \t]*:[\w-]+:.*\n?)*)",
+    re.MULTILINE,
+)
+_RST = re.compile(
+    r"^[ \t]*\.\.[ \t]+literalinclude::[ \t]+(?P<path>\S+)[ \t]*\n"
+    r"(?P<opts>(?:[ \t]+:[\w-]+:.*\n?)*)",
+    re.MULTILINE,
+)
+_OPTION = re.compile(
+    r"^[ \t]*:(?P<name>[\w-]+):[ \t]*(?P<value>.*?)[ \t]*$", re.MULTILINE
+)
+_AUTOMODULE = re.compile(
+    r"^[ \t]*\.\.[ \t]+automodule::[ \t]+(?P<name>[\w.]+)", re.MULTILINE
+)
 
 
 def literalincludes(doc):
@@ -60,7 +72,9 @@ def literalincludes(doc):
     found = []
     for pattern in (_MYST, _RST):
         for match in pattern.finditer(text):
-            options = {m["name"]: m["value"] for m in _OPTION.finditer(match["opts"])}
+            options = {
+                m["name"]: m["value"] for m in _OPTION.finditer(match["opts"])
+            }
             found.append((match["path"], options.get("pyobject")))
     return found
 
@@ -70,8 +84,12 @@ def _definition(tree, dotted):
     body, found = tree.body, None
     for part in dotted.split("."):
         for node in body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
-                    and node.name == part:
+            if (
+                isinstance(
+                    node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+                )
+                and node.name == part
+            ):
                 body, found = node.body, node
                 break
         else:
@@ -84,7 +102,11 @@ def _defines(tree, dotted):
     return _definition(tree, dotted) is not None
 
 
-QUOTES = [(doc, path, obj) for doc in CHAPTERS + PAGES for path, obj in literalincludes(doc)]
+QUOTES = [
+    (doc, path, obj)
+    for doc in CHAPTERS + PAGES
+    for path, obj in literalincludes(doc)
+]
 
 
 def _quote_id(quote):
@@ -102,9 +124,13 @@ def test_code_lines_fit_80_columns(chapter):
     for k, cell in enumerate(code_cells, start=1):
         for j, line in enumerate(_source(cell).splitlines(), start=1):
             if len(line) > MAX_COLUMNS:
-                too_long.append(f"  code cell {k}, line {j} ({len(line)} characters): {line[:60]}...")
-    assert not too_long, (f"{chapter.name}: {len(too_long)} code lines longer than "
-                          f"{MAX_COLUMNS} characters:\n" + "\n".join(too_long))
+                too_long.append(
+                    f"  code cell {k}, line {j} ({len(line)} characters): {line[:60]}..."
+                )
+    assert not too_long, (
+        f"{chapter.name}: {len(too_long)} code lines longer than "
+        f"{MAX_COLUMNS} characters:\n" + "\n".join(too_long)
+    )
 
 
 # ---------------------------------------------------------------- executed
@@ -119,13 +145,24 @@ def test_chapters_are_committed_executed_in_order(chapter):
     # top to bottom in one kernel, without an error, and printed no path of the machine
     cells = [c for c in _cells(chapter) if c["cell_type"] == "code"]
     counts = [c.get("execution_count") for c in cells]
-    assert None not in counts, f"{chapter.name}: code cells never executed: {counts.count(None)}"
-    assert counts == list(range(1, len(counts) + 1)), f"{chapter.name}: execution counts {counts}"
-    errors = [o.get("ename") for c in cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert None not in counts, (
+        f"{chapter.name}: code cells never executed: {counts.count(None)}"
+    )
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{chapter.name}: execution counts {counts}"
+    )
+    errors = [
+        o.get("ename")
+        for c in cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert not errors, f"{chapter.name}: saved with error outputs {errors}"
     text = json.dumps([c.get("outputs", []) for c in cells])
     found = _MACHINE_PATH.search(text)
-    assert not found, f"{chapter.name}: an output holds a machine path: {found.group(0)}"
+    assert not found, (
+        f"{chapter.name}: an output holds a machine path: {found.group(0)}"
+    )
 
 
 # ---------------------------------------------------------------- quotes
@@ -133,16 +170,22 @@ def test_chapters_are_committed_executed_in_order(chapter):
 
 def test_the_parser_finds_the_quotes():
     # guards the regular expressions above: a chapter with known quotes is read
-    text = ("```{literalinclude} ../cnnlit/reference.py\n:pyobject: conv_forward\n"
-            ":language: python\n```\n\n.. literalinclude:: ../cnnlit/conv.py\n"
-            "   :pyobject: _Geometry.cols\n")
+    text = (
+        "```{literalinclude} ../cnnlit/reference.py\n:pyobject: conv_forward\n"
+        ":language: python\n```\n\n.. literalinclude:: ../cnnlit/conv.py\n"
+        "   :pyobject: _Geometry.cols\n"
+    )
     found = []
     for pattern in (_MYST, _RST):
         for match in pattern.finditer(text):
-            options = {m["name"]: m["value"] for m in _OPTION.finditer(match["opts"])}
+            options = {
+                m["name"]: m["value"] for m in _OPTION.finditer(match["opts"])
+            }
             found.append((match["path"], options.get("pyobject")))
-    assert found == [("../cnnlit/reference.py", "conv_forward"),
-                     ("../cnnlit/conv.py", "_Geometry.cols")]
+    assert found == [
+        ("../cnnlit/reference.py", "conv_forward"),
+        ("../cnnlit/conv.py", "_Geometry.cols"),
+    ]
     assert QUOTES, "no literalinclude found in the book"
 
 
@@ -150,15 +193,23 @@ def test_the_parser_finds_the_quotes():
 def test_literalinclude_resolves(quote):
     doc, path, obj = quote
     target = (doc.parent / path).resolve()
-    assert target.is_file(), f"{doc.name}: literalinclude of {path}: no such file"
+    assert target.is_file(), (
+        f"{doc.name}: literalinclude of {path}: no such file"
+    )
     if obj is None:
         return
     tree = ast.parse(target.read_text(encoding="utf-8"), filename=str(target))
-    assert _defines(tree, obj), (f"{doc.name}: literalinclude of {path} names :pyobject: {obj}, "
-                                 f"which {target.name} does not define")
+    assert _defines(tree, obj), (
+        f"{doc.name}: literalinclude of {path} names :pyobject: {obj}, "
+        f"which {target.name} does not define"
+    )
 
 
-@pytest.mark.parametrize("quote", [q for q in QUOTES if q[2]], ids=[_quote_id(q) for q in QUOTES if q[2]])
+@pytest.mark.parametrize(
+    "quote",
+    [q for q in QUOTES if q[2]],
+    ids=[_quote_id(q) for q in QUOTES if q[2]],
+)
 def test_quoted_code_fits_80_columns(quote):
     # a quoted function is shown in the same 80-column HTML column as the code cells
     doc, path, obj = quote
@@ -166,34 +217,62 @@ def test_quoted_code_fits_80_columns(quote):
     source = target.read_text(encoding="utf-8")
     node = _definition(ast.parse(source), obj)
     assert node is not None, f"{path} does not define {obj}"
-    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    lines = source.splitlines()[first - 1:node.end_lineno]
-    too_long = [f"  line {first + k} ({len(line)} characters): {line[:60]}..."
-                for k, line in enumerate(lines) if len(line) > MAX_COLUMNS]
-    assert not too_long, (f"{doc.name} quotes {Path(path).name}:{obj}, whose lines run past "
-                          f"{MAX_COLUMNS} columns:\n" + "\n".join(too_long))
+    first = min(
+        [node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]
+    )
+    lines = source.splitlines()[first - 1 : node.end_lineno]
+    too_long = [
+        f"  line {first + k} ({len(line)} characters): {line[:60]}..."
+        for k, line in enumerate(lines)
+        if len(line) > MAX_COLUMNS
+    ]
+    assert not too_long, (
+        f"{doc.name} quotes {Path(path).name}:{obj}, whose lines run past "
+        f"{MAX_COLUMNS} columns:\n" + "\n".join(too_long)
+    )
 
 
 def test_defines_finds_functions_classes_and_methods():
-    tree = ast.parse("def f():\n    pass\nclass C:\n    def g(self):\n        pass\n")
+    tree = ast.parse(
+        "def f():\n    pass\nclass C:\n    def g(self):\n        pass\n"
+    )
     assert _defines(tree, "f") and _defines(tree, "C") and _defines(tree, "C.g")
-    assert not _defines(tree, "g") and not _defines(tree, "C.f") and not _defines(tree, "D")
+    assert (
+        not _defines(tree, "g")
+        and not _defines(tree, "C.f")
+        and not _defines(tree, "D")
+    )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
 def test_derivations_quote_public_code_only(chapter):
     if chapter.stem in MAY_QUOTE_PRIVATE:
-        pytest.skip(f"{chapter.stem} explains the optimised code and may quote it")
-    private = [f"{path} :pyobject: {obj}" for path, obj in literalincludes(chapter)
-               if obj and any(part.startswith("_") for part in obj.split("."))]
-    assert not private, (f"{chapter.name} quotes private code; show the loops of "
-                         f"cnnlit.reference or a public function instead: {private}")
+        pytest.skip(
+            f"{chapter.stem} explains the optimised code and may quote it"
+        )
+    private = [
+        f"{path} :pyobject: {obj}"
+        for path, obj in literalincludes(chapter)
+        if obj and any(part.startswith("_") for part in obj.split("."))
+    ]
+    assert not private, (
+        f"{chapter.name} quotes private code; show the loops of "
+        f"cnnlit.reference or a public function instead: {private}"
+    )
 
 
-AUTOMODULES = [(page, m["name"]) for page in PAGES for m in _AUTOMODULE.finditer(_markdown(page))]
+AUTOMODULES = [
+    (page, m["name"])
+    for page in PAGES
+    for m in _AUTOMODULE.finditer(_markdown(page))
+]
 
 
-@pytest.mark.parametrize("entry", AUTOMODULES, ids=[f"{p.name}:{n}" for p, n in AUTOMODULES])
+@pytest.mark.parametrize(
+    "entry", AUTOMODULES, ids=[f"{p.name}:{n}" for p, n in AUTOMODULES]
+)
 def test_automodule_targets_exist(entry):
     page, name = entry
-    assert importlib.util.find_spec(name) is not None, f"{page.name}: automodule {name}: no such module"
+    assert importlib.util.find_spec(name) is not None, (
+        f"{page.name}: automodule {name}: no such module"
+    )

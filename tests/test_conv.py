@@ -19,7 +19,16 @@ BOUNDARIES = ["fill", "wrap", "symm"]
 CONVENTIONS = ["convolution", "correlation"]
 
 
-def scipy_conv_forward(o_prev, w, b, stride=1, padding=0, boundary="fill", convention="convolution", dilation=1):
+def scipy_conv_forward(
+    o_prev,
+    w,
+    b,
+    stride=1,
+    padding=0,
+    boundary="fill",
+    convention="convolution",
+    dilation=1,
+):
     """Oracle: c[m] = sum_n scipy (convolve|correlate)2d(pad(o_prev[n]), dilated w[m, n], 'valid')[::s] + b[m]."""
     single = o_prev.ndim == 3
     x = o_prev[None] if single else o_prev
@@ -28,10 +37,20 @@ def scipy_conv_forward(o_prev, w, b, stride=1, padding=0, boundary="fill", conve
     C_out, C_in, kH, kW = w.shape
     wd = np.zeros((C_out, C_in, dH * (kH - 1) + 1, dW * (kW - 1) + 1))
     wd[:, :, ::dH, ::dW] = w  # dilation: zeros between the taps
-    op = signal.convolve2d if convention == "convolution" else signal.correlate2d
+    op = (
+        signal.convolve2d if convention == "convolution" else signal.correlate2d
+    )
     c = np.stack(
         [
-            np.stack([sum(op(x[i, n], wd[m, n], mode="valid") for n in range(C_in)) + b[m] for m in range(C_out)])
+            np.stack(
+                [
+                    sum(
+                        op(x[i, n], wd[m, n], mode="valid") for n in range(C_in)
+                    )
+                    + b[m]
+                    for m in range(C_out)
+                ]
+            )
             for i in range(x.shape[0])
         ]
     )[:, :, ::sH, ::sW]
@@ -52,7 +71,10 @@ def loop_conv_forward(o_prev, w, b):
                     for n in range(C_in):
                         for xp in range(kH):
                             for yp in range(kW):
-                                total += o_prev[i, n, x - xp, y - yp] * w[m, n, xp, yp]
+                                total += (
+                                    o_prev[i, n, x - xp, y - yp]
+                                    * w[m, n, xp, yp]
+                                )
                     c[i, m, x - kH + 1, y - kW + 1] = total
     return c
 
@@ -79,20 +101,29 @@ def random_case(rng, N=2, C_in=2, C_out=3, H=6, W=7, kH=2, kW=3, single=False):
 #   c(2,0) = -2 + 2 + 3 + 0.5 = 3.5   c(2,1) =  0 + 6 + 0 + 0.5 = 6.5   c(2,2) = -1 + 0 + 2 + 0.5 = 1.5
 # With convention="correlation": c(x, y) = o(x, y) + 2 o(x, y+1) - o(x+1, y+1) + b
 #   row 0: 4.5, -0.5, 0.5    row 1: 2.5, 6.5, 6.5    row 2: -0.5, 2.5, 1.5
-HAND_O = np.array([[[1, 2, 0, 1], [0, 1, 3, 2], [2, 0, 1, 1], [1, 3, 0, 2]]], dtype=float)
+HAND_O = np.array(
+    [[[1, 2, 0, 1], [0, 1, 3, 2], [2, 0, 1, 1], [1, 3, 0, 2]]], dtype=float
+)
 HAND_W = np.array([[[[1, 2], [0, -1]]]], dtype=float)
 HAND_B = np.array([0.5])
 
 
 def test_hand_worked_forward_convolution():
     want = np.array([[[0.5, 3.5, 8.5], [4.5, 0.5, 0.5], [3.5, 6.5, 1.5]]])
-    np.testing.assert_array_equal(cnnlit.conv_forward(HAND_O, HAND_W, HAND_B), want)
-    np.testing.assert_array_equal(cnnlit.convolve2d(HAND_O[0], HAND_W[0, 0], mode="valid") + 0.5, want[0])
+    np.testing.assert_array_equal(
+        cnnlit.conv_forward(HAND_O, HAND_W, HAND_B), want
+    )
+    np.testing.assert_array_equal(
+        cnnlit.convolve2d(HAND_O[0], HAND_W[0, 0], mode="valid") + 0.5, want[0]
+    )
 
 
 def test_hand_worked_forward_correlation():
     want = np.array([[[4.5, -0.5, 0.5], [2.5, 6.5, 6.5], [-0.5, 2.5, 1.5]]])
-    np.testing.assert_array_equal(cnnlit.conv_forward(HAND_O, HAND_W, HAND_B, convention="correlation"), want)
+    np.testing.assert_array_equal(
+        cnnlit.conv_forward(HAND_O, HAND_W, HAND_B, convention="correlation"),
+        want,
+    )
 
 
 def test_hand_worked_backward():
@@ -105,10 +136,16 @@ def test_hand_worked_backward():
     # dE/do(0,0): only c(0,0) reads o(0,0), with weight k(1,1) = -1.
     # dE/do(3,3): only c(2,2) reads o(3,3), with weight k(0,0) = 1.
     # dE/do(1,1): read by c(0,0) (w 1), c(0,1) (w 2), c(1,0) (w 0), c(1,1) (w -1): 1 + 2 + 0 - 1 = 2.
-    dE_dw, dE_db, dE_do_prev = cnnlit.conv_backward(np.ones((1, 3, 3)), HAND_O, HAND_W)
+    dE_dw, dE_db, dE_do_prev = cnnlit.conv_backward(
+        np.ones((1, 3, 3)), HAND_O, HAND_W
+    )
     np.testing.assert_array_equal(dE_dw, [[[[13, 11], [11, 10]]]])
     np.testing.assert_array_equal(dE_db, [9])
-    assert dE_do_prev[0, 0, 0] == -1 and dE_do_prev[0, 3, 3] == 1 and dE_do_prev[0, 1, 1] == 2
+    assert (
+        dE_do_prev[0, 0, 0] == -1
+        and dE_do_prev[0, 3, 3] == 1
+        and dE_do_prev[0, 1, 1] == 2
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -122,8 +159,18 @@ def test_hand_worked_backward():
 @pytest.mark.parametrize("stride", [1, 2, 3, (1, 2)], ids=str)
 def test_forward_equals_scipy(convention, boundary, padding, stride, rng):
     o_prev, w, b = random_case(rng)  # C_in=2 != C_out=3, kernel 2x3
-    got = cnnlit.conv_forward(o_prev, w, b, stride=stride, padding=padding, boundary=boundary, convention=convention)
-    want = scipy_conv_forward(o_prev, w, b, stride, padding, boundary, convention)
+    got = cnnlit.conv_forward(
+        o_prev,
+        w,
+        b,
+        stride=stride,
+        padding=padding,
+        boundary=boundary,
+        convention=convention,
+    )
+    want = scipy_conv_forward(
+        o_prev, w, b, stride, padding, boundary, convention
+    )
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
@@ -133,7 +180,13 @@ def test_forward_equals_scipy(convention, boundary, padding, stride, rng):
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 def test_forward_dilation_equals_scipy(convention, dilation, boundary, rng):
     o_prev, w, b = random_case(rng, H=7, W=8)
-    opts = dict(stride=(2, 1), padding=1, boundary=boundary, convention=convention, dilation=dilation)
+    opts = dict(
+        stride=(2, 1),
+        padding=1,
+        boundary=boundary,
+        convention=convention,
+        dilation=dilation,
+    )
     got = cnnlit.conv_forward(o_prev, w, b, **opts)
     want = scipy_conv_forward(o_prev, w, b, **opts)
     assert got.shape == want.shape
@@ -143,14 +196,25 @@ def test_forward_dilation_equals_scipy(convention, dilation, boundary, rng):
 @pytest.mark.parametrize("kshape", [(1, 1), (2, 2), (3, 2), (6, 7)], ids=str)
 def test_forward_equals_seed_sum_loops(kshape, rng):
     o_prev, w, b = random_case(rng, kH=kshape[0], kW=kshape[1])
-    np.testing.assert_allclose(cnnlit.conv_forward(o_prev, w, b), loop_conv_forward(o_prev, w, b), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        cnnlit.conv_forward(o_prev, w, b),
+        loop_conv_forward(o_prev, w, b),
+        rtol=1e-12,
+        atol=1e-12,
+    )
 
 
 def test_forward_single_example(rng):
     o_prev, w, b = random_case(rng, single=True)
-    got = cnnlit.conv_forward(o_prev, w, b, stride=2, padding=1, boundary="symm")
-    assert got.shape == (3,) + cnnlit.conv_output_shape(6, 7, 2, 3, stride=2, padding=1)
-    np.testing.assert_allclose(got, scipy_conv_forward(o_prev, w, b, 2, 1, "symm"), atol=1e-12)
+    got = cnnlit.conv_forward(
+        o_prev, w, b, stride=2, padding=1, boundary="symm"
+    )
+    assert got.shape == (3,) + cnnlit.conv_output_shape(
+        6, 7, 2, 3, stride=2, padding=1
+    )
+    np.testing.assert_allclose(
+        got, scipy_conv_forward(o_prev, w, b, 2, 1, "symm"), atol=1e-12
+    )
 
 
 def test_forward_batch_of_one(rng):
@@ -165,7 +229,11 @@ def test_forward_kernel_as_large_as_padded_input(rng):
     o_prev, w, b = random_case(rng, kH=8, kW=9)
     got = cnnlit.conv_forward(o_prev, w, b, padding=1, boundary="wrap")
     assert got.shape == (2, 3, 1, 1)
-    np.testing.assert_allclose(got, scipy_conv_forward(o_prev, w, b, padding=1, boundary="wrap"), atol=1e-12)
+    np.testing.assert_allclose(
+        got,
+        scipy_conv_forward(o_prev, w, b, padding=1, boundary="wrap"),
+        atol=1e-12,
+    )
 
 
 def test_forward_non_contiguous_input(rng):
@@ -174,7 +242,9 @@ def test_forward_non_contiguous_input(rng):
     o_prev = base.transpose(0, 3, 2, 1)  # (2, 2, 6, 7), not contiguous
     _, w, b = random_case(rng)
     np.testing.assert_allclose(
-        cnnlit.conv_forward(o_prev, w, b, stride=2), scipy_conv_forward(np.ascontiguousarray(o_prev), w, b, 2), atol=1e-12
+        cnnlit.conv_forward(o_prev, w, b, stride=2),
+        scipy_conv_forward(np.ascontiguousarray(o_prev), w, b, 2),
+        atol=1e-12,
     )
 
 
@@ -183,24 +253,48 @@ def test_forward_non_contiguous_input(rng):
 # ---------------------------------------------------------------------------
 
 REF_CASES = list(
-    itertools.product(CONVENTIONS, BOUNDARIES, [1, 2, (3, 1)], [0, 1, (2, 1)], [1, 2], ["batch", "single"])
+    itertools.product(
+        CONVENTIONS,
+        BOUNDARIES,
+        [1, 2, (3, 1)],
+        [0, 1, (2, 1)],
+        [1, 2],
+        ["batch", "single"],
+    )
 )
 
 
 @pytest.mark.parametrize(
     "convention, boundary, stride, padding, dilation, kind",
-    REF_CASES[::3],  # every third combination: each value of each option appears
-    ids=[f"{c[:4]}-{bd}-s{s}-p{p}-d{d}-{k}" for c, bd, s, p, d, k in REF_CASES[::3]],
+    REF_CASES[
+        ::3
+    ],  # every third combination: each value of each option appears
+    ids=[
+        f"{c[:4]}-{bd}-s{s}-p{p}-d{d}-{k}"
+        for c, bd, s, p, d, k in REF_CASES[::3]
+    ],
 )
-def test_forward_and_backward_equal_reference(convention, boundary, stride, padding, dilation, kind, rng):
+def test_forward_and_backward_equal_reference(
+    convention, boundary, stride, padding, dilation, kind, rng
+):
     o_prev, w, b = random_case(rng, single=kind == "single")
-    opts = dict(stride=stride, padding=padding, boundary=boundary, convention=convention, dilation=dilation)
+    opts = dict(
+        stride=stride,
+        padding=padding,
+        boundary=boundary,
+        convention=convention,
+        dilation=dilation,
+    )
     c = cnnlit.conv_forward(o_prev, w, b, **opts)
-    np.testing.assert_allclose(c, reference.conv_forward(o_prev, w, b, **opts), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        c, reference.conv_forward(o_prev, w, b, **opts), rtol=1e-12, atol=1e-12
+    )
     delta = rng.standard_normal(c.shape)
     got = cnnlit.conv_backward(delta, o_prev, w, **opts)
     want = reference.conv_backward(delta, o_prev, w, **opts)
-    for name, g, r in zip(("dE_dw", "dE_db", "dE_do_prev"), got, want, strict=True):
+    for name, g, r in zip(
+        ("dE_dw", "dE_db", "dE_do_prev"), got, want, strict=True
+    ):
         assert g.shape == r.shape, name
         np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-11, err_msg=name)
 
@@ -211,9 +305,15 @@ def test_backward_padding_larger_than_image_equals_reference(boundary, rng):
     o_prev, w, b = random_case(rng, H=3, W=3, kH=2, kW=2)
     opts = dict(padding=4, boundary=boundary, stride=2)
     c = cnnlit.conv_forward(o_prev, w, b, **opts)
-    np.testing.assert_allclose(c, reference.conv_forward(o_prev, w, b, **opts), atol=1e-12)
+    np.testing.assert_allclose(
+        c, reference.conv_forward(o_prev, w, b, **opts), atol=1e-12
+    )
     delta = rng.standard_normal(c.shape)
-    for g, r in zip(cnnlit.conv_backward(delta, o_prev, w, **opts), reference.conv_backward(delta, o_prev, w, **opts), strict=True):
+    for g, r in zip(
+        cnnlit.conv_backward(delta, o_prev, w, **opts),
+        reference.conv_backward(delta, o_prev, w, **opts),
+        strict=True,
+    ):
         np.testing.assert_allclose(g, r, atol=1e-11)
 
 
@@ -221,7 +321,15 @@ def test_backward_bias_is_sum_of_deltas(rng):
     o_prev, w, b = random_case(rng)
     delta = rng.standard_normal((2, 3, 5, 5))
     _, dE_db, _ = cnnlit.conv_backward(delta, o_prev, w)
-    want = [sum(delta[i, m, x, y] for i in range(2) for x in range(5) for y in range(5)) for m in range(3)]
+    want = [
+        sum(
+            delta[i, m, x, y]
+            for i in range(2)
+            for x in range(5)
+            for y in range(5)
+        )
+        for m in range(3)
+    ]
     np.testing.assert_allclose(dE_db, want, atol=1e-12)
 
 
@@ -233,7 +341,12 @@ def test_backward_weights_seed_formula(rng):
     want = np.zeros_like(w)
     for m in range(3):
         for n in range(2):
-            want[m, n] = sum(cnnlit.rot180(signal.correlate2d(o_prev[i, n], delta[i, m], "valid")) for i in range(2))
+            want[m, n] = sum(
+                cnnlit.rot180(
+                    signal.correlate2d(o_prev[i, n], delta[i, m], "valid")
+                )
+                for i in range(2)
+            )
     np.testing.assert_allclose(dE_dw, want, atol=1e-12)
 
 
@@ -245,7 +358,10 @@ def test_backward_deltas_seed_formula(rng):
     want = np.zeros_like(o_prev)
     for i in range(2):
         for n in range(2):
-            want[i, n] = sum(signal.correlate2d(delta[i, m], w[m, n], "full") for m in range(3))
+            want[i, n] = sum(
+                signal.correlate2d(delta[i, m], w[m, n], "full")
+                for m in range(3)
+            )
     np.testing.assert_allclose(dE_do_prev, want, atol=1e-12)
 
 
@@ -298,12 +414,21 @@ def test_adjoint_of_padding_alone(boundary, padding, rng):
     # equals np.pad with scipy's names for the modes.
     x = rng.standard_normal((1, 1, 4, 3))
     w = np.ones((1, 1, 1, 1))
-    padded = cnnlit.conv_forward(x, w, np.zeros(1), padding=padding, boundary=boundary)
+    padded = cnnlit.conv_forward(
+        x, w, np.zeros(1), padding=padding, boundary=boundary
+    )
     ph, pw = two(padding)
-    np.testing.assert_array_equal(padded, np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode=NP_PAD[boundary]))
+    np.testing.assert_array_equal(
+        padded,
+        np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode=NP_PAD[boundary]),
+    )
     g = rng.standard_normal(padded.shape)
-    _, _, back = cnnlit.conv_backward(g, x, w, padding=padding, boundary=boundary)
-    assert abs(np.vdot(padded, g) - np.vdot(x, back)) <= 1e-12 * max(1.0, abs(np.vdot(padded, g)))
+    _, _, back = cnnlit.conv_backward(
+        g, x, w, padding=padding, boundary=boundary
+    )
+    assert abs(np.vdot(padded, g) - np.vdot(x, back)) <= 1e-12 * max(
+        1.0, abs(np.vdot(padded, g))
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -316,9 +441,21 @@ def test_adjoint_of_padding_alone(boundary, padding, rng):
     [
         # (H + 2p - d(k - 1) - 1) // s + 1, by hand:
         ((28, 28, 5, 5), {}, (24, 24)),  # 28 - 4 - 1 + 1
-        ((28, 28, 5, 5), dict(stride=2, padding=2), (14, 14)),  # (28 + 4 - 5) // 2 + 1
-        ((6, 7, 2, 3), dict(stride=(2, 3), padding=(1, 0)), (4, 2)),  # (6+2-2)//2+1, (7-3)//3+1
-        ((7, 8, 3, 2), dict(dilation=2), (3, 6)),  # 7 - 2*2 - 1 + 1, 8 - 2*1 - 1 + 1
+        (
+            (28, 28, 5, 5),
+            dict(stride=2, padding=2),
+            (14, 14),
+        ),  # (28 + 4 - 5) // 2 + 1
+        (
+            (6, 7, 2, 3),
+            dict(stride=(2, 3), padding=(1, 0)),
+            (4, 2),
+        ),  # (6+2-2)//2+1, (7-3)//3+1
+        (
+            (7, 8, 3, 2),
+            dict(dilation=2),
+            (3, 6),
+        ),  # 7 - 2*2 - 1 + 1, 8 - 2*1 - 1 + 1
         ((5, 5, 5, 5), {}, (1, 1)),
     ],
     ids=str,
@@ -331,7 +468,9 @@ def test_conv_output_shape_by_hand(args, kwargs, want):
 def test_conv_output_shape_matches_forward(opts, rng):
     o_prev, w, b = random_case(rng)
     c = cnnlit.conv_forward(o_prev, w, b, **opts)
-    kw = {k: v for k, v in opts.items() if k in ("stride", "padding", "dilation")}
+    kw = {
+        k: v for k, v in opts.items() if k in ("stride", "padding", "dilation")
+    }
     assert c.shape == (2, 3) + cnnlit.conv_output_shape(6, 7, 2, 3, **kw)
 
 
@@ -340,10 +479,14 @@ def test_conv_output_shape_matches_forward(opts, rng):
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("budget", [1, 300, 2000, 10000], ids=lambda v: f"budget{v}")
+@pytest.mark.parametrize(
+    "budget", [1, 300, 2000, 10000], ids=lambda v: f"budget{v}"
+)
 @pytest.mark.parametrize("stride", [1, 2, (1, 3)], ids=str)
 @pytest.mark.parametrize("kind", ["batch", "single"])
-def test_blocked_computation_equals_reference(budget, stride, kind, rng, monkeypatch):
+def test_blocked_computation_equals_reference(
+    budget, stride, kind, rng, monkeypatch
+):
     # Regression guard for the batch and output-row blocks: a tiny memory budget forces
     # one block per example (and per group of output rows), which real sizes only reach
     # with images of several megabytes.
@@ -352,7 +495,13 @@ def test_blocked_computation_equals_reference(budget, stride, kind, rng, monkeyp
     o_prev, w, b = random_case(rng, N=3, single=kind == "single")
     opts = dict(stride=stride, padding=(2, 1), boundary="symm", dilation=(1, 2))
     c = cnnlit.conv_forward(o_prev, w, b, **opts)
-    np.testing.assert_allclose(c, reference.conv_forward(o_prev, w, b, **opts), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        c, reference.conv_forward(o_prev, w, b, **opts), rtol=1e-12, atol=1e-12
+    )
     delta = rng.standard_normal(c.shape)
-    for g, r in zip(cnnlit.conv_backward(delta, o_prev, w, **opts), reference.conv_backward(delta, o_prev, w, **opts), strict=True):
+    for g, r in zip(
+        cnnlit.conv_backward(delta, o_prev, w, **opts),
+        reference.conv_backward(delta, o_prev, w, **opts),
+        strict=True,
+    ):
         np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-11)

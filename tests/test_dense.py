@@ -23,10 +23,14 @@ def test_hand_worked_forward_and_backward():
     x = np.array([[1.0, 2.0]])
     w = np.array([[3.0, -1.0], [0.0, 2.0], [1.0, 1.0]])
     b = np.array([1.0, 0.0, -1.0])
-    np.testing.assert_array_equal(cnnlit.dense_forward(x, w, b), [[2.0, 4.0, 2.0]])
+    np.testing.assert_array_equal(
+        cnnlit.dense_forward(x, w, b), [[2.0, 4.0, 2.0]]
+    )
     # delta = [[1, -1, 2]]: dE/dw = delta^T x = [[1, 2], [-1, -2], [2, 4]], dE/db = delta,
     # dE/dx = delta w = [3 - 0 + 2, -1 - 2 + 2] = [5, -1]
-    dE_dw, dE_db, dE_dx = cnnlit.dense_backward(np.array([[1.0, -1.0, 2.0]]), x, w)
+    dE_dw, dE_db, dE_dx = cnnlit.dense_backward(
+        np.array([[1.0, -1.0, 2.0]]), x, w
+    )
     np.testing.assert_array_equal(dE_dw, [[1.0, 2.0], [-1.0, -2.0], [2.0, 4.0]])
     np.testing.assert_array_equal(dE_db, [1.0, -1.0, 2.0])
     np.testing.assert_array_equal(dE_dx, [[5.0, -1.0]])
@@ -34,23 +38,46 @@ def test_hand_worked_forward_and_backward():
 
 @pytest.mark.parametrize("N, D_in, D_out", [(1, 3, 2), (4, 5, 3), (2, 1, 1)])
 def test_forward_equals_loops(N, D_in, D_out, rng):
-    x, w, b = rng.standard_normal((N, D_in)), rng.standard_normal((D_out, D_in)), rng.standard_normal(D_out)
-    np.testing.assert_allclose(cnnlit.dense_forward(x, w, b), loop_dense_forward(x, w, b), rtol=1e-13, atol=1e-14)
+    x, w, b = (
+        rng.standard_normal((N, D_in)),
+        rng.standard_normal((D_out, D_in)),
+        rng.standard_normal(D_out),
+    )
+    np.testing.assert_allclose(
+        cnnlit.dense_forward(x, w, b),
+        loop_dense_forward(x, w, b),
+        rtol=1e-13,
+        atol=1e-14,
+    )
 
 
 @pytest.mark.parametrize("N, D_in, D_out", [(1, 3, 2), (4, 5, 3), (2, 1, 1)])
 def test_backward_against_finite_differences(N, D_in, D_out, rng):
     # d/dv of sum(g * dense_forward(...)) for v = x, w, b, with a random upstream gradient g.
-    x, w, b = rng.standard_normal((N, D_in)), rng.standard_normal((D_out, D_in)), rng.standard_normal(D_out)
+    x, w, b = (
+        rng.standard_normal((N, D_in)),
+        rng.standard_normal((D_out, D_in)),
+        rng.standard_normal(D_out),
+    )
     g = rng.standard_normal((N, D_out))
     dE_dw, dE_db, dE_dx = cnnlit.dense_backward(g, x, w)
-    num_x = cnnlit.numerical_gradient(lambda v: np.sum(g * cnnlit.dense_forward(v, w, b)), x)
-    num_w = cnnlit.numerical_gradient(lambda v: np.sum(g * cnnlit.dense_forward(x, v, b)), w)
-    num_b = cnnlit.numerical_gradient(lambda v: np.sum(g * cnnlit.dense_forward(x, w, v)), b)
+    num_x = cnnlit.numerical_gradient(
+        lambda v: np.sum(g * cnnlit.dense_forward(v, w, b)), x
+    )
+    num_w = cnnlit.numerical_gradient(
+        lambda v: np.sum(g * cnnlit.dense_forward(x, v, b)), w
+    )
+    num_b = cnnlit.numerical_gradient(
+        lambda v: np.sum(g * cnnlit.dense_forward(x, w, v)), b
+    )
     np.testing.assert_allclose(dE_dx, num_x, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(dE_dw, num_w, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(dE_db, num_b, rtol=1e-7, atol=1e-9)
-    assert dE_dw.shape == w.shape and dE_db.shape == b.shape and dE_dx.shape == x.shape
+    assert (
+        dE_dw.shape == w.shape
+        and dE_db.shape == b.shape
+        and dE_dx.shape == x.shape
+    )
 
 
 def test_adjoint_identities(rng):
@@ -71,8 +98,16 @@ def test_float32_in_float32_out(rng):
     b = rng.standard_normal(4).astype(np.float32)
     c = cnnlit.dense_forward(x, w, b)
     assert c.dtype == np.float32
-    np.testing.assert_allclose(c, loop_dense_forward(x.astype(float), w.astype(float), b.astype(float)), rtol=1e-5, atol=1e-6)
-    assert all(a.dtype == np.float32 for a in cnnlit.dense_backward(np.ones((2, 4), np.float32), x, w))
+    np.testing.assert_allclose(
+        c,
+        loop_dense_forward(x.astype(float), w.astype(float), b.astype(float)),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    assert all(
+        a.dtype == np.float32
+        for a in cnnlit.dense_backward(np.ones((2, 4), np.float32), x, w)
+    )
 
 
 def test_integer_input_computed_in_float64():
@@ -82,11 +117,18 @@ def test_integer_input_computed_in_float64():
     c = cnnlit.dense_forward(x, w, b)
     assert c.dtype == np.float64
     np.testing.assert_array_equal(c, [[3.0, 1.0]])
-    assert all(a.dtype == np.float64 for a in cnnlit.dense_backward(np.array([[1, 1]]), x, w))
+    assert all(
+        a.dtype == np.float64
+        for a in cnnlit.dense_backward(np.array([[1, 1]]), x, w)
+    )
 
 
 def test_read_only_inputs_unchanged(rng):
-    x, w, b = rng.standard_normal((2, 3)), rng.standard_normal((4, 3)), rng.standard_normal(4)
+    x, w, b = (
+        rng.standard_normal((2, 3)),
+        rng.standard_normal((4, 3)),
+        rng.standard_normal(4),
+    )
     delta = rng.standard_normal((2, 4))
     copies = [a.copy() for a in (x, w, b, delta)]
     for a in (x, w, b, delta):

@@ -6,8 +6,8 @@ import pytest
 from cnnlit import exercises as ex
 from cnnlit.exercises import ExerciseError
 
-
 # ---- right answers, written from the formulas (loops and plain numpy) --------
+
 
 def correlate_valid(image, kernel):
     H, W = image.shape
@@ -15,7 +15,7 @@ def correlate_valid(image, kernel):
     out = np.zeros((H - kH + 1, W - kW + 1))
     for x in range(out.shape[0]):
         for y in range(out.shape[1]):
-            out[x, y] = np.sum(image[x:x + kH, y:y + kW] * kernel)
+            out[x, y] = np.sum(image[x : x + kH, y : y + kW] * kernel)
     return out
 
 
@@ -25,7 +25,7 @@ def convolve_full(image, kernel):
     out = np.zeros((H + kH - 1, W + kW - 1))
     for x in range(H):
         for y in range(W):
-            out[x:x + kH, y:y + kW] += image[x, y] * kernel
+            out[x : x + kH, y : y + kW] += image[x, y] * kernel
     return out
 
 
@@ -43,7 +43,11 @@ def weight_gradient(delta, o_prev):
             # c(x, y) = sum o(x + kH-1 - p, y + kW-1 - q) w(p, q)
             for p in range(kH):
                 for q in range(kW):
-                    win = o_prev[n, kH - 1 - p:kH - 1 - p + Ho, kW - 1 - q:kW - 1 - q + Wo]
+                    win = o_prev[
+                        n,
+                        kH - 1 - p : kH - 1 - p + Ho,
+                        kW - 1 - q : kW - 1 - q + Wo,
+                    ]
                     g[m, n, p, q] = np.sum(delta[m] * win)
     return g
 
@@ -57,7 +61,9 @@ def input_gradient_strided(delta, w, s, H, W):
                 # output pixel (x, y) reads o(s x + kH-1 - p, s y + kW-1 - q) w(p, q)
                 for p in range(kH):
                     for q in range(kW):
-                        g[:, s * x + kH - 1 - p, s * y + kW - 1 - q] += delta[m, x, y] * w[m, :, p, q]
+                        g[:, s * x + kH - 1 - p, s * y + kW - 1 - q] += (
+                            delta[m, x, y] * w[m, :, p, q]
+                        )
     return g
 
 
@@ -68,7 +74,10 @@ def weight_gradient_strided(delta, o_prev, s, kH, kW):
         for x in range(Ho):
             for y in range(Wo):
                 # output pixel (x, y) reads o(s x + kH-1 - p, s y + kW-1 - q) w(p, q)
-                g[m, n, p, q] += delta[m, x, y] * o_prev[n, s * x + kH - 1 - p, s * y + kW - 1 - q]
+                g[m, n, p, q] += (
+                    delta[m, x, y]
+                    * o_prev[n, s * x + kH - 1 - p, s * y + kW - 1 - q]
+                )
     return g
 
 
@@ -83,12 +92,16 @@ def pool_backward(delta, o_prev, k, s, mode):
     for c in range(delta.shape[0]):
         for x in range(delta.shape[1]):
             for y in range(delta.shape[2]):
-                win = o_prev[c, s * x:s * x + k, s * y:s * y + k]
+                win = o_prev[c, s * x : s * x + k, s * y : s * y + k]
                 if mode == "max":
-                    p, q = divmod(int(np.argmax(win)), k)  # argmax: the first maximum
+                    p, q = divmod(
+                        int(np.argmax(win)), k
+                    )  # argmax: the first maximum
                     g[c, s * x + p, s * y + q] += delta[c, x, y]
                 else:
-                    g[c, s * x:s * x + k, s * y:s * y + k] += delta[c, x, y] / k**2
+                    g[c, s * x : s * x + k, s * y : s * y + k] += (
+                        delta[c, x, y] / k**2
+                    )
     return g
 
 
@@ -106,7 +119,9 @@ def complete_input(o_prev, w, b):
             for y in range(c.shape[2]):
                 c[m, x, y] = b[m] + sum(
                     o_prev[n, x + kH - 1 - p, y + kW - 1 - q] * w[m, n, p, q]
-                    for n in range(C_in) for p in range(kH) for q in range(kW)
+                    for n in range(C_in)
+                    for p in range(kH)
+                    for q in range(kW)
                 )
     return c
 
@@ -118,7 +133,7 @@ def conv_transpose(x, w, s, flip=True):
     y = np.zeros(((x.shape[0] - 1) * s + kH, (x.shape[1] - 1) * s + kW))
     for i in range(x.shape[0]):
         for j in range(x.shape[1]):
-            y[s * i:s * i + kH, s * j:s * j + kW] += x[i, j] * laid
+            y[s * i : s * i + kH, s * j : s * j + kW] += x[i, j] * laid
     return y
 
 
@@ -134,7 +149,10 @@ def pad_by_rules(image, p, boundary):
                 x, y = x % H, y % W
             elif boundary == "symm":
                 x, y = x % (2 * H), y % (2 * W)
-                x, y = (x if x < H else 2 * H - 1 - x), (y if y < W else 2 * W - 1 - y)
+                x, y = (
+                    (x if x < H else 2 * H - 1 - x),
+                    (y if y < W else 2 * W - 1 - y),
+                )
             elif not (0 <= x < H and 0 <= y < W):
                 continue
             out[r, c] = image[x, y]
@@ -149,8 +167,14 @@ RIGHT = [
     (ex.check_weight_gradient, weight_gradient),
     (ex.check_input_gradient, input_gradient),
     (ex.check_strided_input_gradient, input_gradient_strided),
-    (ex.check_max_pool_backward, lambda d, o, k, s: pool_backward(d, o, k, s, "max")),
-    (ex.check_mean_pool_backward, lambda d, o, k, s: pool_backward(d, o, k, s, "mean")),
+    (
+        ex.check_max_pool_backward,
+        lambda d, o, k, s: pool_backward(d, o, k, s, "max"),
+    ),
+    (
+        ex.check_mean_pool_backward,
+        lambda d, o, k, s: pool_backward(d, o, k, s, "mean"),
+    ),
     (ex.check_dense_backward, dense_backward),
     (ex.check_strided_weight_gradient, weight_gradient_strided),
     (ex.check_complete_input, complete_input),
@@ -159,26 +183,36 @@ RIGHT = [
 ]
 
 
-@pytest.mark.parametrize("check, answer", RIGHT, ids=[c.__name__ for c, _ in RIGHT])
+@pytest.mark.parametrize(
+    "check, answer", RIGHT, ids=[c.__name__ for c, _ in RIGHT]
+)
 def test_right_answers_pass(check, answer, capsys):
     n = check(answer)
     assert n >= 4
-    assert capsys.readouterr().out.strip() == f"{check.__name__}: all {n} cases agree"
+    assert (
+        capsys.readouterr().out.strip()
+        == f"{check.__name__}: all {n} cases agree"
+    )
 
 
 def test_every_check_is_tested():
-    assert {c.__name__ for c, _ in RIGHT} == {n for n in ex.__all__ if n.startswith("check_")}
+    assert {c.__name__ for c, _ in RIGHT} == {
+        n for n in ex.__all__ if n.startswith("check_")
+    }
 
 
 # ---- typical mistakes -------------------------------------------------------
+
 
 def last_max_pool(delta, o_prev, k, s):
     g = np.zeros_like(o_prev)
     for c in range(delta.shape[0]):
         for x in range(delta.shape[1]):
             for y in range(delta.shape[2]):
-                win = o_prev[c, s * x:s * x + k, s * y:s * y + k].ravel()
-                p, q = divmod(len(win) - 1 - int(np.argmax(win[::-1])), k)  # the LAST maximum
+                win = o_prev[c, s * x : s * x + k, s * y : s * y + k].ravel()
+                p, q = divmod(
+                    len(win) - 1 - int(np.argmax(win[::-1])), k
+                )  # the LAST maximum
                 g[c, s * x + p, s * y + q] += delta[c, x, y]
     return g
 
@@ -188,7 +222,7 @@ def overwriting_max_pool(delta, o_prev, k, s):
     for c in range(delta.shape[0]):
         for x in range(delta.shape[1]):
             for y in range(delta.shape[2]):
-                win = o_prev[c, s * x:s * x + k, s * y:s * y + k]
+                win = o_prev[c, s * x : s * x + k, s * y : s * y + k]
                 p, q = divmod(int(np.argmax(win)), k)
                 g[c, s * x + p, s * y + q] = delta[c, x, y]  # = instead of +=
     return g
@@ -197,40 +231,139 @@ def overwriting_max_pool(delta, o_prev, k, s):
 @pytest.mark.parametrize(
     "check, wrong, match",
     [
-        (ex.check_bias_gradient, lambda d: d.sum(axis=(2, 3)), r"case 1 of 12 .*has shape \(1, 1\), expected \(1,\)"),
-        (ex.check_bias_gradient, lambda d: d.mean(axis=(0, 2, 3)), r"differs in 1 of 1 entries"),
-        (ex.check_bias_gradient, lambda d: d.sum(axis=(0, 2, 3)).tolist() + [0], "has shape"),
-        (ex.check_weight_gradient, lambda d, o: weight_gradient(d, o)[:, :, ::-1, ::-1], "differs"),
-        (ex.check_input_gradient, lambda d, w: input_gradient(d, w[:, :, ::-1, ::-1]), "differs"),
-        (ex.check_correlate_valid, lambda i, k: correlate_valid(i, k[::-1, ::-1]), "case 1 of 6 .*differs"),
+        (
+            ex.check_bias_gradient,
+            lambda d: d.sum(axis=(2, 3)),
+            r"case 1 of 12 .*has shape \(1, 1\), expected \(1,\)",
+        ),
+        (
+            ex.check_bias_gradient,
+            lambda d: d.mean(axis=(0, 2, 3)),
+            r"differs in 1 of 1 entries",
+        ),
+        (
+            ex.check_bias_gradient,
+            lambda d: d.sum(axis=(0, 2, 3)).tolist() + [0],
+            "has shape",
+        ),
+        (
+            ex.check_weight_gradient,
+            lambda d, o: weight_gradient(d, o)[:, :, ::-1, ::-1],
+            "differs",
+        ),
+        (
+            ex.check_input_gradient,
+            lambda d, w: input_gradient(d, w[:, :, ::-1, ::-1]),
+            "differs",
+        ),
+        (
+            ex.check_correlate_valid,
+            lambda i, k: correlate_valid(i, k[::-1, ::-1]),
+            "case 1 of 6 .*differs",
+        ),
         (ex.check_convolve_full, correlate_valid, "has shape"),
-        (ex.check_output_size, lambda H, k, s, p, d: (H + 2 * p - k) // s + 1, r"case \d+ of \d+ \(H=\d+, k=\d+, s=\d+, p=\d+, d=2\)"),
-        (ex.check_strided_input_gradient, lambda d, w, s, H, W: input_gradient_strided(d, w, 1, H, W),
-         "raised IndexError|differs|has shape"),
-        (ex.check_max_pool_backward, last_max_pool, r"o_prev of shape .*differs"),
+        (
+            ex.check_output_size,
+            lambda H, k, s, p, d: (H + 2 * p - k) // s + 1,
+            r"case \d+ of \d+ \(H=\d+, k=\d+, s=\d+, p=\d+, d=2\)",
+        ),
+        (
+            ex.check_strided_input_gradient,
+            lambda d, w, s, H, W: input_gradient_strided(d, w, 1, H, W),
+            "raised IndexError|differs|has shape",
+        ),
+        (
+            ex.check_max_pool_backward,
+            last_max_pool,
+            r"o_prev of shape .*differs",
+        ),
         (ex.check_max_pool_backward, overwriting_max_pool, "differs"),
-        (ex.check_mean_pool_backward, lambda d, o, k, s: pool_backward(d, o, k, s, "max"), "differs"),
-        (ex.check_dense_backward, lambda d, x, w: (x.T @ d, d.sum(0), d @ w), r"dE_dw has shape"),
-        (ex.check_dense_backward, lambda d, x, w: (d.T @ x, d.sum(0)), r"expected a tuple of 3 \(dE_dw, dE_db, dE_dx\)"),
-        (ex.check_strided_weight_gradient, lambda d, o, s, kH, kW: weight_gradient_strided(d, o, 1, kH, kW),
-         "case 1 of 5 .*s=2.*differs"),
-        (ex.check_strided_weight_gradient, lambda d, o, s, kH, kW: weight_gradient_strided(d, o, s, kH, kW)[..., ::-1, ::-1],
-         "differs"),
-        (ex.check_conv_transpose, lambda x, w, s: conv_transpose(x, w, s, flip=False), "case 1 of 6 .*differs"),
-        (ex.check_conv_transpose, lambda x, w, s: conv_transpose(x, w, 1), r"s=2\).*has shape \(4, 4\), expected \(5, 5\)"),
-        (ex.check_bias_gradient, lambda d: 1 / 0, "your function raised ZeroDivisionError"),
-        (ex.check_complete_input, lambda o, w, b: complete_input(o, w[:, :, ::-1, ::-1], b),
-         r"check_complete_input, case 1 of 6 \(o_prev of shape \(1, 4, 4\), w of shape \(1, 1, 2, 2\), "
-         r"b of shape \(1,\)\): the result differs"),
-        (ex.check_complete_input, lambda o, w, b: complete_input(o, w, 0 * b), "differs"),
-        (ex.check_bias_gradient, lambda d: "abc", "the result is not a numeric array"),
-        (ex.check_pad, lambda im, p, b: np.pad(im, p, mode={"fill": "constant", "wrap": "wrap", "symm": "reflect"}[b]),
-         r"check_pad, case 3 of 18 \(image of shape \(4, 4\), p=1, boundary='symm'\): the result differs"),
-        (ex.check_pad, lambda im, p, b: np.pad(im, ((p, 0), (p, 0)), mode="wrap" if b == "wrap" else "constant"),
-         r"case 1 of 18 .*has shape \(5, 5\), expected \(6, 6\)"),
-        (ex.check_pad, lambda im, p, b: np.pad(im, p, mode="edge" if b != "fill" else "constant"),
-         r"case 2 of 18 .*boundary='wrap'.*differs"),
-        (ex.check_pad, lambda im, p, b: pad_by_rules(im, p, "wrap" if b == "symm" else b), "boundary='symm'.*differs"),
+        (
+            ex.check_mean_pool_backward,
+            lambda d, o, k, s: pool_backward(d, o, k, s, "max"),
+            "differs",
+        ),
+        (
+            ex.check_dense_backward,
+            lambda d, x, w: (x.T @ d, d.sum(0), d @ w),
+            r"dE_dw has shape",
+        ),
+        (
+            ex.check_dense_backward,
+            lambda d, x, w: (d.T @ x, d.sum(0)),
+            r"expected a tuple of 3 \(dE_dw, dE_db, dE_dx\)",
+        ),
+        (
+            ex.check_strided_weight_gradient,
+            lambda d, o, s, kH, kW: weight_gradient_strided(d, o, 1, kH, kW),
+            "case 1 of 5 .*s=2.*differs",
+        ),
+        (
+            ex.check_strided_weight_gradient,
+            lambda d, o, s, kH, kW: weight_gradient_strided(d, o, s, kH, kW)[
+                ..., ::-1, ::-1
+            ],
+            "differs",
+        ),
+        (
+            ex.check_conv_transpose,
+            lambda x, w, s: conv_transpose(x, w, s, flip=False),
+            "case 1 of 6 .*differs",
+        ),
+        (
+            ex.check_conv_transpose,
+            lambda x, w, s: conv_transpose(x, w, 1),
+            r"s=2\).*has shape \(4, 4\), expected \(5, 5\)",
+        ),
+        (
+            ex.check_bias_gradient,
+            lambda d: 1 / 0,
+            "your function raised ZeroDivisionError",
+        ),
+        (
+            ex.check_complete_input,
+            lambda o, w, b: complete_input(o, w[:, :, ::-1, ::-1], b),
+            r"check_complete_input, case 1 of 6 \(o_prev of shape \(1, 4, 4\), w of shape \(1, 1, 2, 2\), "
+            r"b of shape \(1,\)\): the result differs",
+        ),
+        (
+            ex.check_complete_input,
+            lambda o, w, b: complete_input(o, w, 0 * b),
+            "differs",
+        ),
+        (
+            ex.check_bias_gradient,
+            lambda d: "abc",
+            "the result is not a numeric array",
+        ),
+        (
+            ex.check_pad,
+            lambda im, p, b: np.pad(
+                im,
+                p,
+                mode={"fill": "constant", "wrap": "wrap", "symm": "reflect"}[b],
+            ),
+            r"check_pad, case 3 of 18 \(image of shape \(4, 4\), p=1, boundary='symm'\): the result differs",
+        ),
+        (
+            ex.check_pad,
+            lambda im, p, b: np.pad(
+                im, ((p, 0), (p, 0)), mode="wrap" if b == "wrap" else "constant"
+            ),
+            r"case 1 of 18 .*has shape \(5, 5\), expected \(6, 6\)",
+        ),
+        (
+            ex.check_pad,
+            lambda im, p, b: np.pad(
+                im, p, mode="edge" if b != "fill" else "constant"
+            ),
+            r"case 2 of 18 .*boundary='wrap'.*differs",
+        ),
+        (
+            ex.check_pad,
+            lambda im, p, b: pad_by_rules(im, p, "wrap" if b == "symm" else b),
+            "boundary='symm'.*differs",
+        ),
     ],
 )
 def test_mistakes_are_named(check, wrong, match):
@@ -245,7 +378,9 @@ def test_overlapping_max_pool_needs_accumulation():
 
 
 def test_check_takes_a_function():
-    with pytest.raises(TypeError, match="check_bias_gradient takes your function, got ndarray"):
+    with pytest.raises(
+        TypeError, match="check_bias_gradient takes your function, got ndarray"
+    ):
         ex.check_bias_gradient(np.ones(3))
 
 

@@ -29,9 +29,24 @@ def check_conv_gradients(rng, opts, x_shape, C_out=3, kshape=(2, 3)):
     c = cnnlit.conv_forward(o_prev, w, b, **opts)
     g = rng.standard_normal(c.shape)
     dE_dw, dE_db, dE_do_prev = cnnlit.conv_backward(g, o_prev, w, **opts)
-    assert_gradient(dE_do_prev, lambda v: np.sum(g * cnnlit.conv_forward(v, w, b, **opts)), o_prev, "dE_do_prev")
-    assert_gradient(dE_dw, lambda v: np.sum(g * cnnlit.conv_forward(o_prev, v, b, **opts)), w, "dE_dw")
-    assert_gradient(dE_db, lambda v: np.sum(g * cnnlit.conv_forward(o_prev, w, v, **opts)), b, "dE_db")
+    assert_gradient(
+        dE_do_prev,
+        lambda v: np.sum(g * cnnlit.conv_forward(v, w, b, **opts)),
+        o_prev,
+        "dE_do_prev",
+    )
+    assert_gradient(
+        dE_dw,
+        lambda v: np.sum(g * cnnlit.conv_forward(o_prev, v, b, **opts)),
+        w,
+        "dE_dw",
+    )
+    assert_gradient(
+        dE_db,
+        lambda v: np.sum(g * cnnlit.conv_forward(o_prev, w, v, **opts)),
+        b,
+        "dE_db",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -45,24 +60,52 @@ def check_conv_gradients(rng, opts, x_shape, C_out=3, kshape=(2, 3)):
 @pytest.mark.parametrize("padding", [0, 1, 2, (2, 1)], ids=str)
 def test_conv_gradients(convention, boundary, stride, padding, rng):
     # N=2, C_in=2 != C_out=3, non-square 2x3 kernel, non-square 6x7 image.
-    opts = dict(stride=stride, padding=padding, boundary=boundary, convention=convention)
+    opts = dict(
+        stride=stride, padding=padding, boundary=boundary, convention=convention
+    )
     check_conv_gradients(rng, opts, (2, 2, 6, 7))
 
 
 @pytest.mark.parametrize("convention", ["convolution", "correlation"])
 @pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
 @pytest.mark.parametrize("dilation", [1, 2])
-@pytest.mark.parametrize("x_shape", [(1, 2, 6, 7), (3, 2, 6, 7), (2, 6, 7)], ids=["N=1", "N=3", "single"])
-def test_conv_gradients_dilation_and_batch_sizes(convention, boundary, dilation, x_shape, rng):
-    opts = dict(stride=(1, 2), padding=1, boundary=boundary, convention=convention, dilation=dilation)
+@pytest.mark.parametrize(
+    "x_shape",
+    [(1, 2, 6, 7), (3, 2, 6, 7), (2, 6, 7)],
+    ids=["N=1", "N=3", "single"],
+)
+def test_conv_gradients_dilation_and_batch_sizes(
+    convention, boundary, dilation, x_shape, rng
+):
+    opts = dict(
+        stride=(1, 2),
+        padding=1,
+        boundary=boundary,
+        convention=convention,
+        dilation=dilation,
+    )
     check_conv_gradients(rng, opts, x_shape)
 
 
 @pytest.mark.parametrize(
     "opts, kshape",
     [
-        (dict(stride=(2, 3), padding=(0, 2), boundary="symm", dilation=(2, 1)), (3, 2)),
-        (dict(stride=(3, 1), padding=(1, 0), boundary="wrap", dilation=(1, 2), convention="correlation"), (1, 3)),
+        (
+            dict(
+                stride=(2, 3), padding=(0, 2), boundary="symm", dilation=(2, 1)
+            ),
+            (3, 2),
+        ),
+        (
+            dict(
+                stride=(3, 1),
+                padding=(1, 0),
+                boundary="wrap",
+                dilation=(1, 2),
+                convention="correlation",
+            ),
+            (1, 3),
+        ),
         (dict(padding=2, boundary="wrap"), (1, 1)),
         (dict(padding=(2, 2), boundary="symm", stride=2), (5, 4)),
     ],
@@ -75,7 +118,12 @@ def test_conv_gradients_mixed_pairs(opts, kshape, rng):
 @pytest.mark.parametrize("boundary", ["wrap", "symm"])
 def test_conv_gradients_padding_larger_than_image(boundary, rng):
     # Regression guard for the gradient fold of wrap/symm padding over more than one period.
-    check_conv_gradients(rng, dict(padding=(4, 5), boundary=boundary, stride=2), (1, 2, 3, 3), kshape=(2, 2))
+    check_conv_gradients(
+        rng,
+        dict(padding=(4, 5), boundary=boundary, stride=2),
+        (1, 2, 3, 3),
+        kshape=(2, 2),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -84,14 +132,28 @@ def test_conv_gradients_padding_larger_than_image(boundary, rng):
 
 
 @pytest.mark.parametrize("mode", ["max", "mean"])
-@pytest.mark.parametrize("size, stride", [(2, None), (3, 1), ((2, 3), (1, 2)), (2, 3), (3, 2)], ids=str)
-@pytest.mark.parametrize("x_shape", [(2, 3, 6, 7), (1, 2, 6, 7), (3, 6, 7)], ids=["N=2", "N=1", "single"])
+@pytest.mark.parametrize(
+    "size, stride",
+    [(2, None), (3, 1), ((2, 3), (1, 2)), (2, 3), (3, 2)],
+    ids=str,
+)
+@pytest.mark.parametrize(
+    "x_shape",
+    [(2, 3, 6, 7), (1, 2, 6, 7), (3, 6, 7)],
+    ids=["N=2", "N=1", "single"],
+)
 def test_pool_gradients(mode, size, stride, x_shape, rng):
     x = distinct_values(rng, x_shape)
     o = cnnlit.pool_forward(x, size, stride=stride, mode=mode)
     g = rng.standard_normal(o.shape)
     analytic = cnnlit.pool_backward(g, x, size, stride=stride, mode=mode)
-    assert_gradient(analytic, lambda v: np.sum(g * cnnlit.pool_forward(v, size, stride=stride, mode=mode)), x)
+    assert_gradient(
+        analytic,
+        lambda v: np.sum(
+            g * cnnlit.pool_forward(v, size, stride=stride, mode=mode)
+        ),
+        x,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -102,15 +164,22 @@ def test_pool_gradients(mode, size, stride, x_shape, rng):
 def test_chain_of_layers(rng):
     x = rng.standard_normal((2, 1, 7, 6))
     labels = np.array([1, 2])
-    w1, b1 = rng.standard_normal((2, 1, 3, 2)) * 0.5, rng.standard_normal(2) * 0.1
+    w1, b1 = (
+        rng.standard_normal((2, 1, 3, 2)) * 0.5,
+        rng.standard_normal(2) * 0.1,
+    )
     opts = dict(padding=1, boundary="symm", stride=(1, 2))
     pool = dict(size=(3, 2), stride=(2, 1))
     # shapes: c1 (2, 2, 7, 4) -> pooled (2, 2, 3, 3) -> flat (2, 18) -> z (2, 3)
     w2, b2 = rng.standard_normal((3, 18)) * 0.5, rng.standard_normal(3) * 0.1
 
     def loss(w1_, x_=x):
-        o1 = cnnlit.pool_forward(cnnlit.tanh(cnnlit.conv_forward(x_, w1_, b1, **opts)), **pool)
-        return cnnlit.softmax_cross_entropy(cnnlit.dense_forward(o1.reshape(2, -1), w2, b2), labels)
+        o1 = cnnlit.pool_forward(
+            cnnlit.tanh(cnnlit.conv_forward(x_, w1_, b1, **opts)), **pool
+        )
+        return cnnlit.softmax_cross_entropy(
+            cnnlit.dense_forward(o1.reshape(2, -1), w2, b2), labels
+        )
 
     # backward through the same layers, from the loss down
     c1 = cnnlit.conv_forward(x, w1, b1, **opts)
@@ -118,7 +187,9 @@ def test_chain_of_layers(rng):
     o1 = cnnlit.pool_forward(a1, **pool)
     assert o1.shape == (2, 2, 3, 3)
     flat = o1.reshape(2, -1)
-    dz = cnnlit.softmax_cross_entropy_grad(cnnlit.dense_forward(flat, w2, b2), labels)
+    dz = cnnlit.softmax_cross_entropy_grad(
+        cnnlit.dense_forward(flat, w2, b2), labels
+    )
     _, _, dflat = cnnlit.dense_backward(dz, flat, w2)
     da1 = cnnlit.pool_backward(dflat.reshape(o1.shape), a1, **pool)
     dc1 = da1 * cnnlit.tanh_prime(c1)
@@ -136,16 +207,26 @@ def test_numerical_gradient_of_known_functions(rng):
     x = rng.standard_normal((3, 4))
     A = rng.standard_normal((4, 4))
     # d/dx sum(x^3) = 3 x^2;  d/dx sum(x A x^T) (row by row) = x (A + A^T)
-    np.testing.assert_allclose(cnnlit.numerical_gradient(lambda v: np.sum(v**3), x), 3 * x**2, rtol=1e-8, atol=1e-9)
     np.testing.assert_allclose(
-        cnnlit.numerical_gradient(lambda v: np.sum((v @ A) * v), x), x @ (A + A.T), rtol=1e-8, atol=1e-9
+        cnnlit.numerical_gradient(lambda v: np.sum(v**3), x),
+        3 * x**2,
+        rtol=1e-8,
+        atol=1e-9,
+    )
+    np.testing.assert_allclose(
+        cnnlit.numerical_gradient(lambda v: np.sum((v @ A) * v), x),
+        x @ (A + A.T),
+        rtol=1e-8,
+        atol=1e-9,
     )
 
 
 def test_numerical_gradient_is_central():
     # For f = x^3 at x = 1 with eps = 0.1, the central difference is
     # ((1.1)^3 - (0.9)^3) / 0.2 = (1.331 - 0.729) / 0.2 = 3.01 (a forward difference would give 3.31).
-    got = cnnlit.numerical_gradient(lambda v: float(np.sum(v**3)), np.array([1.0]), eps=0.1)
+    got = cnnlit.numerical_gradient(
+        lambda v: float(np.sum(v**3)), np.array([1.0]), eps=0.1
+    )
     np.testing.assert_allclose(got, [3.01], rtol=1e-12)
 
 
@@ -160,12 +241,16 @@ def test_numerical_gradient_leaves_x_alone(rng):
         v[...] = 1e6
         return total
 
-    np.testing.assert_allclose(cnnlit.numerical_gradient(vandal, x), 2 * x_copy, rtol=1e-8)
+    np.testing.assert_allclose(
+        cnnlit.numerical_gradient(vandal, x), 2 * x_copy, rtol=1e-8
+    )
     np.testing.assert_array_equal(x, x_copy)
 
 
 def test_numerical_gradient_float64_from_float32_and_int():
-    g32 = cnnlit.numerical_gradient(lambda v: np.sum(v**2), np.array([1.0, 2.0], np.float32))
+    g32 = cnnlit.numerical_gradient(
+        lambda v: np.sum(v**2), np.array([1.0, 2.0], np.float32)
+    )
     gint = cnnlit.numerical_gradient(lambda v: np.sum(v**2), np.array([1, 2]))
     assert g32.dtype == np.float64 and gint.dtype == np.float64
     np.testing.assert_allclose(gint, [2.0, 4.0], rtol=1e-8)
@@ -173,9 +258,10 @@ def test_numerical_gradient_float64_from_float32_and_int():
 
 def test_relative_error_by_hand():
     # |a - b| / max(|a|, |b|): [3, 4] vs [3, 0] -> 4 / 5
-    assert cnnlit.relative_error([3.0, 4.0], [3.0, 0.0]) == pytest.approx(0.8, rel=1e-15)
+    assert cnnlit.relative_error([3.0, 4.0], [3.0, 0.0]) == pytest.approx(
+        0.8, rel=1e-15
+    )
     assert cnnlit.relative_error(np.zeros(3), np.zeros(3)) == 0.0
     assert cnnlit.relative_error([1.0, 2.0], [1.0, 2.0]) == 0.0
     a, b = np.array([1.0, -2.0, 0.5]), np.array([0.0, 1.0, 2.0])
     assert cnnlit.relative_error(a, b) == cnnlit.relative_error(b, a)
-

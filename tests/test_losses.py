@@ -12,7 +12,9 @@ import cnnlit
 
 def loop_softmax_cross_entropy(z, labels):
     """E = sum_i (log sum_k exp z_ik - z_i,y_i), with scipy's logsumexp."""
-    return sum(special.logsumexp(z[i]) - z[i, labels[i]] for i in range(len(labels)))
+    return sum(
+        special.logsumexp(z[i]) - z[i, labels[i]] for i in range(len(labels))
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -22,8 +24,16 @@ def loop_softmax_cross_entropy(z, labels):
 
 def test_half_squared_error_by_hand():
     # o = [1, 2, 3], t = [0, 4, 3]: (1 + 4 + 0) / 2 = 2.5
-    assert cnnlit.half_squared_error(np.array([1.0, 2.0, 3.0]), np.array([0.0, 4.0, 3.0])) == 2.5
-    np.testing.assert_array_equal(cnnlit.half_squared_error_grad([1.0, 2.0, 3.0], [0.0, 4.0, 3.0]), [1.0, -2.0, 0.0])
+    assert (
+        cnnlit.half_squared_error(
+            np.array([1.0, 2.0, 3.0]), np.array([0.0, 4.0, 3.0])
+        )
+        == 2.5
+    )
+    np.testing.assert_array_equal(
+        cnnlit.half_squared_error_grad([1.0, 2.0, 3.0], [0.0, 4.0, 3.0]),
+        [1.0, -2.0, 0.0],
+    )
 
 
 def test_half_squared_error_is_a_sum_over_the_batch(rng):
@@ -34,15 +44,23 @@ def test_half_squared_error_is_a_sum_over_the_batch(rng):
     assert isinstance(got, float)
     assert math.isclose(got, want, rel_tol=1e-13)
     # a sum: the batch's error is the sum of the examples' errors
-    assert math.isclose(got, sum(cnnlit.half_squared_error(o[i], t[i]) for i in range(4)), rel_tol=1e-13)
+    assert math.isclose(
+        got,
+        sum(cnnlit.half_squared_error(o[i], t[i]) for i in range(4)),
+        rel_tol=1e-13,
+    )
 
 
 @pytest.mark.parametrize("shape", [(5,), (2, 3), (2, 3, 2, 2)], ids=str)
 def test_half_squared_error_grad_against_finite_differences(shape, rng):
     o = rng.standard_normal(shape)
     t = rng.standard_normal(shape)
-    numeric = cnnlit.numerical_gradient(lambda v: cnnlit.half_squared_error(v, t), o)
-    np.testing.assert_allclose(cnnlit.half_squared_error_grad(o, t), numeric, rtol=1e-7, atol=1e-9)
+    numeric = cnnlit.numerical_gradient(
+        lambda v: cnnlit.half_squared_error(v, t), o
+    )
+    np.testing.assert_allclose(
+        cnnlit.half_squared_error_grad(o, t), numeric, rtol=1e-7, atol=1e-9
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -52,7 +70,11 @@ def test_half_squared_error_grad_against_finite_differences(shape, rng):
 
 def test_softmax_by_hand():
     # z = [0, log 3]: e^z = [1, 3], softmax = [1/4, 3/4]
-    np.testing.assert_allclose(cnnlit.softmax(np.array([[0.0, math.log(3.0)]])), [[0.25, 0.75]], rtol=1e-15)
+    np.testing.assert_allclose(
+        cnnlit.softmax(np.array([[0.0, math.log(3.0)]])),
+        [[0.25, 0.75]],
+        rtol=1e-15,
+    )
 
 
 def test_softmax_against_scipy(rng):
@@ -64,7 +86,9 @@ def test_softmax_against_scipy(rng):
 
 def test_softmax_over_last_axis_of_3d(rng):
     z = rng.standard_normal((2, 3, 5))
-    np.testing.assert_allclose(cnnlit.softmax(z), special.softmax(z, axis=-1), rtol=1e-13)
+    np.testing.assert_allclose(
+        cnnlit.softmax(z), special.softmax(z, axis=-1), rtol=1e-13
+    )
 
 
 def test_softmax_large_logits_no_overflow():
@@ -74,7 +98,9 @@ def test_softmax_large_logits_no_overflow():
         warnings.simplefilter("error")
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             got = cnnlit.softmax(z)
-    np.testing.assert_allclose(got, [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-15)
+    np.testing.assert_allclose(
+        got, [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-15
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -84,9 +110,17 @@ def test_softmax_large_logits_no_overflow():
 
 def test_softmax_cross_entropy_by_hand():
     # Uniform scores over 4 classes: each example costs log 4; two examples: 2 log 4.
-    assert math.isclose(cnnlit.softmax_cross_entropy(np.zeros((2, 4)), [0, 3]), 2 * math.log(4), rel_tol=1e-15)
+    assert math.isclose(
+        cnnlit.softmax_cross_entropy(np.zeros((2, 4)), [0, 3]),
+        2 * math.log(4),
+        rel_tol=1e-15,
+    )
     # z = [0, log 3], label 1: -log(3/4)
-    assert math.isclose(cnnlit.softmax_cross_entropy(np.array([[0.0, math.log(3.0)]]), [1]), -math.log(0.75), rel_tol=1e-14)
+    assert math.isclose(
+        cnnlit.softmax_cross_entropy(np.array([[0.0, math.log(3.0)]]), [1]),
+        -math.log(0.75),
+        rel_tol=1e-14,
+    )
 
 
 def test_softmax_cross_entropy_against_loop(rng):
@@ -94,7 +128,9 @@ def test_softmax_cross_entropy_against_loop(rng):
     labels = rng.integers(0, 7, size=5)
     got = cnnlit.softmax_cross_entropy(z, labels)
     assert isinstance(got, float)
-    assert math.isclose(got, loop_softmax_cross_entropy(z, labels), rel_tol=1e-13)
+    assert math.isclose(
+        got, loop_softmax_cross_entropy(z, labels), rel_tol=1e-13
+    )
 
 
 def test_softmax_cross_entropy_large_logits_finite():
@@ -127,9 +163,16 @@ def test_softmax_losses_under_all_raise():
 def test_softmax_cross_entropy_grad_against_finite_differences(N, K, rng):
     z = rng.standard_normal((N, K)) * 3
     labels = rng.integers(0, K, size=N)
-    numeric = cnnlit.numerical_gradient(lambda v: cnnlit.softmax_cross_entropy(v, labels), z)
+    numeric = cnnlit.numerical_gradient(
+        lambda v: cnnlit.softmax_cross_entropy(v, labels), z
+    )
     # E is of order N * K; rounding in (E(z + eps) - E(z - eps)) / (2 eps) is about 1e-16 * E / 1e-6.
-    np.testing.assert_allclose(cnnlit.softmax_cross_entropy_grad(z, labels), numeric, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        cnnlit.softmax_cross_entropy_grad(z, labels),
+        numeric,
+        rtol=1e-6,
+        atol=1e-7,
+    )
 
 
 def test_softmax_cross_entropy_grad_rows_sum_to_zero(rng):
@@ -142,7 +185,9 @@ def test_labels_as_list_tuple_and_unsigned(rng):
     z = rng.standard_normal((3, 4))
     want = loop_softmax_cross_entropy(z, [1, 0, 3])
     for labels in ([1, 0, 3], (1, 0, 3), np.array([1, 0, 3], dtype=np.uint8)):
-        assert math.isclose(cnnlit.softmax_cross_entropy(z, labels), want, rel_tol=1e-13)
+        assert math.isclose(
+            cnnlit.softmax_cross_entropy(z, labels), want, rel_tol=1e-13
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -156,7 +201,11 @@ def test_float32_gradients_stay_float32(rng):
     assert cnnlit.half_squared_error_grad(o, t).dtype == np.float32
     assert cnnlit.softmax(o).dtype == np.float32
     assert cnnlit.softmax_cross_entropy_grad(o, [0, 2]).dtype == np.float32
-    np.testing.assert_allclose(cnnlit.softmax(o), special.softmax(o.astype(np.float64), axis=-1), rtol=1e-5)
+    np.testing.assert_allclose(
+        cnnlit.softmax(o),
+        special.softmax(o.astype(np.float64), axis=-1),
+        rtol=1e-5,
+    )
 
 
 def test_integer_inputs_computed_in_float64():
@@ -166,11 +215,19 @@ def test_integer_inputs_computed_in_float64():
     s = cnnlit.softmax(np.array([[0, 0]]))
     assert s.dtype == np.float64
     np.testing.assert_array_equal(s, [[0.5, 0.5]])
-    assert math.isclose(cnnlit.softmax_cross_entropy(np.array([[0, 0]]), [0]), math.log(2), rel_tol=1e-15)
+    assert math.isclose(
+        cnnlit.softmax_cross_entropy(np.array([[0, 0]]), [0]),
+        math.log(2),
+        rel_tol=1e-15,
+    )
 
 
 def test_read_only_inputs_unchanged(rng):
-    o, t, z = rng.standard_normal((2, 3)), rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    o, t, z = (
+        rng.standard_normal((2, 3)),
+        rng.standard_normal((2, 3)),
+        rng.standard_normal((2, 3)),
+    )
     labels = np.array([2, 0])
     copies = [a.copy() for a in (o, t, z, labels)]
     for a in (o, t, z, labels):
@@ -196,7 +253,9 @@ def test_loss_and_grad_are_means_of_the_package_sums():
     E, g = cnnlit.loss_and_grad(o, [1, 0], "half_squared_error")
     assert E == pytest.approx(0.5 * (0.04 + 0.09 + 0.01 + 0.01) / 2)
     np.testing.assert_allclose(g, (o - [[0, 1], [1, 0]]) / 2)
-    E, g = cnnlit.loss_and_grad(np.zeros((2, 4)), [0, 3], "softmax_cross_entropy")
+    E, g = cnnlit.loss_and_grad(
+        np.zeros((2, 4)), [0, 3], "softmax_cross_entropy"
+    )
     assert E == pytest.approx(np.log(4))
     np.testing.assert_allclose(g.sum(axis=1), 0, atol=1e-15)
 
@@ -206,28 +265,67 @@ def test_loss_and_grad_against_finite_differences(rng):
     labels = np.array([1, 3, 0])
     for loss in cnnlit.losses.LOSSES:
         _, g = cnnlit.loss_and_grad(o, labels, loss)
-        numeric = cnnlit.numerical_gradient(lambda v, loss=loss: cnnlit.loss_and_grad(v, labels, loss)[0], o)
+        numeric = cnnlit.numerical_gradient(
+            lambda v, loss=loss: cnnlit.loss_and_grad(v, labels, loss)[0], o
+        )
         assert cnnlit.relative_error(g, numeric) < 1e-8
 
 
 def test_one_hot_by_hand():
-    np.testing.assert_array_equal(cnnlit.one_hot([1, 0], 3), [[0, 1, 0], [1, 0, 0]])
-    assert cnnlit.one_hot(np.array([2], dtype=np.uint8), 3, dtype=np.float32).dtype == np.float32
+    np.testing.assert_array_equal(
+        cnnlit.one_hot([1, 0], 3), [[0, 1, 0], [1, 0, 0]]
+    )
+    assert (
+        cnnlit.one_hot(np.array([2], dtype=np.uint8), 3, dtype=np.float32).dtype
+        == np.float32
+    )
     assert cnnlit.one_hot(np.zeros(0, dtype=int), 2).shape == (0, 2)
 
 
 @pytest.mark.parametrize(
     "call, exc, match",
     [
-        (lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0, 1], "mse"), ValueError, "loss must be one of 'half_squared_error', 'softmax_cross_entropy'"),
-        (lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0, 3]), ValueError, r"labels must lie in \[0, 2\], got values from 0 to 3"),
-        (lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0.0, 1.0]), TypeError, "labels must be integer class indices"),
-        (lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0, 1, 2]), ValueError, r"labels must have shape \(N,\) = \(2,\), got shape \(3,\)"),
-        (lambda: cnnlit.loss_and_grad(np.zeros(3), [0]), ValueError, r"o must have shape \(N, K\)"),
+        (
+            lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0, 1], "mse"),
+            ValueError,
+            "loss must be one of 'half_squared_error', 'softmax_cross_entropy'",
+        ),
+        (
+            lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0, 3]),
+            ValueError,
+            r"labels must lie in \[0, 2\], got values from 0 to 3",
+        ),
+        (
+            lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0.0, 1.0]),
+            TypeError,
+            "labels must be integer class indices",
+        ),
+        (
+            lambda: cnnlit.loss_and_grad(np.zeros((2, 3)), [0, 1, 2]),
+            ValueError,
+            r"labels must have shape \(N,\) = \(2,\), got shape \(3,\)",
+        ),
+        (
+            lambda: cnnlit.loss_and_grad(np.zeros(3), [0]),
+            ValueError,
+            r"o must have shape \(N, K\)",
+        ),
         (lambda: cnnlit.one_hot([0, 1], 0), ValueError, "K must be >= 1"),
-        (lambda: cnnlit.one_hot([0, 2], 2), ValueError, r"labels must lie in \[0, 1\]"),
-        (lambda: cnnlit.one_hot([[0, 1]], 2), ValueError, r"labels must have shape \(N,\)"),
-        (lambda: cnnlit.one_hot([0, 1], 2, dtype=np.int64), ValueError, "dtype must be float32 or float64"),
+        (
+            lambda: cnnlit.one_hot([0, 2], 2),
+            ValueError,
+            r"labels must lie in \[0, 1\]",
+        ),
+        (
+            lambda: cnnlit.one_hot([[0, 1]], 2),
+            ValueError,
+            r"labels must have shape \(N,\)",
+        ),
+        (
+            lambda: cnnlit.one_hot([0, 1], 2, dtype=np.int64),
+            ValueError,
+            "dtype must be float32 or float64",
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
@@ -236,9 +334,14 @@ def test_loss_and_grad_and_one_hot_bad_input(call, exc, match):
         call()
 
 
-@pytest.mark.parametrize("loss", ["half_squared_error", "softmax_cross_entropy"])
+@pytest.mark.parametrize(
+    "loss", ["half_squared_error", "softmax_cross_entropy"]
+)
 def test_loss_and_grad_refuses_an_empty_batch(loss):
     # Regression guard: the mean over N = 0 examples raised ZeroDivisionError ("float
     # division by zero") instead of saying what was wrong.
-    with pytest.raises(ValueError, match=r"o must hold at least one example .* got shape \(0, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"o must hold at least one example .* got shape \(0, 3\)",
+    ):
         cnnlit.loss_and_grad(np.zeros((0, 3)), np.zeros(0, dtype=int), loss)

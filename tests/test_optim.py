@@ -61,8 +61,12 @@ def test_weight_decay_picks_weights_by_name_not_by_ndim():
 
     layer = Scale()
     SGD(0.1, weight_decay=1.0).step(Network([layer]))
-    assert layer.w[0] == pytest.approx(2.0 - 0.1 * (1.0 + 1.0 * 2.0))  # decayed: its name is "w"
-    assert layer.gamma[0, 0] == pytest.approx(2.0 - 0.1 * 1.0)  # not decayed, although 2-D
+    assert layer.w[0] == pytest.approx(
+        2.0 - 0.1 * (1.0 + 1.0 * 2.0)
+    )  # decayed: its name is "w"
+    assert layer.gamma[0, 0] == pytest.approx(
+        2.0 - 0.1 * 1.0
+    )  # not decayed, although 2-D
 
 
 def test_assigned_weights_are_trained_and_keep_their_momentum():
@@ -73,7 +77,9 @@ def test_assigned_weights_are_trained_and_keep_their_momentum():
     layer.dE_dw[...] = G
     opt.step(net)  # v = -0.5 g
     layer.w = [[10.0, 20.0]]
-    opt.step(net)  # the new array moves, with the velocity of the (layer, "w") pair: v = -0.95 g
+    opt.step(
+        net
+    )  # the new array moves, with the velocity of the (layer, "w") pair: v = -0.95 g
     np.testing.assert_allclose(layer.w, np.array([[10.0, 20.0]]) - 0.95 * G)
     assert set(opt._velocity) == {(layer, "w"), (layer, "b")}
 
@@ -109,7 +115,9 @@ def test_training_steps_are_deterministic_and_reduce_the_loss():
         net, opt = small_network(seed=2, last=None), SGD(0.1, momentum=0.5)
         run = []
         for _ in range(30):
-            E, g = loss_and_grad(net.forward(x), labels, "softmax_cross_entropy")
+            E, g = loss_and_grad(
+                net.forward(x), labels, "softmax_cross_entropy"
+            )
             net.backward(g)
             opt.step(net)
             run.append(E)
@@ -120,7 +128,11 @@ def test_training_steps_are_deterministic_and_reduce_the_loss():
 
 def test_float32_parameters_stay_float32():
     net = small_network(dtype=np.float32)
-    x = np.random.default_rng(3).standard_normal((2, 2, 5, 6)).astype(np.float32)
+    x = (
+        np.random.default_rng(3)
+        .standard_normal((2, 2, 5, 6))
+        .astype(np.float32)
+    )
     net.backward(np.ones_like(net.forward(x)))
     SGD(0.1, momentum=0.9, weight_decay=0.01).step(net)
     assert all(p.dtype == np.float32 for p in net.params())
@@ -129,19 +141,63 @@ def test_float32_parameters_stay_float32():
 @pytest.mark.parametrize(
     "make, exc, match",
     [
-        (lambda: SGD(0.0), ValueError, "lr must be a finite number > 0, got 0.0"),
-        (lambda: SGD(-1), ValueError, "lr must be a finite number > 0, got -1.0"),
-        (lambda: SGD(float("inf")), ValueError, "lr must be a finite number > 0, got inf"),
-        (lambda: SGD(float("nan")), ValueError, "lr must be a finite number > 0, got nan"),
+        (
+            lambda: SGD(0.0),
+            ValueError,
+            "lr must be a finite number > 0, got 0.0",
+        ),
+        (
+            lambda: SGD(-1),
+            ValueError,
+            "lr must be a finite number > 0, got -1.0",
+        ),
+        (
+            lambda: SGD(float("inf")),
+            ValueError,
+            "lr must be a finite number > 0, got inf",
+        ),
+        (
+            lambda: SGD(float("nan")),
+            ValueError,
+            "lr must be a finite number > 0, got nan",
+        ),
         (lambda: SGD("0.1"), TypeError, "lr must be a real number, got '0.1'"),
         (lambda: SGD(True), TypeError, "lr must be a real number, got True"),
-        (lambda: SGD(0.1, momentum=1.0), ValueError, r"momentum must be a finite number >= 0 and < 1, got 1.0"),
-        (lambda: SGD(0.1, momentum=-0.1), ValueError, r"momentum must be a finite number >= 0 and < 1"),
-        (lambda: SGD(0.1, momentum=float("nan")), ValueError, r"momentum must be a finite number"),
-        (lambda: SGD(0.1, weight_decay=-1.0), ValueError, "weight_decay must be a finite number >= 0, got -1.0"),
-        (lambda: SGD(0.1, weight_decay=float("inf")), ValueError, "weight_decay must be a finite number >= 0, got inf"),
-        (lambda: SGD(0.1, weight_decay=None), TypeError, "weight_decay must be a real number, got None"),
-        (lambda: SGD(0.1).step([Flatten()]), TypeError, "network must be a Network, got list"),
+        (
+            lambda: SGD(0.1, momentum=1.0),
+            ValueError,
+            r"momentum must be a finite number >= 0 and < 1, got 1.0",
+        ),
+        (
+            lambda: SGD(0.1, momentum=-0.1),
+            ValueError,
+            r"momentum must be a finite number >= 0 and < 1",
+        ),
+        (
+            lambda: SGD(0.1, momentum=float("nan")),
+            ValueError,
+            r"momentum must be a finite number",
+        ),
+        (
+            lambda: SGD(0.1, weight_decay=-1.0),
+            ValueError,
+            "weight_decay must be a finite number >= 0, got -1.0",
+        ),
+        (
+            lambda: SGD(0.1, weight_decay=float("inf")),
+            ValueError,
+            "weight_decay must be a finite number >= 0, got inf",
+        ),
+        (
+            lambda: SGD(0.1, weight_decay=None),
+            TypeError,
+            "weight_decay must be a real number, got None",
+        ),
+        (
+            lambda: SGD(0.1).step([Flatten()]),
+            TypeError,
+            "network must be a Network, got list",
+        ),
     ],
 )
 def test_bad_arguments(make, exc, match):
@@ -153,6 +209,8 @@ def test_a_learning_rate_set_later_is_checked_too():
     opt = SGD(0.1)
     opt.lr = 0.05
     assert opt.lr == 0.05
-    with pytest.raises(ValueError, match="lr must be a finite number > 0, got inf"):
+    with pytest.raises(
+        ValueError, match="lr must be a finite number > 0, got inf"
+    ):
         opt.lr = float("inf")
     assert opt.lr == 0.05

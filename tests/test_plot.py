@@ -16,8 +16,8 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
 import cnnlit
-from cnnlit import reference
 from cnnlit import plot as P
+from cnnlit import reference
 
 I4 = np.array([[3, 1, 0, 2], [1, 4, 2, 0], [0, 2, 5, 1], [2, 0, 1, 3]], float)
 K2 = np.array([[1, 2], [-1, 0]], float)
@@ -31,7 +31,9 @@ def _close_figures():
 
 def test_import_cnnlit_does_not_import_matplotlib():
     code = "import sys, cnnlit; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -61,18 +63,30 @@ def test_modes_match_scipy(convention, mode, boundary, kshape):
     img = rng.integers(-3, 4, size=(5, 4)).astype(float)
     ker = rng.integers(-2, 3, size=kshape).astype(float)
     s = P.slide(img, ker, convention=convention, mode=mode, boundary=boundary)
-    oracle = scipy.signal.convolve2d if convention == "convolution" else scipy.signal.correlate2d
-    np.testing.assert_allclose(s.output, oracle(img, ker, mode=mode, boundary=boundary))
-    ours = cnnlit.convolve2d if convention == "convolution" else cnnlit.correlate2d
-    np.testing.assert_allclose(s.output, ours(img, ker, mode=mode, boundary=boundary))
+    oracle = (
+        scipy.signal.convolve2d
+        if convention == "convolution"
+        else scipy.signal.correlate2d
+    )
+    np.testing.assert_allclose(
+        s.output, oracle(img, ker, mode=mode, boundary=boundary)
+    )
+    ours = (
+        cnnlit.convolve2d if convention == "convolution" else cnnlit.correlate2d
+    )
+    np.testing.assert_allclose(
+        s.output, ours(img, ker, mode=mode, boundary=boundary)
+    )
     # every frame's total is the sum of its products, and lands where it says
     for f in s.frames:
         assert f.total == pytest.approx(f.products.sum())
         assert s.output[f.out] == f.total
-        np.testing.assert_array_equal(f.values, s.grid[f.cells[..., 0], f.cells[..., 1]])
+        np.testing.assert_array_equal(
+            f.values, s.grid[f.cells[..., 0], f.cells[..., 1]]
+        )
     # the padding mask marks exactly the cells outside the image
     top, bottom, left, right = s.pads
-    np.testing.assert_array_equal(s.grid[top:top + 5, left:left + 4], img)
+    np.testing.assert_array_equal(s.grid[top : top + 5, left : left + 4], img)
     assert s.padding_mask.sum() == s.grid.size - img.size
 
 
@@ -81,15 +95,34 @@ def test_modes_match_scipy(convention, mode, boundary, kshape):
 @pytest.mark.parametrize("stride", [1, 2, (1, 2)])
 @pytest.mark.parametrize("dilation", [1, 2])
 @pytest.mark.parametrize("padding", [0, 1, (2, 1)])
-def test_layer_geometry_matches_conv_forward_and_loops(convention, boundary, stride, dilation, padding):
+def test_layer_geometry_matches_conv_forward_and_loops(
+    convention, boundary, stride, dilation, padding
+):
     rng = np.random.default_rng(7)
     img = rng.integers(-3, 4, size=(6, 5)).astype(float)
     ker = rng.integers(-2, 3, size=(3, 2)).astype(float)
-    s = P.slide(img, ker, convention=convention, padding=padding, boundary=boundary,
-                stride=stride, dilation=dilation)
-    opts = dict(padding=padding, boundary=boundary, stride=stride, dilation=dilation, convention=convention)
-    fast = cnnlit.conv_forward(img[None], ker[None, None], np.zeros(1), **opts)[0]
-    loops = reference.conv_forward(img[None, None], ker[None, None], np.zeros(1), **opts)[0, 0]
+    s = P.slide(
+        img,
+        ker,
+        convention=convention,
+        padding=padding,
+        boundary=boundary,
+        stride=stride,
+        dilation=dilation,
+    )
+    opts = dict(
+        padding=padding,
+        boundary=boundary,
+        stride=stride,
+        dilation=dilation,
+        convention=convention,
+    )
+    fast = cnnlit.conv_forward(img[None], ker[None, None], np.zeros(1), **opts)[
+        0
+    ]
+    loops = reference.conv_forward(
+        img[None, None], ker[None, None], np.zeros(1), **opts
+    )[0, 0]
     np.testing.assert_allclose(s.output, fast)
     np.testing.assert_allclose(s.output, loops)
     assert len(s.frames) == s.output.size
@@ -104,8 +137,18 @@ def test_weights_are_the_rotated_kernel_for_convolution_only():
 
 def test_even_kernel_same_padding_sides():
     # scipy's 'same' with a 2x2 kernel: convolution pads top/left, correlation bottom/right
-    assert P.slide(I4, K2, mode="same", convention="convolution").pads == (1, 0, 1, 0)
-    assert P.slide(I4, K2, mode="same", convention="correlation").pads == (0, 1, 0, 1)
+    assert P.slide(I4, K2, mode="same", convention="convolution").pads == (
+        1,
+        0,
+        1,
+        0,
+    )
+    assert P.slide(I4, K2, mode="same", convention="correlation").pads == (
+        0,
+        1,
+        0,
+        1,
+    )
 
 
 def test_drawings_return_figures_and_animations():
@@ -128,7 +171,10 @@ def test_draw_slide_writes_the_frame_numbers():
     s = P.slide(I4, K2, mode="valid")
     fig = P.draw_slide(s, 5)
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
-    assert "2\u00b70 + 0\u00b7(-1) + 5\u00b72 + 1\u00b71 = 11   \u2192   c[1, 2]" in texts
+    assert (
+        "2\u00b70 + 0\u00b7(-1) + 5\u00b72 + 1\u00b71 = 11   \u2192   c[1, 2]"
+        in texts
+    )
     # the weights laid on the window are written small in its cells
     assert texts.count("\u00d7-1") == 1 and texts.count("\u00d72") == 1
 
@@ -144,17 +190,57 @@ def test_fmt_value():
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        (dict(image=np.ones(4), kernel=K2), ValueError, "image must be a non-empty 2-D"),
-        (dict(image=I4, kernel=np.ones((2, 2, 1))), ValueError, "kernel must be a non-empty 2-D"),
-        (dict(image=I4, kernel=K2, mode="middle"), ValueError, "mode must be one of"),
-        (dict(image=I4, kernel=K2, convention="conv"), ValueError, "convention must be one of"),
-        (dict(image=I4, kernel=K2, boundary="zero"), ValueError, "boundary must be one of"),
-        (dict(image=I4, kernel=K2, mode="same", stride=2), ValueError, "takes stride=1"),
+        (
+            dict(image=np.ones(4), kernel=K2),
+            ValueError,
+            "image must be a non-empty 2-D",
+        ),
+        (
+            dict(image=I4, kernel=np.ones((2, 2, 1))),
+            ValueError,
+            "kernel must be a non-empty 2-D",
+        ),
+        (
+            dict(image=I4, kernel=K2, mode="middle"),
+            ValueError,
+            "mode must be one of",
+        ),
+        (
+            dict(image=I4, kernel=K2, convention="conv"),
+            ValueError,
+            "convention must be one of",
+        ),
+        (
+            dict(image=I4, kernel=K2, boundary="zero"),
+            ValueError,
+            "boundary must be one of",
+        ),
+        (
+            dict(image=I4, kernel=K2, mode="same", stride=2),
+            ValueError,
+            "takes stride=1",
+        ),
         (dict(image=I4, kernel=np.ones((5, 5))), ValueError, "spans"),
-        (dict(image=I4, kernel=np.ones((5, 5)), mode="valid"), ValueError, "larger than image"),
-        (dict(image=I4, kernel=K2, stride=0), ValueError, "stride must be >= 1"),
-        (dict(image=I4, kernel=K2, padding=-1), ValueError, "padding must be >= 0"),
-        (dict(image=[["a"]], kernel=K2), TypeError, "image must be a real numeric array"),
+        (
+            dict(image=I4, kernel=np.ones((5, 5)), mode="valid"),
+            ValueError,
+            "larger than image",
+        ),
+        (
+            dict(image=I4, kernel=K2, stride=0),
+            ValueError,
+            "stride must be >= 1",
+        ),
+        (
+            dict(image=I4, kernel=K2, padding=-1),
+            ValueError,
+            "padding must be >= 0",
+        ),
+        (
+            dict(image=[["a"]], kernel=K2),
+            TypeError,
+            "image must be a real numeric array",
+        ),
     ],
 )
 def test_bad_input(kwargs, error, match):

@@ -85,8 +85,13 @@ def test_weight_update_matches_conv_backward_and_loops(
     rng = np.random.default_rng(3)
     o = rng.standard_normal((7, 6))
     w = rng.standard_normal((3, 2))  # non-square
-    opts = {"stride": stride, "padding": padding, "dilation": dilation,
-            "boundary": boundary, "convention": convention}
+    opts = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "boundary": boundary,
+        "convention": convention,
+    }
     c = cnnlit.conv_forward(o[None], w[None, None], np.zeros(1), **opts)[0]
     delta = rng.standard_normal(c.shape)
     wu = P.weight_update(o, delta, w.shape, **opts)
@@ -98,7 +103,8 @@ def test_weight_update_matches_conv_backward_and_loops(
     for f, t in zip(wu.slide.frames, wu.targets, strict=True):
         assert wu.dE_dw[t] == f.total == wu.corr[f.out]
         np.testing.assert_array_equal(
-            f.values, wu.slide.grid[f.cells[..., 0], f.cells[..., 1]])
+            f.values, wu.slide.grid[f.cells[..., 0], f.cells[..., 1]]
+        )
         np.testing.assert_array_equal(f.weights, delta)  # laid as they are
         assert f.total == pytest.approx(f.products.sum())
     if convention == "convolution":
@@ -163,8 +169,9 @@ def test_bias_gradient():
 def test_delta_backprop_hand_example():
     # the deltas chapter: dE/do by finite differences, times relu'(c)
     bp = P.delta_backprop(D2, W2, a_prime=cnnlit.relu_prime(C3))
-    np.testing.assert_array_equal(bp.dE_do, [[4, -1, -3], [10, 5, -1],
-                                             [4, 2, 0]])
+    np.testing.assert_array_equal(
+        bp.dE_do, [[4, -1, -3], [10, 5, -1], [4, 2, 0]]
+    )
     assert bp.dE_do[0, 0] == 4 and bp.dE_do[1, 1] == 5
     # every window but the centre's reaches the padding
     np.testing.assert_array_equal(bp.border, [[1, 1, 1], [1, 0, 1], [1, 1, 1]])
@@ -175,8 +182,9 @@ def test_delta_backprop_hand_example():
     np.testing.assert_array_equal(bp.dE_do, loops[2][0])
 
     def E(c):
-        out = cnnlit.conv_forward(cnnlit.relu(c)[None], W2[None, None],
-                                  np.zeros(1))[0]
+        out = cnnlit.conv_forward(
+            cnnlit.relu(c)[None], W2[None, None], np.zeros(1)
+        )[0]
         return np.sum(D2 * out)
 
     num = cnnlit.numerical_gradient(E, C3)
@@ -215,8 +223,7 @@ def test_delta_backprop_matches_conv_backward_and_loops(
     np.testing.assert_array_equal(bp.dilated, _dilate(delta, stride))
     g = bp.slide.grid
     assert not g[bp.inserted].any() and not g[bp.padding].any()
-    np.testing.assert_array_equal(g[~bp.padding & ~bp.inserted],
-                                  delta.ravel())
+    np.testing.assert_array_equal(g[~bp.padding & ~bp.inserted], delta.ravel())
     assert bp.inserted.sum() == bp.dilated.size - delta.size
     # laid as it is for a convolution forward pass, rotated for a correlation
     laid = w if convention == "convolution" else cnnlit.rot180(w)
@@ -225,10 +232,13 @@ def test_delta_backprop_matches_conv_backward_and_loops(
 
 @pytest.mark.parametrize("convention", ["convolution", "correlation"])
 @pytest.mark.parametrize("stride", [1, 2])
-@pytest.mark.parametrize("dshape, kshape", [((2, 2), (2, 2)), ((4, 3), (3, 2)),
-                                            ((2, 3), (3, 3)), ((5, 5), (1, 1))])
-def test_border_is_what_a_valid_correlation_misses(convention, stride, dshape,
-                                                    kshape):
+@pytest.mark.parametrize(
+    "dshape, kshape",
+    [((2, 2), (2, 2)), ((4, 3), (3, 2)), ((2, 3), (3, 3)), ((5, 5), (1, 1))],
+)
+def test_border_is_what_a_valid_correlation_misses(
+    convention, stride, dshape, kshape
+):
     rng = np.random.default_rng(4)
     delta = rng.standard_normal(dshape)
     w = rng.standard_normal(kshape)
@@ -238,12 +248,16 @@ def test_border_is_what_a_valid_correlation_misses(convention, stride, dshape,
     interior = np.zeros(bp.dE_do.shape, bool)
     vH, vW = dil.shape[0] - kH + 1, dil.shape[1] - kW + 1
     if vH > 0 and vW > 0:
-        interior[kH - 1:kH - 1 + vH, kW - 1:kW - 1 + vW] = True
+        interior[kH - 1 : kH - 1 + vH, kW - 1 : kW - 1 + vW] = True
         # there the valid correlation (convolution) gives dE/do already
-        op = (scipy.signal.correlate2d if convention == "convolution"
-              else scipy.signal.convolve2d)
-        np.testing.assert_allclose(bp.dE_do[interior],
-                                   op(dil, w, "valid").ravel())
+        op = (
+            scipy.signal.correlate2d
+            if convention == "convolution"
+            else scipy.signal.convolve2d
+        )
+        np.testing.assert_allclose(
+            bp.dE_do[interior], op(dil, w, "valid").ravel()
+        )
     np.testing.assert_array_equal(bp.border, ~interior)
 
 
@@ -262,8 +276,9 @@ def test_delta_backprop_stride_two_with_an_unreached_row():
     assert bp.padding[-3:].all() and bp.padding[:, -3:].all()
 
     def E(o_):
-        c = cnnlit.conv_forward(o_[None], w[None, None], np.zeros(1),
-                                stride=2)[0]
+        c = cnnlit.conv_forward(o_[None], w[None, None], np.zeros(1), stride=2)[
+            0
+        ]
         return np.sum(delta * c)
 
     num = cnnlit.numerical_gradient(E, o)
@@ -286,14 +301,16 @@ def test_fan_in_hand_example():
 @pytest.mark.parametrize("convention", ["convolution", "correlation"])
 @pytest.mark.parametrize("stride", [1, 2, (1, 2)])
 @pytest.mark.parametrize("dilation", [1, 2])
-def test_fan_in_matches_conv_backward_and_the_forward_pass(convention, stride,
-                                                           dilation):
+def test_fan_in_matches_conv_backward_and_the_forward_pass(
+    convention, stride, dilation
+):
     rng = np.random.default_rng(9)
     w = rng.uniform(0.5, 1.5, (3, 2)) * rng.choice([-1, 1], (3, 2))  # no 0
     H, W = 8, 7
     opts = {"stride": stride, "dilation": dilation, "convention": convention}
-    Ho, Wo = cnnlit.conv_forward(np.zeros((1, H, W)), w[None, None],
-                                 np.zeros(1), **opts)[0].shape
+    Ho, Wo = cnnlit.conv_forward(
+        np.zeros((1, H, W)), w[None, None], np.zeros(1), **opts
+    )[0].shape
     delta = rng.standard_normal((Ho, Wo))
     fast, _ = _backward(delta, np.zeros((H, W)), w, **opts)
     total = np.zeros((H, W))
@@ -305,11 +322,13 @@ def test_fan_in_matches_conv_backward_and_the_forward_pass(convention, stride,
             # the deltas that come back, with the taps' values
             onehot = np.zeros((1, H, W))
             onehot[0, x, y] = 1.0
-            c = cnnlit.conv_forward(onehot, w[None, None], np.zeros(1),
-                                    **opts)[0]
+            c = cnnlit.conv_forward(onehot, w[None, None], np.zeros(1), **opts)[
+                0
+            ]
             np.testing.assert_array_equal(fi.reached, c != 0)
             np.testing.assert_array_equal(
-                fi.weights, c[fi.delta_cells[:, 0], fi.delta_cells[:, 1]])
+                fi.weights, c[fi.delta_cells[:, 0], fi.delta_cells[:, 1]]
+            )
             total[x, y] = fi.total
     bp = P.delta_backprop(delta, w, shape=(H, W), **opts)
     np.testing.assert_allclose(total, bp.dE_do, atol=1e-12)
@@ -320,7 +339,8 @@ def test_fan_in_matches_conv_backward_and_the_forward_pass(convention, stride,
 
 def _texts(fig):
     return [t.get_text() for ax in fig.axes for t in ax.texts] + [
-        t.get_text() for t in fig.texts]
+        t.get_text() for t in fig.texts
+    ]
 
 
 def test_weight_update_drawings():
@@ -328,9 +348,11 @@ def test_weight_update_drawings():
     fig = P.draw_weight_update(wu, 1)
     assert isinstance(fig, Figure)
     texts = _texts(fig)
-    assert any(t.startswith("1\u00b71 + 2\u00b7(-1) + 4\u00b72 + 5\u00b70 = 7")
-               and t.endswith("[0, 1] = $\\partial E/\\partial w^l$[1, 0]")
-               for t in texts)
+    assert any(
+        t.startswith("1\u00b71 + 2\u00b7(-1) + 4\u00b72 + 5\u00b70 = 7")
+        and t.endswith("[0, 1] = $\\partial E/\\partial w^l$[1, 0]")
+        for t in texts
+    )
     assert "rot180" in texts
     anim = P.animate_weight_update(wu)
     assert isinstance(anim, FuncAnimation) and anim._save_count == 4
@@ -346,8 +368,12 @@ def test_weight_update_drawings():
     assert "1 + (-1) + 2 + 0 = 2" in _texts(fig)
     # stride: the window's taps are outlined one by one
     rng = np.random.default_rng(0)
-    wu = P.weight_update(rng.standard_normal((7, 5)),
-                         rng.standard_normal((3, 2)), (3, 2), stride=2)
+    wu = P.weight_update(
+        rng.standard_normal((7, 5)),
+        rng.standard_normal((3, 2)),
+        (3, 2),
+        stride=2,
+    )
     assert isinstance(P.draw_weight_update(wu, 5), Figure)
     anim = P.animate_weight_update(wu)
     assert anim._save_count == 6
@@ -358,10 +384,14 @@ def test_delta_drawings():
     bp = P.delta_backprop(D2, W2, a_prime=cnnlit.relu_prime(C3))
     fig = P.draw_delta_backprop(bp, 4)
     texts = _texts(fig)
-    assert any(t.startswith("1\u00b71 + (-1)\u00b72 + 2\u00b73 + 0\u00b74 = 5")
-               for t in texts)
-    assert any(t.endswith("(window reaches the padding)")
-               for t in _texts(P.draw_delta_backprop(bp, 0)))
+    assert any(
+        t.startswith("1\u00b71 + (-1)\u00b72 + 2\u00b73 + 0\u00b74 = 5")
+        for t in texts
+    )
+    assert any(
+        t.endswith("(window reaches the padding)")
+        for t in _texts(P.draw_delta_backprop(bp, 0))
+    )
     anim = P.animate_delta_backprop(bp)
     assert isinstance(anim, FuncAnimation) and anim._save_count == 9
     html = P.animation_html(anim)
@@ -383,53 +413,123 @@ def test_delta_drawings():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: P.weight_update(np.ones(3), D2), ValueError,
-         "o_prev must be a non-empty 2-D array"),
-        (lambda: P.weight_update(O3, np.ones((1, 2, 2))), ValueError,
-         "delta must be a non-empty 2-D array"),
-        (lambda: P.weight_update(O3, [["a"]]), TypeError,
-         "delta must be a real numeric array"),
-        (lambda: P.weight_update(O3, D2, convention="conv"), ValueError,
-         "convention must be one of"),
-        (lambda: P.weight_update(O3, D2, boundary="zero"), ValueError,
-         "boundary must be one of"),
-        (lambda: P.weight_update(O3, D2, stride=0), ValueError,
-         "stride must be >= 1"),
-        (lambda: P.weight_update(O3, D2, (3, 3)), ValueError,
-         r"delta must have the shape of the layer's output, \(1, 1\)"),
+        (
+            lambda: P.weight_update(np.ones(3), D2),
+            ValueError,
+            "o_prev must be a non-empty 2-D array",
+        ),
+        (
+            lambda: P.weight_update(O3, np.ones((1, 2, 2))),
+            ValueError,
+            "delta must be a non-empty 2-D array",
+        ),
+        (
+            lambda: P.weight_update(O3, [["a"]]),
+            TypeError,
+            "delta must be a real numeric array",
+        ),
+        (
+            lambda: P.weight_update(O3, D2, convention="conv"),
+            ValueError,
+            "convention must be one of",
+        ),
+        (
+            lambda: P.weight_update(O3, D2, boundary="zero"),
+            ValueError,
+            "boundary must be one of",
+        ),
+        (
+            lambda: P.weight_update(O3, D2, stride=0),
+            ValueError,
+            "stride must be >= 1",
+        ),
+        (
+            lambda: P.weight_update(O3, D2, (3, 3)),
+            ValueError,
+            r"delta must have the shape of the layer's output, \(1, 1\)",
+        ),
         (lambda: P.weight_update(O3, D2, (4, 4)), ValueError, "spans"),
-        (lambda: P.weight_update(O3, D2, 2), TypeError,
-         "kernel_shape must be a pair of positive ints"),
-        (lambda: P.weight_update(O3, np.ones((4, 4))), ValueError,
-         "too large for o_prev"),
-        (lambda: P.bias_gradient(np.ones(3)), ValueError,
-         "delta must be a non-empty 2-D array"),
-        (lambda: P.delta_backprop(D2, np.ones((2, 2, 1))), ValueError,
-         "w must be a non-empty 2-D array"),
-        (lambda: P.delta_backprop(D2, W2, convention="x"), ValueError,
-         "convention must be one of"),
-        (lambda: P.delta_backprop(D2, W2, shape=(4, 3)), ValueError,
-         r"shape must be the input shape .* from \(3, 3\) to \(3, 3\)"),
-        (lambda: P.delta_backprop(D2, W2, stride=2, shape=(6, 4)), ValueError,
-         r"from \(4, 4\) to \(5, 5\); got \(6, 4\)"),
-        (lambda: P.delta_backprop(D2, W2, shape=3), TypeError,
-         "shape must be a pair of positive ints"),
-        (lambda: P.delta_backprop(D2, W2, a_prime=np.ones((2, 2))), ValueError,
-         r"a_prime must have the input's shape \(3, 3\)"),
-        (lambda: P.fan_in(D2, W2, (3, 0)), ValueError,
-         r"pixel must lie in the input of shape \(3, 3\)"),
+        (
+            lambda: P.weight_update(O3, D2, 2),
+            TypeError,
+            "kernel_shape must be a pair of positive ints",
+        ),
+        (
+            lambda: P.weight_update(O3, np.ones((4, 4))),
+            ValueError,
+            "too large for o_prev",
+        ),
+        (
+            lambda: P.bias_gradient(np.ones(3)),
+            ValueError,
+            "delta must be a non-empty 2-D array",
+        ),
+        (
+            lambda: P.delta_backprop(D2, np.ones((2, 2, 1))),
+            ValueError,
+            "w must be a non-empty 2-D array",
+        ),
+        (
+            lambda: P.delta_backprop(D2, W2, convention="x"),
+            ValueError,
+            "convention must be one of",
+        ),
+        (
+            lambda: P.delta_backprop(D2, W2, shape=(4, 3)),
+            ValueError,
+            r"shape must be the input shape .* from \(3, 3\) to \(3, 3\)",
+        ),
+        (
+            lambda: P.delta_backprop(D2, W2, stride=2, shape=(6, 4)),
+            ValueError,
+            r"from \(4, 4\) to \(5, 5\); got \(6, 4\)",
+        ),
+        (
+            lambda: P.delta_backprop(D2, W2, shape=3),
+            TypeError,
+            "shape must be a pair of positive ints",
+        ),
+        (
+            lambda: P.delta_backprop(D2, W2, a_prime=np.ones((2, 2))),
+            ValueError,
+            r"a_prime must have the input's shape \(3, 3\)",
+        ),
+        (
+            lambda: P.fan_in(D2, W2, (3, 0)),
+            ValueError,
+            r"pixel must lie in the input of shape \(3, 3\)",
+        ),
         (lambda: P.fan_in(D2, W2, (-1, 0)), ValueError, "pixel must lie"),
-        (lambda: P.fan_in(D2, W2, 4), TypeError, "pixel must be a pair of ints"),
-        (lambda: P.draw_weight_update(P.weight_update(O3, D2), 4), ValueError,
-         r"frame must be an int in \[0, 4\)"),
-        (lambda: P.draw_weight_update(P.slide(O3, D2)), TypeError,
-         "wu must be a WeightUpdate"),
-        (lambda: P.animate_delta_backprop(np.ones(2)), TypeError,
-         r"bp must be a DeltaBackprop \(from cnnlit.plot.delta_backprop\)"),
-        (lambda: P.draw_local_gradient(P.delta_backprop(D2, W2)), ValueError,
-         "bp has no a_prime"),
-        (lambda: P.draw_bias_gradient(D2), TypeError,
-         "bg must be a BiasGradient"),
+        (
+            lambda: P.fan_in(D2, W2, 4),
+            TypeError,
+            "pixel must be a pair of ints",
+        ),
+        (
+            lambda: P.draw_weight_update(P.weight_update(O3, D2), 4),
+            ValueError,
+            r"frame must be an int in \[0, 4\)",
+        ),
+        (
+            lambda: P.draw_weight_update(P.slide(O3, D2)),
+            TypeError,
+            "wu must be a WeightUpdate",
+        ),
+        (
+            lambda: P.animate_delta_backprop(np.ones(2)),
+            TypeError,
+            r"bp must be a DeltaBackprop \(from cnnlit.plot.delta_backprop\)",
+        ),
+        (
+            lambda: P.draw_local_gradient(P.delta_backprop(D2, W2)),
+            ValueError,
+            "bp has no a_prime",
+        ),
+        (
+            lambda: P.draw_bias_gradient(D2),
+            TypeError,
+            "bg must be a BiasGradient",
+        ),
         (lambda: P.draw_fan_in([]), ValueError, "fans must not be empty"),
         (lambda: P.draw_fan_in([D2]), TypeError, "fans must be a FanIn"),
     ],

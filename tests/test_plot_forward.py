@@ -27,11 +27,21 @@ I4 = np.array([[3, 1, 0, 2], [1, 4, 2, 0], [0, 2, 5, 1], [2, 0, 1, 3]], float)
 K2 = np.array([[1, 2], [-1, 0]], float)
 NP_MODE = {"fill": "constant", "wrap": "wrap", "symm": "symmetric"}
 # animations made to count their frames are never rendered, which matplotlib warns about
-pytestmark = pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Animation was deleted without rendering"
+)
 
 OPS = {
-    "convolution": (cnnlit.convolve2d, scipy.signal.convolve2d, reference.convolve2d),
-    "correlation": (cnnlit.correlate2d, scipy.signal.correlate2d, reference.correlate2d),
+    "convolution": (
+        cnnlit.convolve2d,
+        scipy.signal.convolve2d,
+        reference.convolve2d,
+    ),
+    "correlation": (
+        cnnlit.correlate2d,
+        scipy.signal.correlate2d,
+        reference.correlate2d,
+    ),
 }
 
 
@@ -71,14 +81,23 @@ def test_pixel_sum_hand_numbers_of_the_convolution_chapter():
     np.testing.assert_array_equal(p.values, I4[0:2, 0:2])
     np.testing.assert_array_equal(p.products, [[0, -1], [2, 4]])
     # the terms in the order of the kernel index, as the chapter writes them
-    assert [t[:4] for t in p.terms] == [(0, 0, 1, 1), (0, 1, 1, 0), (1, 0, 0, 1), (1, 1, 0, 0)]
+    assert [t[:4] for t in p.terms] == [
+        (0, 0, 1, 1),
+        (0, 1, 1, 0),
+        (1, 0, 0, 1),
+        (1, 1, 0, 0),
+    ]
     assert [t[6] for t in p.terms] == [4, 2, -1, 0]
     # the kernel entry laid on the window's top-left cell is k(1, 1)
     assert tuple(p.taps[0, 0]) == (1, 1) and tuple(p.taps[1, 1]) == (0, 0)
     p = P.pixel_sum(I4, K2, (2, 3))
     assert p.total == 11
     np.testing.assert_array_equal(p.cells[0, 0], (1, 2))
-    assert p.total == cnnlit.convolve2d(I4, K2)[2, 3] == cnnlit.convolve2d(I4, K2, "valid")[1, 2]
+    assert (
+        p.total
+        == cnnlit.convolve2d(I4, K2)[2, 3]
+        == cnnlit.convolve2d(I4, K2, "valid")[1, 2]
+    )
 
 
 def test_pixel_sum_hand_numbers_of_the_correlation_chapter():
@@ -93,7 +112,9 @@ def test_pixel_sum_hand_numbers_of_the_correlation_chapter():
 
 @pytest.mark.parametrize("convention", ["convolution", "correlation"])
 @pytest.mark.parametrize("kshape", [(2, 2), (3, 2), (1, 3), (3, 3)])
-def test_pixel_sum_every_pixel_matches_package_scipy_and_loops(convention, kshape, rng):
+def test_pixel_sum_every_pixel_matches_package_scipy_and_loops(
+    convention, kshape, rng
+):
     img = rng.integers(-3, 4, size=(5, 4)).astype(float)
     ker = rng.integers(-2, 3, size=kshape).astype(float)
     ours, theirs, loops = OPS[convention]
@@ -107,7 +128,9 @@ def test_pixel_sum_every_pixel_matches_package_scipy_and_loops(convention, kshap
             x, y = fx - off[0], fy - off[1]
             p = P.pixel_sum(img, ker, (x, y), convention=convention)
             assert p.total == pytest.approx(full[fx, fy])
-            assert p.total == pytest.approx(_seed_sum(img, ker, x, y, convention))
+            assert p.total == pytest.approx(
+                _seed_sum(img, ker, x, y, convention)
+            )
             assert p.total == pytest.approx(sum(t[6] for t in p.terms))
             for xk_, yk_, r, c, v, w, prod in p.terms:
                 assert w == ker[xk_, yk_] and prod == v * w
@@ -115,8 +138,12 @@ def test_pixel_sum_every_pixel_matches_package_scipy_and_loops(convention, kshap
                 assert v == (img[r, c] if inside else 0.0)
                 sign = -1 if convention == "convolution" else 1
                 assert (r, c) == (x + sign * xk_, y + sign * yk_)
-            assert p.defined == (0 <= p.cells[..., 0].min() and p.cells[..., 0].max() < 5
-                                 and 0 <= p.cells[..., 1].min() and p.cells[..., 1].max() < 4)
+            assert p.defined == (
+                0 <= p.cells[..., 0].min()
+                and p.cells[..., 0].max() < 5
+                and 0 <= p.cells[..., 1].min()
+                and p.cells[..., 1].max() < 4
+            )
 
 
 @pytest.mark.parametrize("convention", ["convolution", "correlation"])
@@ -125,11 +152,18 @@ def test_pixel_sum_boundaries_match_scipy(convention, boundary, rng):
     img = rng.integers(-3, 4, size=(4, 5)).astype(float)
     ker = rng.integers(-2, 3, size=(2, 3)).astype(float)
     full = OPS[convention][1](img, ker, "full", boundary=boundary)
-    np.testing.assert_allclose(full, OPS[convention][0](img, ker, "full", boundary=boundary))
+    np.testing.assert_allclose(
+        full, OPS[convention][0](img, ker, "full", boundary=boundary)
+    )
     off = (0, 0) if convention == "convolution" else (1, 2)
     for fx, fy in [(0, 0), (1, 3), (4, 6), (2, 0)]:
-        p = P.pixel_sum(img, ker, (fx - off[0], fy - off[1]), convention=convention,
-                        boundary=boundary)
+        p = P.pixel_sum(
+            img,
+            ker,
+            (fx - off[0], fy - off[1]),
+            convention=convention,
+            boundary=boundary,
+        )
         assert p.total == pytest.approx(full[fx, fy])
 
 
@@ -154,7 +188,10 @@ def test_conventions_at_same_window():
     assert conv.total == corr_rot.total == 5 and corr.total == 4
     assert conv.total == cnnlit.convolve2d(I4, K2, "valid")[0, 0]
     assert corr.total == cnnlit.correlate2d(I4, K2, "valid")[0, 0]
-    assert corr_rot.total == cnnlit.correlate2d(I4, cnnlit.rot180(K2), "valid")[0, 0]
+    assert (
+        corr_rot.total
+        == cnnlit.correlate2d(I4, cnnlit.rot180(K2), "valid")[0, 0]
+    )
     assert corr_rot.names[1] == "k'"
 
 
@@ -176,8 +213,10 @@ def test_conventions_at_random(kshape, rng):
 
 
 @pytest.mark.parametrize("convention", ["convolution", "correlation"])
-@pytest.mark.parametrize("shapes", [((4, 4), (2, 2)), ((5, 4), (3, 2)), ((3, 5), (1, 3)),
-                                    ((4, 4), (4, 4))])
+@pytest.mark.parametrize(
+    "shapes",
+    [((4, 4), (2, 2)), ((5, 4), (3, 2)), ((3, 5), (1, 3)), ((4, 4), (4, 4))],
+)
 def test_full_valid_matches_package_scipy_and_loops(convention, shapes, rng):
     (H, W), (kH, kW) = shapes
     img = rng.integers(-3, 4, size=(H, W)).astype(float)
@@ -190,19 +229,25 @@ def test_full_valid_matches_package_scipy_and_loops(convention, shapes, rng):
         np.testing.assert_allclose(mode_out, loops(img, ker, mode))
     # undefined exactly off the valid block, which starts at full index (kH-1, kW-1)
     expected = np.ones(fv.slide.output.shape, bool)
-    expected[kH - 1:H, kW - 1:W] = False
+    expected[kH - 1 : H, kW - 1 : W] = False
     np.testing.assert_array_equal(fv.undefined, expected)
     assert fv.valid_start == (kH - 1, kW - 1)
     # the seed's coordinates: convolution shifted by k - 1, correlation not
-    assert fv.shift == ((kH - 1, kW - 1) if convention == "convolution" else (0, 0))
+    assert fv.shift == (
+        (kH - 1, kW - 1) if convention == "convolution" else (0, 0)
+    )
     x, y = fv.shift
-    assert fv.valid[0, 0] == pytest.approx(_seed_sum(img, ker, x, y, convention))
+    assert fv.valid[0, 0] == pytest.approx(
+        _seed_sum(img, ker, x, y, convention)
+    )
     assert len(fv.slide.frames) == (H + kH - 1) * (W + kW - 1)
 
 
 def test_full_valid_hand_numbers():
     fv = P.full_valid(I4, K2)
-    np.testing.assert_array_equal(fv.valid, [[5, 10, 2], [-2, 7, 11], [2, -4, 4]])
+    np.testing.assert_array_equal(
+        fv.valid, [[5, 10, 2], [-2, 7, 11], [2, -4, 4]]
+    )
     assert fv.slide.output[1, 1] == 5 and fv.slide.output[0, 0] == 3
     assert fv.undefined[0, 0] and not fv.undefined[1, 1] and fv.undefined[4, 4]
     assert fv.seed((1, 1)) == (1, 1)
@@ -220,11 +265,18 @@ def test_padding_picture_matches_np_pad_and_the_package(boundary, pads, rng):
     img = rng.integers(-5, 6, size=(4, 5)).astype(float)
     pp = P.padding_picture(img, boundary, pads)
     t, b, l_, r = pp.pads
-    assert pp.pads == {0: (0,) * 4, 1: (1,) * 4, 2: (2,) * 4, (1, 3): (1, 1, 3, 3)}.get(pads, pads)
-    np.testing.assert_array_equal(pp.grid, np.pad(img, ((t, b), (l_, r)), mode=NP_MODE[boundary]))
-    np.testing.assert_array_equal(pp.grid[t:t + 4, l_:l_ + 5], img)
+    assert pp.pads == {
+        0: (0,) * 4,
+        1: (1,) * 4,
+        2: (2,) * 4,
+        (1, 3): (1, 1, 3, 3),
+    }.get(pads, pads)
+    np.testing.assert_array_equal(
+        pp.grid, np.pad(img, ((t, b), (l_, r)), mode=NP_MODE[boundary])
+    )
+    np.testing.assert_array_equal(pp.grid[t : t + 4, l_ : l_ + 5], img)
     assert pp.mask.sum() == pp.grid.size - img.size
-    assert not pp.mask[t:t + 4, l_:l_ + 5].any()
+    assert not pp.mask[t : t + 4, l_ : l_ + 5].any()
     # each cell holds the image pixel its source names (fill: nothing)
     for (rr, cc), m in np.ndenumerate(pp.mask):
         sx, sy = pp.source[rr, cc]
@@ -237,9 +289,16 @@ def test_padding_picture_matches_np_pad_and_the_package(boundary, pads, rng):
     # symmetric padding: the layer's conv_forward with a 1x1 identity kernel pads the same way
     if t == b and l_ == r:
         one = np.ones((1, 1, 1, 1))
-        fast = cnnlit.conv_forward(img[None], one, np.zeros(1), padding=(t, l_), boundary=boundary)[0]
-        loops = reference.conv_forward(img[None, None], one, np.zeros(1), padding=(t, l_),
-                                       boundary=boundary)[0, 0]
+        fast = cnnlit.conv_forward(
+            img[None], one, np.zeros(1), padding=(t, l_), boundary=boundary
+        )[0]
+        loops = reference.conv_forward(
+            img[None, None],
+            one,
+            np.zeros(1),
+            padding=(t, l_),
+            boundary=boundary,
+        )[0, 0]
         np.testing.assert_array_equal(pp.grid, fast)
         np.testing.assert_array_equal(pp.grid, loops)
 
@@ -254,7 +313,11 @@ def test_padding_picture_agrees_with_slide_grid(boundary):
 
 def test_padding_picture_hand_values_of_the_padding_chapter():
     # v(0, 0) needs i(0, -1), i(-1, 0), i(-1, -1): fill 0, wrap 2, 2, 3, symm 3, 3, 3
-    for boundary, want in [("fill", (0, 0, 0)), ("wrap", (2, 2, 3)), ("symm", (3, 3, 3))]:
+    for boundary, want in [
+        ("fill", (0, 0, 0)),
+        ("wrap", (2, 2, 3)),
+        ("symm", (3, 3, 3)),
+    ]:
         pp = P.padding_picture(I4, boundary, 2)
         assert (pp.grid[2, 1], pp.grid[1, 2], pp.grid[1, 1]) == want
     pp = P.padding_picture(I4, "wrap", 2)
@@ -276,10 +339,16 @@ def test_same_sides_match_package_and_scipy(boundary, kshape, rng):
     img = rng.integers(-3, 4, size=(5, 4)).astype(float)
     ker = rng.integers(-2, 3, size=kshape).astype(float)
     ss = P.same_sides(img, ker, boundary=boundary)
-    for s, (ours, theirs, loops) in ((ss.convolution, OPS["convolution"]),
-                                     (ss.correlation, OPS["correlation"])):
-        np.testing.assert_allclose(s.output, ours(img, ker, "same", boundary=boundary))
-        np.testing.assert_allclose(s.output, theirs(img, ker, "same", boundary=boundary))
+    for s, (ours, theirs, loops) in (
+        (ss.convolution, OPS["convolution"]),
+        (ss.correlation, OPS["correlation"]),
+    ):
+        np.testing.assert_allclose(
+            s.output, ours(img, ker, "same", boundary=boundary)
+        )
+        np.testing.assert_allclose(
+            s.output, theirs(img, ker, "same", boundary=boundary)
+        )
         if boundary == "fill":
             np.testing.assert_allclose(s.output, loops(img, ker, "same"))
     kH, kW = kshape
@@ -292,11 +361,20 @@ def test_same_sides_match_package_and_scipy(boundary, kshape, rng):
 
 def test_same_sides_even_kernel_hand():
     ss = P.same_sides(I4, K2)
-    assert ss.convolution.pads == (1, 0, 1, 0) and ss.correlation.pads == (0, 1, 0, 1)
+    assert ss.convolution.pads == (1, 0, 1, 0) and ss.correlation.pads == (
+        0,
+        1,
+        0,
+        1,
+    )
     # convolution 'same' with a 2x2 kernel is the seed's v on the image grid
-    np.testing.assert_array_equal(ss.convolution.output, cnnlit.convolve2d(I4, K2)[:4, :4])
+    np.testing.assert_array_equal(
+        ss.convolution.output, cnnlit.convolve2d(I4, K2)[:4, :4]
+    )
     # correlation 'same' is l on the image grid
-    np.testing.assert_array_equal(ss.correlation.output, cnnlit.correlate2d(I4, K2)[1:, 1:])
+    np.testing.assert_array_equal(
+        ss.correlation.output, cnnlit.correlate2d(I4, K2)[1:, 1:]
+    )
 
 
 # -------------------------------------------------------------- drawings
@@ -306,20 +384,29 @@ def test_draw_pixel_sum_writes_the_sum():
     fig = P.draw_pixel_sum(P.pixel_sum(I4, K2, (1, 1)))
     assert isinstance(fig, Figure)
     texts = _texts(fig)
-    assert "v(1, 1) = i(1, 1)\u00b7k(0, 0) + i(1, 0)\u00b7k(0, 1) + i(0, 1)\u00b7k(1, 0) + i(0, 0)\u00b7k(1, 1)" in texts
+    assert (
+        "v(1, 1) = i(1, 1)\u00b7k(0, 0) + i(1, 0)\u00b7k(0, 1) + i(0, 1)\u00b7k(1, 0) + i(0, 0)\u00b7k(1, 1)"
+        in texts
+    )
     assert "= 4\u00b71 + 1\u00b72 + 1\u00b7(-1) + 3\u00b70 = 5" in texts
     assert "k(1,1)" in texts and "k laid, rotated 180\u00b0" in texts
     # a window partly outside the image, and a kernel too long for the symbols
     fig = P.draw_pixel_sum(P.pixel_sum(I4, np.ones((3, 3)), (0, 5)))
-    assert any(t.startswith("v(0, 5) = ") and t.endswith("= 2") for t in _texts(fig))
-    fig = P.draw_pixel_sum(P.pixel_sum(I4, K2, (2, 1), convention="correlation"))
+    assert any(
+        t.startswith("v(0, 5) = ") and t.endswith("= 2") for t in _texts(fig)
+    )
+    fig = P.draw_pixel_sum(
+        P.pixel_sum(I4, K2, (2, 1), convention="correlation")
+    )
     assert "= 2\u00b71 + 5\u00b72 + 0\u00b7(-1) + 1\u00b70 = 12" in _texts(fig)
 
 
 def test_draw_conventions():
     fig = P.draw_conventions(P.conventions_at(I4, K2, 0, 0))
     assert isinstance(fig, Figure)
-    titles = [t for t in _texts(fig) if t.startswith(("convolution", "correlation"))]
+    titles = [
+        t for t in _texts(fig) if t.startswith(("convolution", "correlation"))
+    ]
     assert titles == [
         "convolution of i with k:  v(1, 1) = 4\u00b71 + 1\u00b72 + 1\u00b7(-1) + 3\u00b70 = 5",
         "correlation of i with k:  l(0, 0) = 3\u00b71 + 1\u00b72 + 1\u00b7(-1) + 4\u00b70 = 4",
@@ -354,8 +441,12 @@ def test_full_valid_outlines_are_width_by_height():
     fig = P.draw_full_valid(fv)
     green = role_colour("c")
     for ax, (x0, y0) in zip(fig.axes[1:3], [(1, 1), (0, 0)], strict=True):
-        boxes = [p for p in ax.patches if p.get_linewidth() == 3
-                 and matplotlib.colors.same_color(p.get_edgecolor(), green)]
+        boxes = [
+            p
+            for p in ax.patches
+            if p.get_linewidth() == 3
+            and matplotlib.colors.same_color(p.get_edgecolor(), green)
+        ]
         assert len(boxes) == 1
         assert (boxes[0].get_width(), boxes[0].get_height()) == (4, 2)
         assert boxes[0].get_xy() == (x0, y0)
@@ -365,7 +456,10 @@ def test_animate_full_valid_frame_caption():
     anim = P.animate_full_valid(P.full_valid(I4, K2))
     anim._func(6)
     texts = [t.get_text() for ax in anim._fig.axes for t in ax.texts]
-    assert "v(1, 1) = 3\u00b70 + 1\u00b7(-1) + 1\u00b72 + 4\u00b71 = 5   \u2192   v_valid[0, 0]" in texts
+    assert (
+        "v(1, 1) = 3\u00b70 + 1\u00b7(-1) + 1\u00b72 + 4\u00b71 = 5   \u2192   v_valid[0, 0]"
+        in texts
+    )
     anim._func(0)
     texts = [t.get_text() for ax in anim._fig.axes for t in ax.texts]
     assert any(t.endswith("(window on padding: undefined)") for t in texts)
@@ -377,8 +471,11 @@ def test_draw_padding():
     fig = P.draw_padding(pictures, pixels=pixels)
     assert isinstance(fig, Figure) and len(fig.axes) == 3
     texts = _texts(fig)
-    for title in ("boundary='fill':  v(0, 0) = 3", "boundary='wrap':  v(0, 0) = 5",
-                  "boundary='symm':  v(0, 0) = 6"):
+    for title in (
+        "boundary='fill':  v(0, 0) = 3",
+        "boundary='wrap':  v(0, 0) = 5",
+        "boundary='symm':  v(0, 0) = 6",
+    ):
         assert title in texts
     assert "0,3" in texts  # wrap: i(0, -1) copies i(0, 3)
     assert isinstance(P.draw_padding(pictures[:1], show_sources=False), Figure)
@@ -388,9 +485,15 @@ def test_draw_padding():
     assert len(fig.axes) == 4 and "the image" in _texts(fig)
     blue = role_colour("o")
     for ax in fig.axes:
-        outline = [p for p in ax.patches if p.get_linewidth() == 2.5
-                   and matplotlib.colors.same_color(p.get_edgecolor(), blue)]
-        assert [(o.get_xy(), o.get_width(), o.get_height()) for o in outline] == [((2, 2), 4, 4)]
+        outline = [
+            p
+            for p in ax.patches
+            if p.get_linewidth() == 2.5
+            and matplotlib.colors.same_color(p.get_edgecolor(), blue)
+        ]
+        assert [
+            (o.get_xy(), o.get_width(), o.get_height()) for o in outline
+        ] == [((2, 2), 4, 4)]
 
 
 def test_same_sides_drawings():
@@ -399,18 +502,27 @@ def test_same_sides_drawings():
     texts = _texts(fig)
     assert "convolution: padded 1 top, 1 left" in texts
     assert "correlation: padded 1 bottom, 1 right" in texts
-    assert "3\u00b70 + 1\u00b7(-1) + 1\u00b72 + 4\u00b71 = 5  \u2192  v[1, 1]" in texts
+    assert (
+        "3\u00b70 + 1\u00b7(-1) + 1\u00b72 + 4\u00b71 = 5  \u2192  v[1, 1]"
+        in texts
+    )
     anim = P.animate_same_sides(ss)
     assert isinstance(anim, FuncAnimation) and anim._save_count == 16
     fig = P.same_sides_multiples(ss)
     assert len(fig.axes) == 8
-    assert [ax.get_title() for ax in fig.axes[:4]] == ["v[0, 0] = 3", "v[0, 3] = 2", "v[3, 0] = 2",
-                                                     "v[3, 3] = 4"]
+    assert [ax.get_title() for ax in fig.axes[:4]] == [
+        "v[0, 0] = 3",
+        "v[0, 3] = 2",
+        "v[3, 0] = 2",
+        "v[3, 3] = 4",
+    ]
     assert len(P.same_sides_multiples(ss, [1, 2]).axes) == 4
 
 
-@pytest.mark.parametrize("kwargs", [dict(mode="same", boundary="symm"),
-                                    dict(padding=1, stride=2, dilation=2)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(mode="same", boundary="symm"), dict(padding=1, stride=2, dilation=2)],
+)
 def test_window_multiples(kwargs):
     s = P.slide(I4, np.arange(9.0).reshape(3, 3), **kwargs)
     fig = P.window_multiples(s)
@@ -421,7 +533,9 @@ def test_window_multiples(kwargs):
 
 
 def test_animation_html_of_a_full_valid_animation_has_every_frame():
-    anim = P.animate_full_valid(P.full_valid([[1, 2], [3, 4]], [[1, 0], [0, 1]]))
+    anim = P.animate_full_valid(
+        P.full_valid([[1, 2], [3, 4]], [[1, 0], [0, 1]])
+    )
     html = P.animation_html(anim)
     text = getattr(html, "data", html)
     assert text.count("data:image/png;base64") == 9
@@ -433,47 +547,190 @@ def test_animation_html_of_a_full_valid_animation_has_every_frame():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: P.pixel_sum(I4, K2, (5, 0)), ValueError, r"at must lie where .* x in \[0, 4\]"),
-        (lambda: P.pixel_sum(I4, K2, (-2, 0), convention="correlation"), ValueError,
-         r"x in \[-1, 3\]"),
-        (lambda: P.pixel_sum(I4, K2, 3), TypeError, "at must be a pair of ints"),
+        (
+            lambda: P.pixel_sum(I4, K2, (5, 0)),
+            ValueError,
+            r"at must lie where .* x in \[0, 4\]",
+        ),
+        (
+            lambda: P.pixel_sum(I4, K2, (-2, 0), convention="correlation"),
+            ValueError,
+            r"x in \[-1, 3\]",
+        ),
+        (
+            lambda: P.pixel_sum(I4, K2, 3),
+            TypeError,
+            "at must be a pair of ints",
+        ),
         (lambda: P.pixel_sum(I4, K2, (1.5, 0)), TypeError, "at must be an int"),
-        (lambda: P.pixel_sum(np.ones(3), K2, (0, 0)), ValueError, "image must be a non-empty 2-D"),
-        (lambda: P.pixel_sum(I4, [["a"]], (0, 0)), TypeError, "kernel must be a real numeric"),
-        (lambda: P.pixel_sum(I4, K2, (0, 0), convention="conv"), ValueError, "convention must be one of"),
-        (lambda: P.pixel_sum(I4, K2, (0, 0), boundary="zero"), ValueError, "boundary must be one of"),
-        (lambda: P.pixel_sum(I4, K2, (0, 0), names=("i", "k")), TypeError, "names must be three strings"),
-        (lambda: P.conventions_at(I4, K2, 0.5, 0), TypeError, "top must be an int"),
-        (lambda: P.full_valid(I4, np.ones((5, 2))), ValueError, "kernel must fit in the image"),
-        (lambda: P.full_valid(I4, K2, convention="x"), ValueError, "convention must be one of"),
-        (lambda: P.padding_picture(I4, "reflect", 1), ValueError, "boundary must be one of"),
-        (lambda: P.padding_picture(I4, "fill", -1), ValueError, "pads must be >= 0"),
-        (lambda: P.padding_picture(I4, "fill", (1, 2, 3)), TypeError, "pads must be an int"),
-        (lambda: P.padding_picture(I4, "wrap", 5), ValueError, "at most the image's size"),
-        (lambda: P.padding_picture([[]], "fill", 1), ValueError, "image must be a non-empty 2-D"),
-        (lambda: P.same_sides(I4, K2, boundary="x"), ValueError, "boundary must be one of"),
-        (lambda: P.draw_pixel_sum(P.slide(I4, K2)), TypeError, "ps must be a PixelSum"),
-        (lambda: P.draw_conventions([]), TypeError, "pixels must be a non-empty sequence"),
-        (lambda: P.draw_full_valid(P.slide(I4, K2)), TypeError, "fv must be a FullValid"),
-        (lambda: P.draw_full_valid(P.full_valid(I4, K2), [(9, 9)]), ValueError, "outside the full output"),
-        (lambda: P.draw_full_valid(P.full_valid(I4, K2), [1]), TypeError, "pairs of ints"),
-        (lambda: P.full_valid_multiples(P.full_valid(I4, K2), [25]), ValueError, r"ints in \[0, 25\)"),
-        (lambda: P.animate_full_valid(None), TypeError, "fv must be a FullValid"),
-        (lambda: P.draw_padding([]), TypeError, "pictures must be a non-empty sequence"),
-        (lambda: P.draw_padding([P.padding_picture(I4, "fill", 1)], ncols=0), ValueError,
-         "ncols must be >= 1"),
-        (lambda: P.draw_padding([P.padding_picture(I4, "wrap", 1)],
-                                pixels=[P.pixel_sum(I4, K2, (0, 0))]), ValueError, "not taken with boundary='wrap'"),
-        (lambda: P.draw_padding([P.padding_picture(I4, "fill", 1)], pixels=[]), TypeError,
-         "pixels must be a sequence of 1 PixelSum"),
-        (lambda: P.draw_padding([P.padding_picture(I4, "fill", 0)],
-                                pixels=[P.pixel_sum(I4, K2, (0, 0))]), ValueError, "leaves the padded grid"),
-        (lambda: P.draw_same_sides(P.same_sides(I4, K2), 16), ValueError, r"frame must be an int in \[0, 16\)"),
-        (lambda: P.animate_same_sides(P.slide(I4, K2)), TypeError, "ss must be a SameSides"),
-        (lambda: P.same_sides_multiples(P.same_sides(I4, K2), []), ValueError, "frames must not be empty"),
-        (lambda: P.window_multiples(P.full_valid(I4, K2)), TypeError, "s must be a Slide"),
-        (lambda: P.window_multiples(P.slide(I4, K2), [9]), ValueError, r"ints in \[0, 9\)"),
-        (lambda: P.window_multiples(P.slide(I4, K2), ncols=1.5), TypeError, "ncols must be an int"),
+        (
+            lambda: P.pixel_sum(np.ones(3), K2, (0, 0)),
+            ValueError,
+            "image must be a non-empty 2-D",
+        ),
+        (
+            lambda: P.pixel_sum(I4, [["a"]], (0, 0)),
+            TypeError,
+            "kernel must be a real numeric",
+        ),
+        (
+            lambda: P.pixel_sum(I4, K2, (0, 0), convention="conv"),
+            ValueError,
+            "convention must be one of",
+        ),
+        (
+            lambda: P.pixel_sum(I4, K2, (0, 0), boundary="zero"),
+            ValueError,
+            "boundary must be one of",
+        ),
+        (
+            lambda: P.pixel_sum(I4, K2, (0, 0), names=("i", "k")),
+            TypeError,
+            "names must be three strings",
+        ),
+        (
+            lambda: P.conventions_at(I4, K2, 0.5, 0),
+            TypeError,
+            "top must be an int",
+        ),
+        (
+            lambda: P.full_valid(I4, np.ones((5, 2))),
+            ValueError,
+            "kernel must fit in the image",
+        ),
+        (
+            lambda: P.full_valid(I4, K2, convention="x"),
+            ValueError,
+            "convention must be one of",
+        ),
+        (
+            lambda: P.padding_picture(I4, "reflect", 1),
+            ValueError,
+            "boundary must be one of",
+        ),
+        (
+            lambda: P.padding_picture(I4, "fill", -1),
+            ValueError,
+            "pads must be >= 0",
+        ),
+        (
+            lambda: P.padding_picture(I4, "fill", (1, 2, 3)),
+            TypeError,
+            "pads must be an int",
+        ),
+        (
+            lambda: P.padding_picture(I4, "wrap", 5),
+            ValueError,
+            "at most the image's size",
+        ),
+        (
+            lambda: P.padding_picture([[]], "fill", 1),
+            ValueError,
+            "image must be a non-empty 2-D",
+        ),
+        (
+            lambda: P.same_sides(I4, K2, boundary="x"),
+            ValueError,
+            "boundary must be one of",
+        ),
+        (
+            lambda: P.draw_pixel_sum(P.slide(I4, K2)),
+            TypeError,
+            "ps must be a PixelSum",
+        ),
+        (
+            lambda: P.draw_conventions([]),
+            TypeError,
+            "pixels must be a non-empty sequence",
+        ),
+        (
+            lambda: P.draw_full_valid(P.slide(I4, K2)),
+            TypeError,
+            "fv must be a FullValid",
+        ),
+        (
+            lambda: P.draw_full_valid(P.full_valid(I4, K2), [(9, 9)]),
+            ValueError,
+            "outside the full output",
+        ),
+        (
+            lambda: P.draw_full_valid(P.full_valid(I4, K2), [1]),
+            TypeError,
+            "pairs of ints",
+        ),
+        (
+            lambda: P.full_valid_multiples(P.full_valid(I4, K2), [25]),
+            ValueError,
+            r"ints in \[0, 25\)",
+        ),
+        (
+            lambda: P.animate_full_valid(None),
+            TypeError,
+            "fv must be a FullValid",
+        ),
+        (
+            lambda: P.draw_padding([]),
+            TypeError,
+            "pictures must be a non-empty sequence",
+        ),
+        (
+            lambda: P.draw_padding([P.padding_picture(I4, "fill", 1)], ncols=0),
+            ValueError,
+            "ncols must be >= 1",
+        ),
+        (
+            lambda: P.draw_padding(
+                [P.padding_picture(I4, "wrap", 1)],
+                pixels=[P.pixel_sum(I4, K2, (0, 0))],
+            ),
+            ValueError,
+            "not taken with boundary='wrap'",
+        ),
+        (
+            lambda: P.draw_padding(
+                [P.padding_picture(I4, "fill", 1)], pixels=[]
+            ),
+            TypeError,
+            "pixels must be a sequence of 1 PixelSum",
+        ),
+        (
+            lambda: P.draw_padding(
+                [P.padding_picture(I4, "fill", 0)],
+                pixels=[P.pixel_sum(I4, K2, (0, 0))],
+            ),
+            ValueError,
+            "leaves the padded grid",
+        ),
+        (
+            lambda: P.draw_same_sides(P.same_sides(I4, K2), 16),
+            ValueError,
+            r"frame must be an int in \[0, 16\)",
+        ),
+        (
+            lambda: P.animate_same_sides(P.slide(I4, K2)),
+            TypeError,
+            "ss must be a SameSides",
+        ),
+        (
+            lambda: P.same_sides_multiples(P.same_sides(I4, K2), []),
+            ValueError,
+            "frames must not be empty",
+        ),
+        (
+            lambda: P.window_multiples(P.full_valid(I4, K2)),
+            TypeError,
+            "s must be a Slide",
+        ),
+        (
+            lambda: P.window_multiples(P.slide(I4, K2), [9]),
+            ValueError,
+            r"ints in \[0, 9\)",
+        ),
+        (
+            lambda: P.window_multiples(P.slide(I4, K2), ncols=1.5),
+            TypeError,
+            "ncols must be an int",
+        ),
     ],
 )
 def test_bad_input(call, error, match):

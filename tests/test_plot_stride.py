@@ -25,8 +25,16 @@ from cnnlit.plot.stride import (
 )
 
 # the conventions chapter's hand example: a 5x5 input, a 3x3 kernel, stride 2
-O5 = np.array([[1, 0, 2, 1, 0], [0, 3, 1, 0, 2], [2, 1, 0, 1, 1], [1, 0, 2, 3, 0],
-               [0, 1, 1, 0, 2]], float)
+O5 = np.array(
+    [
+        [1, 0, 2, 1, 0],
+        [0, 3, 1, 0, 2],
+        [2, 1, 0, 1, 1],
+        [1, 0, 2, 3, 0],
+        [0, 1, 1, 0, 2],
+    ],
+    float,
+)
 W3 = np.array([[1, 2, -1], [-2, 1, 1], [1, -1, 2]], float)
 D2 = np.array([[1, 2], [-1, 3]], float)
 
@@ -39,14 +47,20 @@ def _close_figures():
 
 def _layer_gradient(delta, o, w, **opts):
     """dE/do of one unit from the package and from the loops."""
-    fast = cnnlit.conv_backward(delta[None], o[None], w[None, None], **opts)[2][0]
-    loops = reference.conv_backward(delta[None, None], o[None, None], w[None, None], **opts)[2][0, 0]
+    fast = cnnlit.conv_backward(delta[None], o[None], w[None, None], **opts)[2][
+        0
+    ]
+    loops = reference.conv_backward(
+        delta[None, None], o[None, None], w[None, None], **opts
+    )[2][0, 0]
     return fast, loops
 
 
 def test_hand_example():
     sb = strided_backward(D2, W3, 2, (5, 5))
-    np.testing.assert_array_equal(sb.dilated, [[1, 0, 2], [0, 0, 0], [-1, 0, 3]])
+    np.testing.assert_array_equal(
+        sb.dilated, [[1, 0, 2], [0, 0, 0], [-1, 0, 3]]
+    )
     assert sb.inserted.sum() == 5 and not sb.inserted[::2, ::2].any()
     assert sb.slide.grid.shape == (7, 7) and len(sb.slide.frames) == 25
     # the centre pixel lies in all four windows: every delta reaches it,
@@ -64,7 +78,9 @@ def test_hand_example():
 
 def test_dilated_deltas_appends_the_dropped_windows():
     d, inserted = dilated_deltas(D2, 2, (4, 4))  # e.g. a 6x6 input, 3x3 kernel
-    np.testing.assert_array_equal(d, [[1, 0, 2, 0], [0, 0, 0, 0], [-1, 0, 3, 0], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(
+        d, [[1, 0, 2, 0], [0, 0, 0, 0], [-1, 0, 3, 0], [0, 0, 0, 0]]
+    )
     assert inserted.sum() == 12
     d, _ = dilated_deltas([[1, 2, 3]], (1, 3))
     np.testing.assert_array_equal(d, [[1, 0, 0, 2, 0, 0, 3]])
@@ -73,25 +89,37 @@ def test_dilated_deltas_appends_the_dropped_windows():
 @pytest.mark.parametrize("convention", ["convolution", "correlation"])
 @pytest.mark.parametrize("stride", [1, 2, 3, (2, 1), (1, 3)])
 @pytest.mark.parametrize("padding", [0, 1, (2, 1)])
-@pytest.mark.parametrize("shape, kshape", [((5, 5), (3, 3)), ((6, 7), (3, 2)), ((8, 6), (2, 3))])
-def test_matches_conv_backward_and_loops(convention, stride, padding, shape, kshape):
+@pytest.mark.parametrize(
+    "shape, kshape", [((5, 5), (3, 3)), ((6, 7), (3, 2)), ((8, 6), (2, 3))]
+)
+def test_matches_conv_backward_and_loops(
+    convention, stride, padding, shape, kshape
+):
     rng = np.random.default_rng(sum(shape) + sum(kshape))
     o = rng.integers(-3, 4, size=shape).astype(float)
     w = rng.integers(-2, 3, size=kshape).astype(float)
     opts = dict(stride=stride, padding=padding, convention=convention)
     c = cnnlit.conv_forward(o[None], w[None, None], np.zeros(1), **opts)[0]
     delta = rng.integers(-3, 4, size=c.shape).astype(float)
-    sb = strided_backward(delta, w, stride, shape, padding=padding, convention=convention)
+    sb = strided_backward(
+        delta, w, stride, shape, padding=padding, convention=convention
+    )
     fast, loops = _layer_gradient(delta, o, w, **opts)
     np.testing.assert_allclose(sb.dE_do, fast)
     np.testing.assert_allclose(sb.dE_do, loops)
     # the stride-1 backward pass of the dilated deltas is the same gradient
-    dense = cnnlit.conv_backward(sb.dilated[None], o[None], w[None, None], padding=padding,
-                                 convention=convention)[2][0]
+    dense = cnnlit.conv_backward(
+        sb.dilated[None],
+        o[None],
+        w[None, None],
+        padding=padding,
+        convention=convention,
+    )[2][0]
     np.testing.assert_allclose(sb.dE_do, dense)
     # and so is the full pass written with scipy's vocabulary
-    full = (cnnlit.correlate2d if convention == "convolution" else cnnlit.convolve2d)(
-        sb.dilated, w, mode="full")
+    full = (
+        cnnlit.correlate2d if convention == "convolution" else cnnlit.convolve2d
+    )(sb.dilated, w, mode="full")
     np.testing.assert_allclose(sb.dE_do_padded, full)
 
 
@@ -116,39 +144,87 @@ def test_drawings():
     fig = draw_dilation(sb)
     assert isinstance(fig, Figure) and len(fig.axes) == 3
     assert len(fig.patches) == 2  # the arrows from one panel to the next
-    cells = [t.get_text() for t in fig.axes[1].texts
-             if all(v % 1 == 0.5 for v in t.get_position())]  # not the indices
+    cells = [
+        t.get_text()
+        for t in fig.axes[1].texts
+        if all(v % 1 == 0.5 for v in t.get_position())
+    ]  # not the indices
     assert cells == ["1", "0", "2", "0", "0", "0", "-1", "0", "3"]
     anim = animate_strided_backward(sb)
     assert isinstance(anim, FuncAnimation) and anim._save_count == 25
     fig = strided_backward_multiples(sb)
-    assert isinstance(fig, Figure) and sum(bool(ax.patches) for ax in fig.axes) == 25
+    assert (
+        isinstance(fig, Figure)
+        and sum(bool(ax.patches) for ax in fig.axes) == 25
+    )
     fig = strided_backward_multiples(sb, frames=[0, 12])
     assert sum(bool(ax.patches) for ax in fig.axes) == 2
     # the forward picture is the core's slide with a stride: 2x2 windows positions
     s = slide(O5, W3, stride=2)
     np.testing.assert_array_equal(s.output, [[5, 3], [3, 6]])
     assert [f.out for f in s.frames] == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    assert [tuple(f.cells[0, 0]) for f in s.frames] == [(0, 0), (0, 2), (2, 0), (2, 2)]
+    assert [tuple(f.cells[0, 0]) for f in s.frames] == [
+        (0, 0),
+        (0, 2),
+        (2, 0),
+        (2, 2),
+    ]
 
 
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: dilated_deltas(np.ones(3), 2), ValueError, "delta must be a non-empty 2-D"),
+        (
+            lambda: dilated_deltas(np.ones(3), 2),
+            ValueError,
+            "delta must be a non-empty 2-D",
+        ),
         (lambda: dilated_deltas(D2, 0), ValueError, "stride must be >= 1"),
-        (lambda: dilated_deltas(D2, 2, (5, 5)), ValueError, r"between \(3, 3\) and \(4, 4\)"),
-        (lambda: dilated_deltas(D2, 2, 4), TypeError, "shape must be a pair of ints"),
-        (lambda: strided_backward(D2, W3, 2, (6, 6), padding=1), ValueError,
-         r"delta must have the output shape \(3, 3\)"),
-        (lambda: strided_backward(D2, W3, 2, (2, 2)), ValueError, "does not fit"),
-        (lambda: strided_backward(D2, W3, 2, 5), TypeError, "input_shape must be a pair"),
-        (lambda: strided_backward(D2, W3, 2, (5, 5), convention="conv"), ValueError,
-         "convention must be one of"),
-        (lambda: strided_backward(D2, [["a"]], 2, (5, 5)), TypeError,
-         "kernel must be a real numeric array"),
-        (lambda: draw_dilation(np.ones((2, 2))), TypeError, "sb must be a StridedBackward"),
-        (lambda: animate_strided_backward("sb"), TypeError, "sb must be a StridedBackward"),
+        (
+            lambda: dilated_deltas(D2, 2, (5, 5)),
+            ValueError,
+            r"between \(3, 3\) and \(4, 4\)",
+        ),
+        (
+            lambda: dilated_deltas(D2, 2, 4),
+            TypeError,
+            "shape must be a pair of ints",
+        ),
+        (
+            lambda: strided_backward(D2, W3, 2, (6, 6), padding=1),
+            ValueError,
+            r"delta must have the output shape \(3, 3\)",
+        ),
+        (
+            lambda: strided_backward(D2, W3, 2, (2, 2)),
+            ValueError,
+            "does not fit",
+        ),
+        (
+            lambda: strided_backward(D2, W3, 2, 5),
+            TypeError,
+            "input_shape must be a pair",
+        ),
+        (
+            lambda: strided_backward(D2, W3, 2, (5, 5), convention="conv"),
+            ValueError,
+            "convention must be one of",
+        ),
+        (
+            lambda: strided_backward(D2, [["a"]], 2, (5, 5)),
+            TypeError,
+            "kernel must be a real numeric array",
+        ),
+        (
+            lambda: draw_dilation(np.ones((2, 2))),
+            TypeError,
+            "sb must be a StridedBackward",
+        ),
+        (
+            lambda: animate_strided_backward("sb"),
+            TypeError,
+            "sb must be a StridedBackward",
+        ),
     ],
 )
 def test_bad_input(call, error, match):

@@ -39,8 +39,12 @@ def _close_figures():
 
 def _package(x, w, **opts):
     """The single-channel transposed convolution from the package and from the loops."""
-    fast = cnnlit.conv_transpose_forward(x[None], w[None, None], None, **opts)[0]
-    loops = reference.conv_transpose_forward(x[None], w[None, None], None, **opts)[0]
+    fast = cnnlit.conv_transpose_forward(x[None], w[None, None], None, **opts)[
+        0
+    ]
+    loops = reference.conv_transpose_forward(
+        x[None], w[None, None], None, **opts
+    )[0]
     return fast, loops
 
 
@@ -50,7 +54,11 @@ def test_hand_example():
     np.testing.assert_array_equal(ts.laid, laid)
     assert ts.output.shape == (5, 5) and len(ts.frames) == 4
     # the centre pixel gets all four copies, each with a corner of the laid kernel
-    assert ts.output[2, 2] == 1 * laid[2, 2] + 2 * laid[2, 0] + 3 * laid[0, 2] + 4 * laid[0, 0] == 10
+    assert (
+        ts.output[2, 2]
+        == 1 * laid[2, 2] + 2 * laid[2, 0] + 3 * laid[0, 2] + 4 * laid[0, 0]
+        == 10
+    )
     # a corner gets one copy, an edge pixel between two copies two
     assert ts.output[0, 0] == 1 * laid[0, 0]
     assert ts.output[0, 2] == 1 * laid[0, 2] + 2 * laid[0, 0]
@@ -72,8 +80,9 @@ def test_the_input_gradient_of_the_convolution():
     for convention in ("convolution", "correlation"):
         ts = transpose_scatter(X2, W3, stride=2, convention=convention)
         o_prev = np.zeros((1, 5, 5))
-        g = cnnlit.conv_backward(X2[None], o_prev, W3[None, None], stride=2,
-                                 convention=convention)[2][0]
+        g = cnnlit.conv_backward(
+            X2[None], o_prev, W3[None, None], stride=2, convention=convention
+        )[2][0]
         np.testing.assert_array_equal(ts.output, g)
 
 
@@ -81,16 +90,25 @@ def test_the_input_gradient_of_the_convolution():
 @pytest.mark.parametrize("stride", [1, 2, 3, (2, 1)])
 @pytest.mark.parametrize("padding", [0, 1, (1, 0)])
 @pytest.mark.parametrize("dilation", [1, 2])
-@pytest.mark.parametrize("shape, kshape", [((2, 2), (3, 3)), ((3, 2), (2, 3)), ((4, 3), (1, 2))])
-def test_matches_the_package_and_the_loops(convention, stride, padding, dilation, shape, kshape):
+@pytest.mark.parametrize(
+    "shape, kshape", [((2, 2), (3, 3)), ((3, 2), (2, 3)), ((4, 3), (1, 2))]
+)
+def test_matches_the_package_and_the_loops(
+    convention, stride, padding, dilation, shape, kshape
+):
     rng = np.random.default_rng(sum(shape) + sum(kshape))
     x = rng.integers(-3, 4, size=shape).astype(float)
     w = rng.integers(-2, 3, size=kshape).astype(float)
     s = stride if isinstance(stride, tuple) else (stride, stride)
     limit = [max(a, dilation) for a in s]
     for op in {(0, 0), (limit[0] - 1, limit[1] - 1)}:
-        opts = dict(stride=stride, padding=padding, dilation=dilation, output_padding=op,
-                    convention=convention)
+        opts = dict(
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            output_padding=op,
+            convention=convention,
+        )
         try:
             fast, loops = _package(x, w, **opts)
         except ValueError:  # the output would be empty: the scatter refuses too
@@ -112,8 +130,13 @@ def test_output_padding_picks_the_input_size():
         ts = transpose_scatter(x, W3, stride=2, padding=1, output_padding=op)
         assert ts.output.shape == (size, size)
         assert ts.canvas.shape == (7, 7)  # the same canvas, cut differently
-        g = cnnlit.conv_backward(x[None], np.zeros((1, size, size)), W3[None, None], stride=2,
-                                 padding=1)[2][0]
+        g = cnnlit.conv_backward(
+            x[None],
+            np.zeros((1, size, size)),
+            W3[None, None],
+            stride=2,
+            padding=1,
+        )[2][0]
         np.testing.assert_array_equal(ts.output, g)
     # with no padding, output_padding reaches past the canvas: a zero row and column
     ts = transpose_scatter(x, W3, stride=2, output_padding=1)
@@ -128,7 +151,9 @@ def test_coverage():
     np.testing.assert_array_equal(coverage((4, 4), (4, 4), 2), np.outer(c4, c4))
     # ones through ones in the package count the same copies
     for shape, k, s in [((4, 4), 3, 2), ((3, 5), 4, 3), ((2, 3), 2, 1)]:
-        y = cnnlit.conv_transpose_forward(np.ones((1,) + shape), np.ones((1, 1, k, k)), None, stride=s)
+        y = cnnlit.conv_transpose_forward(
+            np.ones((1,) + shape), np.ones((1, 1, k, k)), None, stride=s
+        )
         np.testing.assert_array_equal(coverage(shape, (k, k), s), y[0])
     assert coverage((4, 4), (3, 3), 2).dtype.kind == "i"
 
@@ -148,44 +173,124 @@ def test_drawings():
     anim = animate_transpose_scatter(ts)
     assert isinstance(anim, FuncAnimation) and anim._save_count == 4
     fig = transpose_scatter_multiples(ts)
-    assert isinstance(fig, Figure) and sum(bool(ax.patches) for ax in fig.axes) == 4
+    assert (
+        isinstance(fig, Figure)
+        and sum(bool(ax.patches) for ax in fig.axes) == 4
+    )
     fig = transpose_scatter_multiples(ts, frames=[0, -1], ncols=2)
     assert sum(bool(ax.patches) for ax in fig.axes) == 2
     x = np.arange(1.0, 10.0).reshape(3, 3)
-    pair = [transpose_scatter(x, W3, stride=2, padding=1, output_padding=op) for op in (0, 1)]
+    pair = [
+        transpose_scatter(x, W3, stride=2, padding=1, output_padding=op)
+        for op in (0, 1)
+    ]
     fig = draw_transpose_outputs(pair)
-    assert len(fig.axes) == 2 and fig.axes[1].texts[-1].get_text() == "output_padding 1: 6\u00d76"
+    assert (
+        len(fig.axes) == 2
+        and fig.axes[1].texts[-1].get_text() == "output_padding 1: 6\u00d76"
+    )
     fig = draw_coverage([coverage((4, 4), (3, 3), 2)], ["k = 3"])
     assert isinstance(fig, Figure) and len(fig.axes) == 1
     # the cells: 81 counts in the cells, shaded 1 / 2 / 4
-    cells = [t.get_text() for t in fig.axes[0].texts if all(v % 1 == 0.5 for v in t.get_position())]
+    cells = [
+        t.get_text()
+        for t in fig.axes[0].texts
+        if all(v % 1 == 0.5 for v in t.get_position())
+    ]
     assert sorted(set(cells)) == ["1", "2", "4"] and len(cells) == 81
 
 
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: transpose_scatter(np.ones(3), W3), ValueError, "x must be a non-empty 2-D"),
-        (lambda: transpose_scatter(X2, np.ones((0, 2))), ValueError, "kernel must be a non-empty 2-D"),
-        (lambda: transpose_scatter(X2, [["a"]]), TypeError, "kernel must be a real numeric array"),
-        (lambda: transpose_scatter(X2, W3, stride=0), ValueError, "stride must be >= 1"),
-        (lambda: transpose_scatter(X2, W3, stride=2.0), TypeError, "stride must be an int"),
-        (lambda: transpose_scatter(X2, W3, stride=2, output_padding=2), ValueError,
-         r"output_padding must be smaller than max\(stride, dilation\) = \(2, 2\)"),
-        (lambda: transpose_scatter(X2, W3, padding=3), ValueError, "output size .* must be positive"),
-        (lambda: transpose_scatter(X2, W3, convention="conv"), ValueError, "convention must be one of"),
-        (lambda: coverage(4, (3, 3), 2), TypeError, "input_shape must be a pair of positive ints"),
-        (lambda: coverage((4, 4), (0, 3), 2), TypeError, "kernel_shape must be a pair"),
-        (lambda: draw_transpose_scatter(np.ones((2, 2))), TypeError, "ts must be a TransposeScatter"),
-        (lambda: draw_transpose_scatter(transpose_scatter(X2, W3), 4), ValueError,
-         r"frame must be an int in \[-4, 4\)"),
-        (lambda: animate_transpose_scatter("ts"), TypeError, "ts must be a TransposeScatter"),
-        (lambda: transpose_scatter_multiples(transpose_scatter(X2, W3), [9]), ValueError, "frame must be"),
-        (lambda: draw_transpose_outputs([]), ValueError, "scatters must not be empty"),
-        (lambda: draw_transpose_outputs([transpose_scatter(X2, W3)], ["a", "b"]), ValueError,
-         "titles must have one entry per scatter"),
+        (
+            lambda: transpose_scatter(np.ones(3), W3),
+            ValueError,
+            "x must be a non-empty 2-D",
+        ),
+        (
+            lambda: transpose_scatter(X2, np.ones((0, 2))),
+            ValueError,
+            "kernel must be a non-empty 2-D",
+        ),
+        (
+            lambda: transpose_scatter(X2, [["a"]]),
+            TypeError,
+            "kernel must be a real numeric array",
+        ),
+        (
+            lambda: transpose_scatter(X2, W3, stride=0),
+            ValueError,
+            "stride must be >= 1",
+        ),
+        (
+            lambda: transpose_scatter(X2, W3, stride=2.0),
+            TypeError,
+            "stride must be an int",
+        ),
+        (
+            lambda: transpose_scatter(X2, W3, stride=2, output_padding=2),
+            ValueError,
+            r"output_padding must be smaller than max\(stride, dilation\) = \(2, 2\)",
+        ),
+        (
+            lambda: transpose_scatter(X2, W3, padding=3),
+            ValueError,
+            "output size .* must be positive",
+        ),
+        (
+            lambda: transpose_scatter(X2, W3, convention="conv"),
+            ValueError,
+            "convention must be one of",
+        ),
+        (
+            lambda: coverage(4, (3, 3), 2),
+            TypeError,
+            "input_shape must be a pair of positive ints",
+        ),
+        (
+            lambda: coverage((4, 4), (0, 3), 2),
+            TypeError,
+            "kernel_shape must be a pair",
+        ),
+        (
+            lambda: draw_transpose_scatter(np.ones((2, 2))),
+            TypeError,
+            "ts must be a TransposeScatter",
+        ),
+        (
+            lambda: draw_transpose_scatter(transpose_scatter(X2, W3), 4),
+            ValueError,
+            r"frame must be an int in \[-4, 4\)",
+        ),
+        (
+            lambda: animate_transpose_scatter("ts"),
+            TypeError,
+            "ts must be a TransposeScatter",
+        ),
+        (
+            lambda: transpose_scatter_multiples(transpose_scatter(X2, W3), [9]),
+            ValueError,
+            "frame must be",
+        ),
+        (
+            lambda: draw_transpose_outputs([]),
+            ValueError,
+            "scatters must not be empty",
+        ),
+        (
+            lambda: draw_transpose_outputs(
+                [transpose_scatter(X2, W3)], ["a", "b"]
+            ),
+            ValueError,
+            "titles must have one entry per scatter",
+        ),
         (lambda: draw_coverage([]), ValueError, "maps must not be empty"),
-        (lambda: draw_coverage([np.ones(3)]), ValueError, r"maps\[0\] must be a non-empty 2-D"),
+        (
+            lambda: draw_coverage([np.ones(3)]),
+            ValueError,
+            r"maps\[0\] must be a non-empty 2-D",
+        ),
     ],
 )
 def test_bad_input(call, error, match):
@@ -195,4 +300,6 @@ def test_bad_input(call, error, match):
 
 def test_dataclasses_are_exported():
     ts = transpose_scatter(X2, W3)
-    assert isinstance(ts, TransposeScatter) and isinstance(ts.frames[0], ScatterFrame)
+    assert isinstance(ts, TransposeScatter) and isinstance(
+        ts.frames[0], ScatterFrame
+    )

@@ -22,7 +22,9 @@ def loop_pool(o_prev, size, stride=None, mode="max"):
         for x in range(Ho):
             for y in range(Wo):
                 window = o_prev[idx][sH * x : sH * x + kH, sW * y : sW * y + kW]
-                out[idx + (x, y)] = window.max() if mode == "max" else window.sum() / (kH * kW)
+                out[idx + (x, y)] = (
+                    window.max() if mode == "max" else window.sum() / (kH * kW)
+                )
     return out
 
 
@@ -50,22 +52,44 @@ def test_hand_worked_forward():
     #    [3, 4, 1, 1],      top-right {0, 2, 1, 1}: max 2, mean 4/4 = 1
     #    [0, 6, 2, 8],      bottom-left {0, 6, 7, 1}: max 7, mean 14/4 = 3.5
     #    [7, 1, 3, 3]]      bottom-right {2, 8, 3, 3}: max 8, mean 16/4 = 4
-    x = np.array([[[1, 5, 0, 2], [3, 4, 1, 1], [0, 6, 2, 8], [7, 1, 3, 3]]], dtype=float)
+    x = np.array(
+        [[[1, 5, 0, 2], [3, 4, 1, 1], [0, 6, 2, 8], [7, 1, 3, 3]]], dtype=float
+    )
     np.testing.assert_array_equal(cnnlit.pool_forward(x, 2), [[[5, 2], [7, 8]]])
-    np.testing.assert_array_equal(cnnlit.pool_forward(x, 2, mode="mean"), [[[3.25, 1], [3.5, 4]]])
+    np.testing.assert_array_equal(
+        cnnlit.pool_forward(x, 2, mode="mean"), [[[3.25, 1], [3.5, 4]]]
+    )
 
 
 def test_hand_worked_backward_max_and_mean():
     # Same input; delta = [[10, 20], [30, 40]].
     # max: each delta goes to its window's maximum: 5 at (0,1), 2 at (0,3), 7 at (3,0), 8 at (2,3).
     # mean: each delta / 4 goes to all four pixels of its window.
-    x = np.array([[[1, 5, 0, 2], [3, 4, 1, 1], [0, 6, 2, 8], [7, 1, 3, 3]]], dtype=float)
+    x = np.array(
+        [[[1, 5, 0, 2], [3, 4, 1, 1], [0, 6, 2, 8], [7, 1, 3, 3]]], dtype=float
+    )
     delta = np.array([[[10.0, 20.0], [30.0, 40.0]]])
     want_max = np.zeros((1, 4, 4))
-    want_max[0, 0, 1], want_max[0, 0, 3], want_max[0, 3, 0], want_max[0, 2, 3] = 10, 20, 30, 40
+    (
+        want_max[0, 0, 1],
+        want_max[0, 0, 3],
+        want_max[0, 3, 0],
+        want_max[0, 2, 3],
+    ) = 10, 20, 30, 40
     np.testing.assert_array_equal(cnnlit.pool_backward(delta, x, 2), want_max)
-    want_mean = np.array([[[2.5, 2.5, 5, 5], [2.5, 2.5, 5, 5], [7.5, 7.5, 10, 10], [7.5, 7.5, 10, 10]]])
-    np.testing.assert_array_equal(cnnlit.pool_backward(delta, x, 2, mode="mean"), want_mean)
+    want_mean = np.array(
+        [
+            [
+                [2.5, 2.5, 5, 5],
+                [2.5, 2.5, 5, 5],
+                [7.5, 7.5, 10, 10],
+                [7.5, 7.5, 10, 10],
+            ]
+        ]
+    )
+    np.testing.assert_array_equal(
+        cnnlit.pool_backward(delta, x, 2, mode="mean"), want_mean
+    )
 
 
 def test_max_tie_goes_to_first_in_row_major_order():
@@ -74,13 +98,18 @@ def test_max_tie_goes_to_first_in_row_major_order():
     x = np.array([[[3.0, 7.0], [7.0, 7.0]]])
     got = cnnlit.pool_backward(np.array([[[5.0]]]), x, 2)
     np.testing.assert_array_equal(got, [[[0.0, 5.0], [0.0, 0.0]]])
-    np.testing.assert_array_equal(got, reference.pool_backward(np.array([[[5.0]]]), x, 2))
+    np.testing.assert_array_equal(
+        got, reference.pool_backward(np.array([[[5.0]]]), x, 2)
+    )
 
 
 def test_max_tie_constant_window():
     # All four equal: the top-left pixel wins, never a split.
     x = np.full((1, 1, 2, 2), 4.0)
-    np.testing.assert_array_equal(cnnlit.pool_backward(np.full((1, 1, 1, 1), 3.0), x, 2), [[[[3.0, 0], [0, 0]]]])
+    np.testing.assert_array_equal(
+        cnnlit.pool_backward(np.full((1, 1, 1, 1), 3.0), x, 2),
+        [[[[3.0, 0], [0, 0]]]],
+    )
 
 
 def test_max_overlapping_windows_share_a_winner():
@@ -131,9 +160,15 @@ def test_forward_equals_loops(size, stride, mode, kind, rng):
 def test_forward_and_backward_equal_reference(size, stride, mode, ties, rng):
     shape = (2, 3, 6, 7)
     # With ties: small integers, so most windows hold repeated maxima.
-    x = rng.integers(0, 3, size=shape).astype(float) if ties else rng.standard_normal(shape)
+    x = (
+        rng.integers(0, 3, size=shape).astype(float)
+        if ties
+        else rng.standard_normal(shape)
+    )
     o = cnnlit.pool_forward(x, size, stride=stride, mode=mode)
-    np.testing.assert_allclose(o, reference.pool_forward(x, size, stride=stride, mode=mode), atol=1e-14)
+    np.testing.assert_allclose(
+        o, reference.pool_forward(x, size, stride=stride, mode=mode), atol=1e-14
+    )
     delta = rng.standard_normal(o.shape)
     got = cnnlit.pool_backward(delta, x, size, stride=stride, mode=mode)
     want = reference.pool_backward(delta, x, size, stride=stride, mode=mode)
@@ -147,7 +182,9 @@ def test_backward_single_example_equals_reference(rng):
     delta = rng.standard_normal(o.shape)
     got = cnnlit.pool_backward(delta, x, 3, stride=2)
     assert got.shape == (3, 6, 7)
-    np.testing.assert_allclose(got, reference.pool_backward(delta, x, 3, stride=2), atol=1e-14)
+    np.testing.assert_allclose(
+        got, reference.pool_backward(delta, x, 3, stride=2), atol=1e-14
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -162,7 +199,9 @@ def test_adjoint_mean_pooling(size, stride, rng):
     o = cnnlit.pool_forward(x, size, stride=stride, mode="mean")
     g = rng.standard_normal(o.shape)
     back = cnnlit.pool_backward(g, x, size, stride=stride, mode="mean")
-    assert abs(np.vdot(o, g) - np.vdot(x, back)) <= 1e-12 * max(1.0, abs(np.vdot(o, g)))
+    assert abs(np.vdot(o, g) - np.vdot(x, back)) <= 1e-12 * max(
+        1.0, abs(np.vdot(o, g))
+    )
 
 
 @pytest.mark.parametrize("size, stride", CASES, ids=str)
@@ -172,7 +211,9 @@ def test_max_pooling_is_linear_for_fixed_winners(size, stride, rng):
     o = cnnlit.pool_forward(x, size, stride=stride, mode="max")
     g = rng.standard_normal(o.shape)
     back = cnnlit.pool_backward(g, x, size, stride=stride, mode="max")
-    assert abs(np.vdot(o, g) - np.vdot(x, back)) <= 1e-12 * max(1.0, abs(np.vdot(o, g)))
+    assert abs(np.vdot(o, g) - np.vdot(x, back)) <= 1e-12 * max(
+        1.0, abs(np.vdot(o, g))
+    )
 
 
 @pytest.mark.parametrize("mode", ["max", "mean"])
@@ -181,7 +222,11 @@ def test_backward_total_equals_delta_total(mode, rng):
     x = rng.standard_normal((2, 3, 6, 7))
     o = cnnlit.pool_forward(x, 3, stride=1, mode=mode)
     delta = rng.standard_normal(o.shape)
-    np.testing.assert_allclose(cnnlit.pool_backward(delta, x, 3, stride=1, mode=mode).sum(), delta.sum(), atol=1e-12)
+    np.testing.assert_allclose(
+        cnnlit.pool_backward(delta, x, 3, stride=1, mode=mode).sum(),
+        delta.sum(),
+        atol=1e-12,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -194,7 +239,9 @@ def test_float32_in_float32_out(mode, rng):
     x = rng.standard_normal((2, 3, 6, 7)).astype(np.float32)
     o = cnnlit.pool_forward(x, 2, mode=mode)
     assert o.dtype == np.float32
-    np.testing.assert_allclose(o, loop_pool(x.astype(np.float64), 2, mode=mode), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        o, loop_pool(x.astype(np.float64), 2, mode=mode), rtol=1e-5, atol=1e-6
+    )
     g = cnnlit.pool_backward(np.ones_like(o), x, 2, mode=mode)
     assert g.dtype == np.float32
 
@@ -205,7 +252,10 @@ def test_integer_input_computed_in_float64(mode):
     o = cnnlit.pool_forward(x, 2, mode=mode)
     assert o.dtype == np.float64
     # mean of [[0, 1], [4, 5]] = 2.5: not truncated to an integer.
-    np.testing.assert_array_equal(o, [[[5, 7], [13, 15]]] if mode == "max" else [[[2.5, 4.5], [10.5, 12.5]]])
+    np.testing.assert_array_equal(
+        o,
+        [[[5, 7], [13, 15]]] if mode == "max" else [[[2.5, 4.5], [10.5, 12.5]]],
+    )
 
 
 @pytest.mark.parametrize("mode", ["max", "mean"])
@@ -220,7 +270,13 @@ def test_read_only_inputs_unchanged(mode, rng):
     g = cnnlit.pool_backward(delta, x, (2, 3), stride=1, mode=mode)
     np.testing.assert_array_equal(x, x_copy)
     np.testing.assert_array_equal(delta, delta_copy)
-    np.testing.assert_allclose(g, reference.pool_backward(delta_copy, x_copy, (2, 3), stride=1, mode=mode), atol=1e-14)
+    np.testing.assert_allclose(
+        g,
+        reference.pool_backward(
+            delta_copy, x_copy, (2, 3), stride=1, mode=mode
+        ),
+        atol=1e-14,
+    )
 
 
 def test_result_is_writable_and_independent(rng):

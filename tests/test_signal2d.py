@@ -30,7 +30,9 @@ KERNEL_SHAPES = [(3, 3), (2, 2), (1, 1), (2, 3), (4, 1), (3, 4)]
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 @pytest.mark.parametrize("kshape", KERNEL_SHAPES, ids=str)
-def test_equals_scipy_every_mode_and_boundary(fast, scipy_fn, _ref, mode, boundary, kshape, rng):
+def test_equals_scipy_every_mode_and_boundary(
+    fast, scipy_fn, _ref, mode, boundary, kshape, rng
+):
     image = rng.standard_normal((5, 7))  # non-square
     kernel = rng.standard_normal(kshape)
     got = fast(image, kernel, mode=mode, boundary=boundary, fillvalue=1.75)
@@ -46,15 +48,21 @@ def test_nonzero_fillvalue_changes_the_border(fast, scipy_fn, _ref, mode, rng):
     image = rng.standard_normal((4, 6))
     kernel = rng.standard_normal((3, 2))
     got = fast(image, kernel, mode=mode, boundary="fill", fillvalue=-3.0)
-    np.testing.assert_allclose(got, scipy_fn(image, kernel, mode=mode, fillvalue=-3.0), atol=1e-12)
-    assert not np.allclose(got, scipy_fn(image, kernel, mode=mode, fillvalue=0.0))
+    np.testing.assert_allclose(
+        got, scipy_fn(image, kernel, mode=mode, fillvalue=-3.0), atol=1e-12
+    )
+    assert not np.allclose(
+        got, scipy_fn(image, kernel, mode=mode, fillvalue=0.0)
+    )
 
 
 @pytest.mark.parametrize("fast, scipy_fn, _ref", PAIRS, ids=PAIR_IDS)
 @pytest.mark.parametrize("mode", ["same", "full"])
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 @pytest.mark.parametrize("kshape", [(6, 9), (9, 4), (7, 7)], ids=str)
-def test_kernel_larger_than_image(fast, scipy_fn, _ref, mode, boundary, kshape, rng):
+def test_kernel_larger_than_image(
+    fast, scipy_fn, _ref, mode, boundary, kshape, rng
+):
     # wrap and symm then extend the image over more than one period.
     image = rng.standard_normal((3, 5))
     kernel = rng.standard_normal(kshape)
@@ -65,7 +73,9 @@ def test_kernel_larger_than_image(fast, scipy_fn, _ref, mode, boundary, kshape, 
 
 
 @pytest.mark.parametrize("fast, scipy_fn, _ref", PAIRS, ids=PAIR_IDS)
-@pytest.mark.parametrize("shapes", [((2, 3), (4, 6)), ((1, 1), (3, 2)), ((3, 3), (3, 5))], ids=str)
+@pytest.mark.parametrize(
+    "shapes", [((2, 3), (4, 6)), ((1, 1), (3, 2)), ((3, 3), (3, 5))], ids=str
+)
 def test_valid_with_swapped_roles(fast, scipy_fn, _ref, shapes, rng):
     # in1 smaller than in2 in every dimension: scipy swaps the inputs in mode 'valid'.
     small, big = (rng.standard_normal(s) for s in shapes)
@@ -83,7 +93,9 @@ def test_fft_path_equals_scipy(fast, scipy_fn, _ref, mode, boundary, rng):
     image = rng.standard_normal((30, 41))
     kernel = rng.standard_normal((9, 10))
     got = fast(image, kernel, mode=mode, boundary=boundary, fillvalue=-0.25)
-    want = scipy_fn(image, kernel, mode=mode, boundary=boundary, fillvalue=-0.25)
+    want = scipy_fn(
+        image, kernel, mode=mode, boundary=boundary, fillvalue=-0.25
+    )
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
 
@@ -93,7 +105,11 @@ def test_small_output_large_kernel_path_equals_scipy(fast, scipy_fn, _ref, rng):
     # More taps than output pixels: summed output pixel by output pixel.
     image = rng.standard_normal((11, 12))
     kernel = rng.standard_normal((10, 10))
-    np.testing.assert_allclose(fast(image, kernel, mode="valid"), scipy_fn(image, kernel, mode="valid"), atol=1e-12)
+    np.testing.assert_allclose(
+        fast(image, kernel, mode="valid"),
+        scipy_fn(image, kernel, mode="valid"),
+        atol=1e-12,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -109,7 +125,12 @@ def test_float32_in_float32_out(fast, scipy_fn, _ref, mode, kshape, rng):
     kernel = rng.standard_normal(kshape).astype(np.float32)
     got = fast(image, kernel, mode=mode, boundary="symm")
     assert got.dtype == np.float32
-    want = scipy_fn(image.astype(np.float64), kernel.astype(np.float64), mode=mode, boundary="symm")
+    want = scipy_fn(
+        image.astype(np.float64),
+        kernel.astype(np.float64),
+        mode=mode,
+        boundary="symm",
+    )
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
@@ -169,18 +190,24 @@ def test_equals_reference_loops(fast, scipy_fn, ref, case, rng):
 #   l(0,0) = 1 + 4 - 1 = 4       l(0,1) = 2 + 0 - 3 = -1     l(0,2) = 0 + 2 - 2 = 0
 #   l(1,0) = 0 + 2 - 0 = 2       l(1,1) = 1 + 6 - 1 = 6      l(1,2) = 3 + 4 - 1 = 6
 #   l(2,0) = 2 + 0 - 3 = -1      l(2,1) = 0 + 2 - 0 = 2      l(2,2) = 1 + 2 - 2 = 1
-HAND_I = np.array([[1, 2, 0, 1], [0, 1, 3, 2], [2, 0, 1, 1], [1, 3, 0, 2]], dtype=float)
+HAND_I = np.array(
+    [[1, 2, 0, 1], [0, 1, 3, 2], [2, 0, 1, 1], [1, 3, 0, 2]], dtype=float
+)
 HAND_K = np.array([[1, 2], [0, -1]], dtype=float)
 HAND_CONV = np.array([[0, 3, 8], [4, 0, 0], [3, 6, 1]], dtype=float)
 HAND_CORR = np.array([[4, -1, 0], [2, 6, 6], [-1, 2, 1]], dtype=float)
 
 
 def test_hand_worked_convolution():
-    np.testing.assert_array_equal(cnnlit.convolve2d(HAND_I, HAND_K, mode="valid"), HAND_CONV)
+    np.testing.assert_array_equal(
+        cnnlit.convolve2d(HAND_I, HAND_K, mode="valid"), HAND_CONV
+    )
 
 
 def test_hand_worked_correlation():
-    np.testing.assert_array_equal(cnnlit.correlate2d(HAND_I, HAND_K, mode="valid"), HAND_CORR)
+    np.testing.assert_array_equal(
+        cnnlit.correlate2d(HAND_I, HAND_K, mode="valid"), HAND_CORR
+    )
 
 
 def test_hand_worked_full_corner():
@@ -195,13 +222,16 @@ def test_hand_worked_same_even_kernel_centres():
     # For an even kernel, 'same' keeps rows/cols 0..3 of 'full' for convolution
     # (start (2-1)//2 = 0) but 1..4 for correlation (start 2//2 = 1), as scipy does.
     np.testing.assert_array_equal(
-        cnnlit.convolve2d(HAND_I, HAND_K, mode="same"), cnnlit.convolve2d(HAND_I, HAND_K, mode="full")[:4, :4]
+        cnnlit.convolve2d(HAND_I, HAND_K, mode="same"),
+        cnnlit.convolve2d(HAND_I, HAND_K, mode="full")[:4, :4],
     )
     np.testing.assert_array_equal(
-        cnnlit.correlate2d(HAND_I, HAND_K, mode="same"), cnnlit.correlate2d(HAND_I, HAND_K, mode="full")[1:, 1:]
+        cnnlit.correlate2d(HAND_I, HAND_K, mode="same"),
+        cnnlit.correlate2d(HAND_I, HAND_K, mode="full")[1:, 1:],
     )
     np.testing.assert_array_equal(
-        cnnlit.correlate2d(HAND_I, HAND_K, mode="same"), signal.correlate2d(HAND_I, HAND_K, mode="same")
+        cnnlit.correlate2d(HAND_I, HAND_K, mode="same"),
+        signal.correlate2d(HAND_I, HAND_K, mode="same"),
     )
 
 
@@ -230,7 +260,8 @@ def test_rot180_turns_convolution_into_correlation(mode, rng):
     image = rng.standard_normal((5, 6))
     kernel = rng.standard_normal((3, 3))  # odd: 'same' centres agree
     np.testing.assert_allclose(
-        signal.convolve2d(image, kernel, mode=mode), signal.correlate2d(image, cnnlit.rot180(kernel), mode=mode)
+        signal.convolve2d(image, kernel, mode=mode),
+        signal.correlate2d(image, cnnlit.rot180(kernel), mode=mode),
     )
 
 
@@ -259,4 +290,8 @@ def test_read_only_inputs_unchanged(fast, scipy_fn, _ref, mode, kshape, rng):
     got = fast(image, kernel, mode=mode, boundary="wrap")
     np.testing.assert_array_equal(image, image_copy)
     np.testing.assert_array_equal(kernel, kernel_copy)
-    np.testing.assert_allclose(got, scipy_fn(image_copy, kernel_copy, mode=mode, boundary="wrap"), atol=1e-9)
+    np.testing.assert_allclose(
+        got,
+        scipy_fn(image_copy, kernel_copy, mode=mode, boundary="wrap"),
+        atol=1e-9,
+    )

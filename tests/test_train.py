@@ -10,18 +10,40 @@ import pytest
 
 import cnnlit.train
 from cnnlit.network import Network
-from cnnlit.train import DEFAULT_LR, TrainConfig, _parser, build_network, main, train
+from cnnlit.train import (
+    DEFAULT_LR,
+    TrainConfig,
+    _parser,
+    build_network,
+    main,
+    train,
+)
 
 TINY = dict(epochs=1, limit=120, channels=4, hidden=8, progress=False)
-TINY_ARGS = ["--epochs", "1", "--limit", "100", "--channels", "4", "--hidden", "8"]
+TINY_ARGS = [
+    "--epochs",
+    "1",
+    "--limit",
+    "100",
+    "--channels",
+    "4",
+    "--hidden",
+    "8",
+]
 LINE = re.compile(r"test accuracy: [01]\.\d{4}\n\Z")
-EPOCH = re.compile(r"^epoch +\d+/\d+  loss \d\.\d{4}  train accuracy [01]\.\d{4}  validation accuracy [01]\.\d{4}$")
+EPOCH = re.compile(
+    r"^epoch +\d+/\d+  loss \d\.\d{4}  train accuracy [01]\.\d{4}  validation accuracy [01]\.\d{4}$"
+)
 
 
 def test_build_network_for_both_losses():
     rng = np.random.default_rng(0)
-    hse = build_network(rng=rng, loss="half_squared_error", channels=4, hidden=8)
-    sce = build_network(rng=rng, loss="softmax_cross_entropy", channels=4, hidden=8)
+    hse = build_network(
+        rng=rng, loss="half_squared_error", channels=4, hidden=8
+    )
+    sce = build_network(
+        rng=rng, loss="softmax_cross_entropy", channels=4, hidden=8
+    )
     assert isinstance(hse, Network) and len(hse.layers) == len(sce.layers) + 1
     out = hse.forward(np.zeros((3, 1, 8, 8), dtype=np.float32))
     assert out.shape == (3, 10) and out.min() > 0 and out.max() < 1
@@ -35,11 +57,25 @@ def test_build_network_for_both_losses():
 
 def test_config_defaults_and_initial_learning_rate():
     config = TrainConfig()
-    assert (config.seed, config.epochs, config.batch_size, config.momentum) == (0, 40, 32, 0.9)
-    assert config.lr is None and config.initial_lr == DEFAULT_LR["half_squared_error"] == 0.2
-    assert TrainConfig(loss="softmax_cross_entropy").initial_lr == DEFAULT_LR["softmax_cross_entropy"]
+    assert (config.seed, config.epochs, config.batch_size, config.momentum) == (
+        0,
+        40,
+        32,
+        0.9,
+    )
+    assert (
+        config.lr is None
+        and config.initial_lr == DEFAULT_LR["half_squared_error"] == 0.2
+    )
+    assert (
+        TrainConfig(loss="softmax_cross_entropy").initial_lr
+        == DEFAULT_LR["softmax_cross_entropy"]
+    )
     assert TrainConfig(lr=0.7).initial_lr == 0.7
-    assert TrainConfig(dtype="float64").dtype == np.float64 and TrainConfig(lr=1).lr == 1.0
+    assert (
+        TrainConfig(dtype="float64").dtype == np.float64
+        and TrainConfig(lr=1).lr == 1.0
+    )
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.epochs = 3
 
@@ -52,22 +88,54 @@ def test_replace_checks_again():
 @pytest.mark.parametrize(
     "kwargs, exc, match",
     [
-        (dict(loss="hinge"), ValueError, "loss must be one of 'half_squared_error', 'softmax_cross_entropy'; got 'hinge'"),
+        (
+            dict(loss="hinge"),
+            ValueError,
+            "loss must be one of 'half_squared_error', 'softmax_cross_entropy'; got 'hinge'",
+        ),
         (dict(epochs=1.5), TypeError, "epochs must be an int, got 1.5"),
         (dict(seed=-1), ValueError, "seed must be >= 0"),
         (dict(shift=4), ValueError, "shift must be <= 3, got 4"),
-        (dict(dtype=np.int64), ValueError, "dtype must be float32 or float64, got int64"),
-        (dict(dtype="foo"), TypeError, "dtype must be float32 or float64, got 'foo'"),
+        (
+            dict(dtype=np.int64),
+            ValueError,
+            "dtype must be float32 or float64, got int64",
+        ),
+        (
+            dict(dtype="foo"),
+            TypeError,
+            "dtype must be float32 or float64, got 'foo'",
+        ),
         (dict(channels=0), ValueError, "channels must be >= 1"),
-        (dict(lr=float("inf")), ValueError, "lr must be a finite number > 0, got inf"),
-        (dict(lr=float("nan")), ValueError, "lr must be a finite number > 0, got nan"),
+        (
+            dict(lr=float("inf")),
+            ValueError,
+            "lr must be a finite number > 0, got inf",
+        ),
+        (
+            dict(lr=float("nan")),
+            ValueError,
+            "lr must be a finite number > 0, got nan",
+        ),
         (dict(lr=-0.1), ValueError, "lr must be a finite number > 0, got -0.1"),
-        (dict(momentum=1.0), ValueError, r"momentum must be a finite number >= 0 and < 1, got 1.0"),
-        (dict(momentum=float("inf")), ValueError, "momentum must be a finite number"),
+        (
+            dict(momentum=1.0),
+            ValueError,
+            r"momentum must be a finite number >= 0 and < 1, got 1.0",
+        ),
+        (
+            dict(momentum=float("inf")),
+            ValueError,
+            "momentum must be a finite number",
+        ),
         (dict(batch_size=0), ValueError, "batch_size must be >= 1"),
         (dict(limit=0), ValueError, "limit must be >= 1"),
         (dict(threads=0), ValueError, "threads must be >= 1"),
-        (dict(progress="yes"), TypeError, "progress must be True, False or None, got 'yes'"),
+        (
+            dict(progress="yes"),
+            TypeError,
+            "progress must be True, False or None, got 'yes'",
+        ),
         (dict(hidden=None), TypeError, "hidden must be an int, got None"),
         (dict(epoch=3), TypeError, "unexpected keyword argument 'epoch'"),
     ],
@@ -80,7 +148,9 @@ def test_bad_options_are_refused_by_the_config_and_by_train(kwargs, exc, match):
 
 
 def test_train_takes_a_config_and_overrides():
-    with pytest.raises(TypeError, match="config must be a TrainConfig, got dict"):
+    with pytest.raises(
+        TypeError, match="config must be a TrainConfig, got dict"
+    ):
         train(dict(TINY))
     with pytest.raises(TypeError, match="log must be callable"):
         train(log="stdout", **TINY)
@@ -145,12 +215,17 @@ def test_every_option_is_on_the_command_line_with_the_config_default():
     assert defaults.pop("save") is None
     assert set(defaults) == {f.name for f in dataclasses.fields(TrainConfig)}
     assert TrainConfig(**defaults) == TrainConfig()
-    flags = {flag for action in parser._actions for flag in action.option_strings}
+    flags = {
+        flag for action in parser._actions for flag in action.option_strings
+    }
     assert {"--batch-size", "--lr", "--no-progress", "--save"} <= flags
 
 
 def test_main_prints_every_epoch_and_ends_with_the_accuracy_line(capsys):
-    assert main(TINY_ARGS + ["--epochs", "2", "--loss", "softmax_cross_entropy"]) == 0
+    assert (
+        main(TINY_ARGS + ["--epochs", "2", "--loss", "softmax_cross_entropy"])
+        == 0
+    )
     out, err = capsys.readouterr()
     lines = out.splitlines()
     assert len(lines) == 3 and all(EPOCH.match(line) for line in lines[:2])
@@ -171,7 +246,21 @@ def test_main_saves_the_trained_network(tmp_path, capsys):
 
 
 def test_progress_bar_on_request(capsys):
-    main(["--epochs", "2", "--limit", "64", "--channels", "2", "--hidden", "4", "--batch-size", "32", "--progress"])
+    main(
+        [
+            "--epochs",
+            "2",
+            "--limit",
+            "64",
+            "--channels",
+            "2",
+            "--hidden",
+            "4",
+            "--batch-size",
+            "32",
+            "--progress",
+        ]
+    )
     out, err = capsys.readouterr()
     assert LINE.search(out)
     assert "epoch 1/2 [##########----------]  50% loss" in err
@@ -181,7 +270,9 @@ def test_progress_bar_on_request(capsys):
 def test_module_runs_as_a_script():
     proc = subprocess.run(
         [sys.executable, "-m", "cnnlit.train"] + TINY_ARGS,
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert LINE.search(proc.stdout)
@@ -190,30 +281,81 @@ def test_module_runs_as_a_script():
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--loss", "mse"], "argument --loss: loss must be one of 'half_squared_error', 'softmax_cross_entropy'; got 'mse'"),
+        (
+            ["--loss", "mse"],
+            "argument --loss: loss must be one of 'half_squared_error', 'softmax_cross_entropy'; got 'mse'",
+        ),
         (["--epochs", "0"], "argument --epochs: epochs must be >= 1, got 0"),
-        (["--epochs", "two"], "argument --epochs: epochs must be an int, got 'two'"),
-        (["--epochs", "1.5"], "argument --epochs: epochs must be an int, got '1.5'"),
+        (
+            ["--epochs", "two"],
+            "argument --epochs: epochs must be an int, got 'two'",
+        ),
+        (
+            ["--epochs", "1.5"],
+            "argument --epochs: epochs must be an int, got '1.5'",
+        ),
         (["--seed", "-3"], "argument --seed: seed must be >= 0, got -3"),
-        (["--batch-size", "0"], "argument --batch-size: batch_size must be >= 1, got 0"),
-        (["--lr", "-0.1"], "argument --lr: lr must be a finite number > 0, got -0.1"),
-        (["--lr", "0"], "argument --lr: lr must be a finite number > 0, got 0.0"),
-        (["--lr", "inf"], "argument --lr: lr must be a finite number > 0, got inf"),
-        (["--lr", "nan"], "argument --lr: lr must be a finite number > 0, got nan"),
+        (
+            ["--batch-size", "0"],
+            "argument --batch-size: batch_size must be >= 1, got 0",
+        ),
+        (
+            ["--lr", "-0.1"],
+            "argument --lr: lr must be a finite number > 0, got -0.1",
+        ),
+        (
+            ["--lr", "0"],
+            "argument --lr: lr must be a finite number > 0, got 0.0",
+        ),
+        (
+            ["--lr", "inf"],
+            "argument --lr: lr must be a finite number > 0, got inf",
+        ),
+        (
+            ["--lr", "nan"],
+            "argument --lr: lr must be a finite number > 0, got nan",
+        ),
         (["--lr", "fast"], "argument --lr: lr must be a number, got 'fast'"),
-        (["--momentum", "1.5"], r"argument --momentum: momentum must be a finite number >= 0 and < 1, got 1.5"),
-        (["--momentum=-inf"], r"argument --momentum: momentum must be a finite number >= 0 and < 1, got -inf"),
-        (["--channels", "0"], "argument --channels: channels must be >= 1, got 0"),
+        (
+            ["--momentum", "1.5"],
+            r"argument --momentum: momentum must be a finite number >= 0 and < 1, got 1.5",
+        ),
+        (
+            ["--momentum=-inf"],
+            r"argument --momentum: momentum must be a finite number >= 0 and < 1, got -inf",
+        ),
+        (
+            ["--channels", "0"],
+            "argument --channels: channels must be >= 1, got 0",
+        ),
         (["--hidden", "-2"], "argument --hidden: hidden must be >= 1, got -2"),
         (["--shift", "-1"], "argument --shift: shift must be >= 0, got -1"),
         (["--shift", "4"], "argument --shift: shift must be <= 3, got 4"),
         (["--limit", "0"], "argument --limit: limit must be >= 1, got 0"),
-        (["--threads", "-1"], "argument --threads: threads must be >= 1, got -1"),
-        (["--threads", "x"], "argument --threads: threads must be an int, got 'x'"),
-        (["--dtype", "float16"], "argument --dtype: dtype must be float32 or float64, got float16"),
-        (["--dtype", "foo"], "argument --dtype: dtype must be float32 or float64, got 'foo'"),
-        (["--progress", "--no-progress"], "argument --no-progress: not allowed with argument --progress"),
-        (["--save", "/nonexistent-directory/net.npz"], "argument --save: cannot write '/nonexistent-directory/net.npz'"),
+        (
+            ["--threads", "-1"],
+            "argument --threads: threads must be >= 1, got -1",
+        ),
+        (
+            ["--threads", "x"],
+            "argument --threads: threads must be an int, got 'x'",
+        ),
+        (
+            ["--dtype", "float16"],
+            "argument --dtype: dtype must be float32 or float64, got float16",
+        ),
+        (
+            ["--dtype", "foo"],
+            "argument --dtype: dtype must be float32 or float64, got 'foo'",
+        ),
+        (
+            ["--progress", "--no-progress"],
+            "argument --no-progress: not allowed with argument --progress",
+        ),
+        (
+            ["--save", "/nonexistent-directory/net.npz"],
+            "argument --save: cannot write '/nonexistent-directory/net.npz'",
+        ),
         (["--epochs"], "argument --epochs: expected one argument"),
         (["--frobnicate"], "unrecognized arguments: --frobnicate"),
     ],
@@ -224,7 +366,9 @@ def test_command_line_errors_are_one_line_with_status_2(argv, message, capsys):
     assert info.value.code == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.count("\n") == 1 and err.startswith("python -m cnnlit.train: error: ")
+    assert err.count("\n") == 1 and err.startswith(
+        "python -m cnnlit.train: error: "
+    )
     assert re.search(message, err), err
 
 
@@ -238,7 +382,9 @@ def test_unwritable_save_file_exits_with_status_1(tmp_path, capsys):
     assert err.count("\n") == 1 and f"cannot write '{target}'" in err
 
 
-def test_missing_scikit_learn_is_a_one_line_error_naming_the_extra(monkeypatch, capsys):
+def test_missing_scikit_learn_is_a_one_line_error_naming_the_extra(
+    monkeypatch, capsys
+):
     import importlib.util
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)

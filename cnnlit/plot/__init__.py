@@ -22,6 +22,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "cnnlit.plot needs matplotlib; install it with: pip install cnnlit[plot]"
     ) from exc
 
+from . import backward, forward, layers, stride, transpose
 from ._style import (
     ROLES,
     animate,
@@ -33,11 +34,17 @@ from ._style import (
     role_colour,
     small_multiples,
 )
-from .sliding import Slide, WindowFrame, animate_slide, draw_slide, slide, slide_multiples
-from . import forward, backward, layers, stride, transpose
-from .forward import *  # noqa: F403  (the pictures of convolution, correlation, padding)
 from .backward import *  # noqa: F403  (the pictures of the weight update and the deltas)
+from .forward import *  # noqa: F403  (the pictures of convolution, correlation, padding)
 from .layers import *  # noqa: F403  (the pictures of feed-forward, pooling, receptive fields)
+from .sliding import (
+    Slide,
+    WindowFrame,
+    animate_slide,
+    draw_slide,
+    slide,
+    slide_multiples,
+)
 from .stride import *  # noqa: F403  (the pictures of stride: skipped positions, dilated deltas)
 from .transpose import *  # noqa: F403  (the transposed convolution: scatter, coverage)
 
@@ -58,4 +65,10 @@ __all__ = [
     "animate_slide",
     "slide_multiples",
 ]
-__all__ += forward.__all__ + backward.__all__ + layers.__all__ + stride.__all__ + transpose.__all__
+__all__ += (
+    forward.__all__
+    + backward.__all__
+    + layers.__all__
+    + stride.__all__
+    + transpose.__all__
+)

@@ -9,10 +9,8 @@ page (:ref:`notation`) shows the legend.
 
 import re
 
-import numpy as np
-
 import matplotlib
-
+import numpy as np
 from matplotlib import animation
 from matplotlib import pyplot as plt
 from matplotlib.patches import Rectangle
@@ -46,7 +44,9 @@ ROLES = {
 def role_colour(role, light=False):
     """The edge colour of ``role`` (the fill colour with ``light=True``)."""
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(map(repr, ROLES))}; got {role!r}")
+        raise ValueError(
+            f"role must be one of {', '.join(map(repr, ROLES))}; got {role!r}"
+        )
     return ROLES[role][1 if light else 0]
 
 
@@ -67,8 +67,19 @@ def fmt_value(v, decimals=2):
     return f"{r:.{decimals}f}".rstrip("0")
 
 
-def draw_array(ax, a, role="o", *, origin=(0, 0), padding=None, title=None,
-               index=False, fontsize=None, decimals=2, shade=None):
+def draw_array(
+    ax,
+    a,
+    role="o",
+    *,
+    origin=(0, 0),
+    padding=None,
+    title=None,
+    index=False,
+    fontsize=None,
+    decimals=2,
+    shade=None,
+):
     """Draw a 2-D array as a grid of cells with its values written in them.
 
     Parameters
@@ -96,10 +107,18 @@ def draw_array(ax, a, role="o", *, origin=(0, 0), padding=None, title=None,
         raise ValueError(f"a must be a 2-D array, got shape {a.shape}")
     H, W = a.shape
     x0, y0 = origin
-    pad = np.zeros(a.shape, bool) if padding is None else np.asarray(padding, bool)
+    pad = (
+        np.zeros(a.shape, bool)
+        if padding is None
+        else np.asarray(padding, bool)
+    )
     if pad.shape != a.shape:
-        raise ValueError(f"padding must have the shape of a, {a.shape}; got {pad.shape}")
-    strong = np.zeros(a.shape, bool) if shade is None else np.asarray(shade, bool)
+        raise ValueError(
+            f"padding must have the shape of a, {a.shape}; got {pad.shape}"
+        )
+    strong = (
+        np.zeros(a.shape, bool) if shade is None else np.asarray(shade, bool)
+    )
     if fontsize is None:
         fontsize = 12 if max(H, W) <= 6 else (10 if max(H, W) <= 9 else 8)
     edge, light = role_colour(role), role_colour(role, light=True)
@@ -108,27 +127,76 @@ def draw_array(ax, a, role="o", *, origin=(0, 0), padding=None, title=None,
             face, ec, ls = ROLES["pad"][1], ROLES["pad"][0], "--"
         else:
             face, ec, ls = (edge if strong[x, y] else light), edge, "-"
-        ax.add_patch(Rectangle((y0 + y, x0 + x), 1, 1, facecolor=face,
-                               edgecolor=ec, linestyle=ls, linewidth=1))
+        ax.add_patch(
+            Rectangle(
+                (y0 + y, x0 + x),
+                1,
+                1,
+                facecolor=face,
+                edgecolor=ec,
+                linestyle=ls,
+                linewidth=1,
+            )
+        )
         if not np.isnan(v):
             colour = "white" if strong[x, y] and not pad[x, y] else "black"
-            ax.text(y0 + y + 0.5, x0 + x + 0.5, fmt_value(v, decimals),
-                    ha="center", va="center", fontsize=fontsize, color=colour)
+            ax.text(
+                y0 + y + 0.5,
+                x0 + x + 0.5,
+                fmt_value(v, decimals),
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                color=colour,
+            )
     if index:
         for x in range(H):
-            ax.text(y0 - 0.15, x0 + x + 0.5, str(x), ha="right", va="center",
-                    fontsize=fontsize - 3, color="0.4")
+            ax.text(
+                y0 - 0.15,
+                x0 + x + 0.5,
+                str(x),
+                ha="right",
+                va="center",
+                fontsize=fontsize - 3,
+                color="0.4",
+            )
         for y in range(W):
-            ax.text(y0 + y + 0.5, x0 - 0.1, str(y), ha="center", va="bottom",
-                    fontsize=fontsize - 3, color="0.4")
+            ax.text(
+                y0 + y + 0.5,
+                x0 - 0.1,
+                str(y),
+                ha="center",
+                va="bottom",
+                fontsize=fontsize - 3,
+                color="0.4",
+            )
     if title is not None:
-        ax.text(y0 + W / 2, x0 - (0.55 if index else 0.2), title, ha="center",
-                va="bottom", fontsize=fontsize)
+        ax.text(
+            y0 + W / 2,
+            x0 - (0.55 if index else 0.2),
+            title,
+            ha="center",
+            va="bottom",
+            fontsize=fontsize,
+        )
     _frame(ax)
 
 
-def draw_window(ax, top, left, height, width, role="w", *, origin=(0, 0),
-                weights=None, lw=3, fontsize=None, decimals=2, cells=None):
+def draw_window(
+    ax,
+    top,
+    left,
+    height,
+    width,
+    role="w",
+    *,
+    origin=(0, 0),
+    weights=None,
+    lw=3,
+    fontsize=None,
+    decimals=2,
+    cells=None,
+):
     """Outline a window over a grid drawn by :func:`draw_array`.
 
     ``weights`` (shape ``(height, width)``), if given, are written small in the
@@ -142,22 +210,48 @@ def draw_window(ax, top, left, height, width, role="w", *, origin=(0, 0),
         rows = np.arange(top, top + height)
         cols = np.arange(left, left + width)
         cells = np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1)
-        ax.add_patch(Rectangle((y0 + left, x0 + top), width, height, fill=False,
-                               edgecolor=colour, linewidth=lw, zorder=5))
+        ax.add_patch(
+            Rectangle(
+                (y0 + left, x0 + top),
+                width,
+                height,
+                fill=False,
+                edgecolor=colour,
+                linewidth=lw,
+                zorder=5,
+            )
+        )
     else:
         cells = np.asarray(cells)
-        for (r, c) in cells.reshape(-1, 2):
-            ax.add_patch(Rectangle((y0 + c, x0 + r), 1, 1, fill=False,
-                                   edgecolor=colour, linewidth=lw, zorder=5))
+        for r, c in cells.reshape(-1, 2):
+            ax.add_patch(
+                Rectangle(
+                    (y0 + c, x0 + r),
+                    1,
+                    1,
+                    fill=False,
+                    edgecolor=colour,
+                    linewidth=lw,
+                    zorder=5,
+                )
+            )
     if weights is not None:
         weights = np.asarray(weights, dtype=float)
         if fontsize is None:
             fontsize = 8 if weights.size <= 16 else 7
         for (p, q), v in np.ndenumerate(weights):
             r, c = cells[p, q]
-            ax.text(y0 + c + 0.95, x0 + r + 0.95, "\u00d7" + fmt_value(v, decimals),
-                    ha="right", va="bottom", fontsize=fontsize, color=colour,
-                    fontweight="bold", zorder=6)
+            ax.text(
+                y0 + c + 0.95,
+                x0 + r + 0.95,
+                "\u00d7" + fmt_value(v, decimals),
+                ha="right",
+                va="bottom",
+                fontsize=fontsize,
+                color=colour,
+                fontweight="bold",
+                zorder=6,
+            )
 
 
 def _frame(ax):
@@ -175,13 +269,25 @@ def legend_figure(roles=("o", "w", "c", "delta", "grad", "b", "pad")):
     for role in roles:
         role_colour(role)
     per_row = -(-len(roles) // 2) if len(roles) > 4 else len(roles)
-    fig, ax = plt.subplots(figsize=(2.3 * per_row, 0.75 * -(-len(roles) // per_row)))
+    fig, ax = plt.subplots(
+        figsize=(2.3 * per_row, 0.75 * -(-len(roles) // per_row))
+    )
     for k, role in enumerate(roles):
         x, y = divmod(k, per_row)
-        draw_array(ax, [[np.nan]], role, origin=(1.4 * x, 4.0 * y),
-                   padding=[[role == "pad"]])
-        ax.text(4.0 * y + 1.25, 1.4 * x + 0.5, ROLES[role][2], va="center",
-                fontsize=10)
+        draw_array(
+            ax,
+            [[np.nan]],
+            role,
+            origin=(1.4 * x, 4.0 * y),
+            padding=[[role == "pad"]],
+        )
+        ax.text(
+            4.0 * y + 1.25,
+            1.4 * x + 0.5,
+            ROLES[role][2],
+            va="center",
+            fontsize=10,
+        )
     ax.set_xlim(-0.1, 4.0 * per_row)
     ax.set_ylim(1.4 * -(-len(roles) // per_row), -0.1)
     return fig
@@ -194,15 +300,22 @@ def animate(fig, draw_frame, n_frames, *, interval=900):
     returned :class:`matplotlib.animation.FuncAnimation` has ``n_frames`` frames
     (its ``_save_count``); show it with :func:`animation_html`.
     """
+
     def update(i):
         for ax in fig.axes:
             ax.clear()
         draw_frame(i)
         return []
 
-    anim = animation.FuncAnimation(fig, update, frames=n_frames,
-                                   interval=interval, blit=False,
-                                   init_func=lambda: [], repeat=True)
+    anim = animation.FuncAnimation(
+        fig,
+        update,
+        frames=n_frames,
+        interval=interval,
+        blit=False,
+        init_func=lambda: [],
+        repeat=True,
+    )
     plt.close(fig)
     return anim
 
@@ -233,8 +346,9 @@ def animation_html(anim, *, dpi=72):
     return HTML(html)
 
 
-def small_multiples(draw_frame, frames, *, ncols=4, panel_size=(2.6, 2.6),
-                    suptitle=None):
+def small_multiples(
+    draw_frame, frames, *, ncols=4, panel_size=(2.6, 2.6), suptitle=None
+):
     """A static grid of frames: ``draw_frame(ax, i)`` draws frame ``i`` on ``ax``.
 
     The printable twin of an animation: the same data, one panel per frame.
@@ -244,11 +358,15 @@ def small_multiples(draw_frame, frames, *, ncols=4, panel_size=(2.6, 2.6),
         raise ValueError("frames must not be empty")
     ncols = min(ncols, len(frames))
     nrows = -(-len(frames) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
-                             figsize=(panel_size[0] * ncols, panel_size[1] * nrows))
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        squeeze=False,
+        figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
+    )
     for k, i in enumerate(frames):
         draw_frame(axes.flat[k], i)
-    for ax in list(axes.flat)[len(frames):]:
+    for ax in list(axes.flat)[len(frames) :]:
         ax.set_axis_off()
     if suptitle:
         fig.suptitle(suptitle)

@@ -81,11 +81,15 @@ def _shape2(value, name):
     if (
         not isinstance(value, (tuple, list))
         or len(value) != 2
-        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                   for v in value)
+        or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+            for v in value
+        )
         or min(value) < 1
     ):
-        raise TypeError(f"{name} must be a pair of positive ints, got {value!r}")
+        raise TypeError(
+            f"{name} must be a pair of positive ints, got {value!r}"
+        )
     return int(value[0]), int(value[1])
 
 
@@ -114,8 +118,10 @@ def _term(v, w):
 
 def _sum_text(values, weights, total, max_terms=9):
     """'3·1 + 1·(-2) + ... = 5', shortened past ``max_terms`` products."""
-    terms = [_term(v, w) for v, w in zip(np.ravel(values), np.ravel(weights),
-                                          strict=True)]
+    terms = [
+        _term(v, w)
+        for v, w in zip(np.ravel(values), np.ravel(weights), strict=True)
+    ]
     if len(terms) > max_terms:
         body = " + ".join(terms[:4]) + f" + \u2026 ({len(terms)} products)"
     else:
@@ -127,16 +133,34 @@ def _hatch(ax, mask, origin=(0, 0)):
     """Hatch the cells of ``mask`` (e.g. the border pixels)."""
     x0, y0 = origin
     for x, y in zip(*np.nonzero(mask), strict=True):
-        ax.add_patch(Rectangle((y0 + y + 0.06, x0 + x + 0.06), 0.88, 0.88,
-                               fill=False, hatch="///", edgecolor="0.55",
-                               linewidth=0, zorder=2))
+        ax.add_patch(
+            Rectangle(
+                (y0 + y + 0.06, x0 + x + 0.06),
+                0.88,
+                0.88,
+                fill=False,
+                hatch="///",
+                edgecolor="0.55",
+                linewidth=0,
+                zorder=2,
+            )
+        )
 
 
 def _tag(ax, x, y, text, colour, origin=(0, 0), fontsize=8):
     """A small label in the top-left corner of cell (x, y)."""
     x0, y0 = origin
-    ax.text(y0 + y + 0.07, x0 + x + 0.07, text, ha="left", va="top",
-            fontsize=fontsize, color=colour, fontweight="bold", zorder=6)
+    ax.text(
+        y0 + y + 0.07,
+        x0 + x + 0.07,
+        text,
+        ha="left",
+        va="top",
+        fontsize=fontsize,
+        color=colour,
+        fontweight="bold",
+        zorder=6,
+    )
 
 
 def _right_index(ax, H, W, title, fontsize=12):
@@ -149,32 +173,66 @@ def _right_index(ax, H, W, title, fontsize=12):
 
 def _right_index_at(ax, H, W, title, y0, fontsize=12):
     for x in range(H):
-        ax.text(y0 + W + 0.15, x + 0.5, str(x), ha="left", va="center",
-                fontsize=fontsize - 3, color="0.4")
+        ax.text(
+            y0 + W + 0.15,
+            x + 0.5,
+            str(x),
+            ha="left",
+            va="center",
+            fontsize=fontsize - 3,
+            color="0.4",
+        )
     for y in range(W):
-        ax.text(y0 + y + 0.5, -0.1, str(y), ha="center", va="bottom",
-                fontsize=fontsize - 3, color="0.4")
-    ax.text(y0 + W / 2, -0.55, title, ha="center", va="bottom",
-            fontsize=fontsize)
+        ax.text(
+            y0 + y + 0.5,
+            -0.1,
+            str(y),
+            ha="center",
+            va="bottom",
+            fontsize=fontsize - 3,
+            color="0.4",
+        )
+    ax.text(
+        y0 + W / 2, -0.55, title, ha="center", va="bottom", fontsize=fontsize
+    )
 
 
 def _arrow_between(ax_a, ax_b, xy_a, xy_b, label):
     """A red arrow from a point of ``ax_a`` to one of ``ax_b`` (data
     coordinates, (column, row)), labelled in the gap between the axes."""
     colour = role_colour("grad")
-    ax_b.add_artist(ConnectionPatch(
-        xyA=(xy_a[0] + 0.05, xy_a[1]), coordsA="data", axesA=ax_a,
-        xyB=(xy_b[0] - 0.05, xy_b[1]), coordsB="data", axesB=ax_b,
-        arrowstyle="-|>", mutation_scale=14, color=colour, lw=2, zorder=7))
+    ax_b.add_artist(
+        ConnectionPatch(
+            xyA=(xy_a[0] + 0.05, xy_a[1]),
+            coordsA="data",
+            axesA=ax_a,
+            xyB=(xy_b[0] - 0.05, xy_b[1]),
+            coordsB="data",
+            axesB=ax_b,
+            arrowstyle="-|>",
+            mutation_scale=14,
+            color=colour,
+            lw=2,
+            zorder=7,
+        )
+    )
     for ax in (ax_a, ax_b):
         ax.apply_aspect()
     # the gap's middle, in figure fractions (which do not depend on the dpi)
     to_fig = ax_b.figure.transFigure.inverted()
     right = to_fig.transform(ax_a.transData.transform((xy_a[0], 0)))[0]
     left, top = to_fig.transform(ax_b.transData.transform((xy_b[0], -0.2)))
-    ax_b.text(0.5 * (left + right), top, label, ha="center", va="bottom",
-              fontsize=10, color=colour, transform=ax_b.figure.transFigure,
-              clip_on=False)
+    ax_b.text(
+        0.5 * (left + right),
+        top,
+        label,
+        ha="center",
+        va="bottom",
+        fontsize=10,
+        color=colour,
+        transform=ax_b.figure.transFigure,
+        clip_on=False,
+    )
 
 
 def _limits(ax, H, W, top=1.3, left=0.6):
@@ -184,8 +242,16 @@ def _limits(ax, H, W, top=1.3, left=0.6):
 
 def _strip(ax, text, colour):
     ax.set_axis_off()
-    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=11,
-            color=colour, transform=ax.transAxes)
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        ha="center",
+        va="center",
+        fontsize=11,
+        color=colour,
+        transform=ax.transAxes,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -238,14 +304,26 @@ class WeightUpdate:
     names: tuple
 
 
-_WU_NAMES = ("$o^{l-1}$", "$\\delta^l$", "$o^{l-1} \\star \\delta^l$",
-             "$\\partial E/\\partial w^l$")
+_WU_NAMES = (
+    "$o^{l-1}$",
+    "$\\delta^l$",
+    "$o^{l-1} \\star \\delta^l$",
+    "$\\partial E/\\partial w^l$",
+)
 
 
-def weight_update(o_prev, delta, kernel_shape=None, *,
-                  convention="convolution", stride=1, padding=0,
-                  boundary="fill", dilation=1,
-                  names=_WU_NAMES):
+def weight_update(
+    o_prev,
+    delta,
+    kernel_shape=None,
+    *,
+    convention="convolution",
+    stride=1,
+    padding=0,
+    boundary="fill",
+    dilation=1,
+    names=_WU_NAMES,
+):
     r"""The deltas laid over the input at each kernel offset, with loops.
 
     For one input unit n and one output unit m of a layer,
@@ -331,9 +409,17 @@ def weight_update(o_prev, delta, kernel_shape=None, *,
     # The deltas are the window (laid as they are), their taps a stride
     # apart; the window moves by the dilation from one kernel entry to the
     # next. Offsets past the kernel's size are never used by the forward pass.
-    s = slide(o, d, convention="correlation", padding=(ph, pw),
-              boundary=boundary, stride=(dH, dW), dilation=(sH, sW),
-              roles=("o", "delta", "grad"), names=names[:3])
+    s = slide(
+        o,
+        d,
+        convention="correlation",
+        padding=(ph, pw),
+        boundary=boundary,
+        stride=(dH, dW),
+        dilation=(sH, sW),
+        roles=("o", "delta", "grad"),
+        names=names[:3],
+    )
     frames = tuple(f for f in s.frames if f.out[0] < kH and f.out[1] < kW)
     corr = s.output[:kH, :kW].copy()
     s = replace(s, frames=frames, output=corr.copy())
@@ -344,8 +430,20 @@ def weight_update(o_prev, delta, kernel_shape=None, *,
     dE_dw = np.zeros((kH, kW))
     for f, t in zip(frames, targets, strict=True):
         dE_dw[t] = f.total
-    return WeightUpdate(s, o, d, corr, targets, dE_dw, convention, boundary,
-                        (sH, sW), (dH, dW), (ph, pw), tuple(names))
+    return WeightUpdate(
+        s,
+        o,
+        d,
+        corr,
+        targets,
+        dE_dw,
+        convention,
+        boundary,
+        (sH, sW),
+        (dH, dW),
+        (ph, pw),
+        tuple(names),
+    )
 
 
 def _wu_layout(wu):
@@ -354,12 +452,24 @@ def _wu_layout(wu):
     widths = [g.shape[1], max(d.shape[1], 2), max(kW, 2), max(kW, 2)]
     height = max(g.shape[0], d.shape[0], kH)
     cell = 0.55 if max(g.shape) <= 8 else 0.42
-    fig = plt.figure(figsize=(max(7.0, cell * (sum(widths) + 6)),
-                              cell * (height + 1.6) + 0.8))
-    gs = fig.add_gridspec(2, 4, width_ratios=widths,
-                          height_ratios=[height + 1.6, 0.8], wspace=0.45,
-                          hspace=0.05, left=0.03, right=0.97, top=0.98,
-                          bottom=0.02)
+    fig = plt.figure(
+        figsize=(
+            max(7.0, cell * (sum(widths) + 6)),
+            cell * (height + 1.6) + 0.8,
+        )
+    )
+    gs = fig.add_gridspec(
+        2,
+        4,
+        width_ratios=widths,
+        height_ratios=[height + 1.6, 0.8],
+        wspace=0.45,
+        hspace=0.05,
+        left=0.03,
+        right=0.97,
+        top=0.98,
+        bottom=0.02,
+    )
     axes = [fig.add_subplot(gs[0, c]) for c in range(4)]
     axes.append(fig.add_subplot(gs[1, :]))
     return fig, axes
@@ -381,31 +491,65 @@ def _wu_draw(axes, wu, k):
     kH, kW = wu.corr.shape
     height = max(s.grid.shape[0], wu.delta.shape[0], kH)
     dense = wu.stride == (1, 1)
-    draw_array(ax_o, s.grid, "o", padding=s.padding_mask, index=True,
-               title=on + (" (padded)" if s.padding_mask.any() else ""))
+    draw_array(
+        ax_o,
+        s.grid,
+        "o",
+        padding=s.padding_mask,
+        index=True,
+        title=on + (" (padded)" if s.padding_mask.any() else ""),
+    )
     dh, dw = wu.delta.shape
-    draw_window(ax_o, f.cells[0, 0, 0], f.cells[0, 0, 1], dh, dw, "delta",
-                weights=f.weights, cells=None if dense else f.cells)
+    draw_window(
+        ax_o,
+        f.cells[0, 0, 0],
+        f.cells[0, 0, 1],
+        dh,
+        dw,
+        "delta",
+        weights=f.weights,
+        cells=None if dense else f.cells,
+    )
     draw_array(ax_d, wu.delta, "delta", index=True, title=dn)
-    done = [fr.out for fr in s.frames[:k + 1]]
-    totals = [fr.total for fr in s.frames[:k + 1]]
+    done = [fr.out for fr in s.frames[: k + 1]]
+    totals = [fr.total for fr in s.frames[: k + 1]]
     now = np.zeros((kH, kW), bool)
     now[f.out] = True
-    draw_array(ax_c, _so_far((kH, kW), done, totals), "grad", index=True,
-               title=cn, shade=now)
+    draw_array(
+        ax_c,
+        _so_far((kH, kW), done, totals),
+        "grad",
+        index=True,
+        title=cn,
+        shade=now,
+    )
     now_w = np.zeros((kH, kW), bool)
     now_w[t] = True
-    draw_array(ax_w, _so_far((kH, kW), wu.targets[:k + 1], totals), "grad",
-               shade=now_w)
+    draw_array(
+        ax_w,
+        _so_far((kH, kW), wu.targets[: k + 1], totals),
+        "grad",
+        shade=now_w,
+    )
     _right_index(ax_w, kH, kW, gn)
-    for ax, (H, W) in ((ax_o, s.grid.shape), (ax_d, wu.delta.shape),
-                       (ax_c, (kH, kW))):
+    for ax, (_H, W) in (
+        (ax_o, s.grid.shape),
+        (ax_d, wu.delta.shape),
+        (ax_c, (kH, kW)),
+    ):
         _limits(ax, height, max(W, 2))
     _limits(ax_w, height, max(kW, 2) + 0.5, left=0.1)
-    _arrow_between(ax_c, ax_w, (kW, f.out[0] + 0.5), (0, t[0] + 0.5),
-                   "rot180" if wu.convention == "convolution" else "as it is")
-    text = (f"{_sum_text(f.values, f.weights, f.total)}   \u2192   "
-            f"{cn}[{f.out[0]}, {f.out[1]}] = {gn}[{t[0]}, {t[1]}]")
+    _arrow_between(
+        ax_c,
+        ax_w,
+        (kW, f.out[0] + 0.5),
+        (0, t[0] + 0.5),
+        "rot180" if wu.convention == "convolution" else "as it is",
+    )
+    text = (
+        f"{_sum_text(f.values, f.weights, f.total)}   \u2192   "
+        f"{cn}[{f.out[0]}, {f.out[1]}] = {gn}[{t[0]}, {t[1]}]"
+    )
     _strip(ax_t, text, role_colour("grad"))
 
 
@@ -446,8 +590,12 @@ def animate_weight_update(wu, *, interval=1200):
     """
     _check_wu(wu)
     fig, axes = _wu_layout(wu)
-    return animate(fig, lambda k: _wu_draw(axes, wu, k), len(wu.slide.frames),
-                   interval=interval)
+    return animate(
+        fig,
+        lambda k: _wu_draw(axes, wu, k),
+        len(wu.slide.frames),
+        interval=interval,
+    )
 
 
 def weight_update_multiples(wu, *, ncols=4):
@@ -463,17 +611,30 @@ def weight_update_multiples(wu, *, ncols=4):
 
     def draw(ax, k):
         f, t = s.frames[k], wu.targets[k]
-        draw_array(ax, s.grid, "o", padding=s.padding_mask,
-                   title=f"{cn}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}"
-                         f"\n= {gn}[{t[0]}, {t[1]}]")
-        draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], dh, dw, "delta",
-                    weights=f.weights,
-                    cells=None if wu.stride == (1, 1) else f.cells)
+        draw_array(
+            ax,
+            s.grid,
+            "o",
+            padding=s.padding_mask,
+            title=f"{cn}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}"
+            f"\n= {gn}[{t[0]}, {t[1]}]",
+        )
+        draw_window(
+            ax,
+            f.cells[0, 0, 0],
+            f.cells[0, 0, 1],
+            dh,
+            dw,
+            "delta",
+            weights=f.weights,
+            cells=None if wu.stride == (1, 1) else f.cells,
+        )
         ax.set_ylim(s.grid.shape[0] + 0.1, -1.5)
 
     side = 0.5 * max(s.grid.shape) + 0.8
-    return small_multiples(draw, range(len(s.frames)), ncols=ncols,
-                           panel_size=(side, side + 0.5))
+    return small_multiples(
+        draw, range(len(s.frames)), ncols=ncols, panel_size=(side, side + 0.5)
+    )
 
 
 def draw_weight_map(wu):
@@ -488,8 +649,7 @@ def draw_weight_map(wu):
     kH, kW = wu.corr.shape
     gap = 2.2
     colour = role_colour("grad")
-    fig, ax = plt.subplots(figsize=(0.6 * (2 * kW + gap) + 1.2,
-                                    0.6 * kH + 1.0))
+    fig, ax = plt.subplots(figsize=(0.6 * (2 * kW + gap) + 1.2, 0.6 * kH + 1.0))
     draw_array(ax, wu.corr, "grad", title=wu.names[2], index=True)
     right = kW + gap
     draw_array(ax, wu.dE_dw, "grad", origin=(0, right))
@@ -499,14 +659,29 @@ def draw_weight_map(wu):
         _tag(ax, *t, str(k + 1), colour, origin=(0, right))
         # from low in the source cell to low in the target cell, clear of
         # the numbers (centred) and the tags (top left)
-        ax.add_patch(FancyArrowPatch(
-            (f.out[1] + 0.85, f.out[0] + 0.82),
-            (right + t[1] + 0.2, t[0] + 0.82),
-            arrowstyle="-|>", mutation_scale=10, color=colour, lw=1,
-            alpha=0.75, zorder=7, connectionstyle="arc3,rad=0.12"))
+        ax.add_patch(
+            FancyArrowPatch(
+                (f.out[1] + 0.85, f.out[0] + 0.82),
+                (right + t[1] + 0.2, t[0] + 0.82),
+                arrowstyle="-|>",
+                mutation_scale=10,
+                color=colour,
+                lw=1,
+                alpha=0.75,
+                zorder=7,
+                connectionstyle="arc3,rad=0.12",
+            )
+        )
     rot = "rot180" if wu.convention == "convolution" else "as it is"
-    ax.text(kW + gap / 2, -0.35, rot, ha="center", va="bottom", fontsize=10,
-            color=colour)
+    ax.text(
+        kW + gap / 2,
+        -0.35,
+        rot,
+        ha="center",
+        va="bottom",
+        fontsize=10,
+        color=colour,
+    )
     ax.set_xlim(-0.6, right + kW + 0.6)
     ax.set_ylim(kH + 0.1, -1.3)
     fig.tight_layout()
@@ -536,7 +711,9 @@ class BiasGradient:
     names: tuple
 
 
-def bias_gradient(delta, *, names=("$\\delta^l$", "$\\partial E/\\partial b^l$")):
+def bias_gradient(
+    delta, *, names=("$\\delta^l$", "$\\partial E/\\partial b^l$")
+):
     r"""The sum of one unit's deltas, the gradient of its bias (a loop).
 
     Parameters
@@ -572,19 +749,48 @@ def draw_bias_gradient(bg):
     draw_window(ax, 0, 0, H, W, "delta", lw=2)
     x_mid = H / 2 - 0.5
     colour = role_colour("grad")
-    ax.add_patch(FancyArrowPatch((W + 0.2, H / 2), (W + 2.2, H / 2),
-                                 arrowstyle="-|>", mutation_scale=14,
-                                 color=colour, lw=1.5))
-    ax.text(W + 1.2, H / 2 - 0.15, "sum", ha="center", va="bottom",
-            fontsize=10, color=colour)
-    draw_array(ax, [[bg.total]], "grad", origin=(x_mid, W + 2.4),
-               title=bg.names[1], shade=[[True]])
-    terms = " + ".join(fmt_value(v) if v >= 0 else f"({fmt_value(v)})"
-                       for v in bg.delta.ravel())
+    ax.add_patch(
+        FancyArrowPatch(
+            (W + 0.2, H / 2),
+            (W + 2.2, H / 2),
+            arrowstyle="-|>",
+            mutation_scale=14,
+            color=colour,
+            lw=1.5,
+        )
+    )
+    ax.text(
+        W + 1.2,
+        H / 2 - 0.15,
+        "sum",
+        ha="center",
+        va="bottom",
+        fontsize=10,
+        color=colour,
+    )
+    draw_array(
+        ax,
+        [[bg.total]],
+        "grad",
+        origin=(x_mid, W + 2.4),
+        title=bg.names[1],
+        shade=[[True]],
+    )
+    terms = " + ".join(
+        fmt_value(v) if v >= 0 else f"({fmt_value(v)})"
+        for v in bg.delta.ravel()
+    )
     if bg.delta.size > 12:
         terms = f"sum of {bg.delta.size} deltas"
-    ax.text((W + 3.4) / 2, H + 0.35, f"{terms} = {fmt_value(bg.total)}",
-            ha="center", va="top", fontsize=11, color=colour)
+    ax.text(
+        (W + 3.4) / 2,
+        H + 0.35,
+        f"{terms} = {fmt_value(bg.total)}",
+        ha="center",
+        va="top",
+        fontsize=11,
+        color=colour,
+    )
     ax.set_xlim(-0.6, W + 3.6)
     ax.set_ylim(H + 1.1, -1.0)
     fig.tight_layout()
@@ -652,8 +858,13 @@ class DeltaBackprop:
     names: tuple
 
 
-_DELTA_NAMES = ("$\\delta^{l+1}$", "$w^{l+1}$", "$\\partial E/\\partial o^l$",
-                "$a'(c^l)$", "$\\delta^l$")
+_DELTA_NAMES = (
+    "$\\delta^{l+1}$",
+    "$w^{l+1}$",
+    "$\\partial E/\\partial o^l$",
+    "$a'(c^l)$",
+    "$\\delta^l$",
+)
 
 
 def _input_shape(d_shape, k_shape, stride, dilation, shape, name="shape"):
@@ -673,8 +884,17 @@ def _input_shape(d_shape, k_shape, stride, dilation, shape, name="shape"):
     return H, W
 
 
-def delta_backprop(delta, w, *, convention="convolution", stride=1,
-                   dilation=1, shape=None, a_prime=None, names=_DELTA_NAMES):
+def delta_backprop(
+    delta,
+    w,
+    *,
+    convention="convolution",
+    stride=1,
+    dilation=1,
+    shape=None,
+    a_prime=None,
+    names=_DELTA_NAMES,
+):
     r"""The kernel sliding over the zero-padded deltas, with loops.
 
     For the seed's convolution forward pass,
@@ -746,17 +966,25 @@ def delta_backprop(delta, w, *, convention="convolution", stride=1,
     eH = H - (sH * (Ho - 1) + spanH)
     eW = W - (sW * (Wo - 1) + spanW)
     image = np.zeros((dilated.shape[0] + eH, dilated.shape[1] + eW))
-    image[:dilated.shape[0], :dilated.shape[1]] = dilated
+    image[: dilated.shape[0], : dilated.shape[1]] = dilated
     back = "correlation" if convention == "convolution" else "convolution"
-    s = slide(image, k, convention=back, padding=(spanH - 1, spanW - 1),
-              dilation=(dH, dW), roles=("delta", "w", "grad"),
-              names=names[:3])
+    s = slide(
+        image,
+        k,
+        convention=back,
+        padding=(spanH - 1, spanW - 1),
+        dilation=(dH, dW),
+        roles=("delta", "w", "grad"),
+        names=names[:3],
+    )
     inserted = np.zeros(s.grid.shape, bool)
-    inserted[spanH - 1:spanH - 1 + dilated.shape[0],
-             spanW - 1:spanW - 1 + dilated.shape[1]] = inserted_small
+    inserted[
+        spanH - 1 : spanH - 1 + dilated.shape[0],
+        spanW - 1 : spanW - 1 + dilated.shape[1],
+    ] = inserted_small
     padding = s.padding_mask.copy()
-    padding[spanH - 1 + dilated.shape[0]:, :] = True
-    padding[:, spanW - 1 + dilated.shape[1]:] = True
+    padding[spanH - 1 + dilated.shape[0] :, :] = True
+    padding[:, spanW - 1 + dilated.shape[1] :] = True
     s = replace(s, padding_mask=padding | inserted)
     border = np.zeros((H, W), bool)
     for f in s.frames:
@@ -773,8 +1001,22 @@ def delta_backprop(delta, w, *, convention="convolution", stride=1,
                 f"got shape {ap.shape}"
             )
         dp = dE_do * ap
-    return DeltaBackprop(s, d, k, dilated, inserted, padding, border, dE_do,
-                         ap, dp, convention, (sH, sW), (dH, dW), tuple(names))
+    return DeltaBackprop(
+        s,
+        d,
+        k,
+        dilated,
+        inserted,
+        padding,
+        border,
+        dE_do,
+        ap,
+        dp,
+        convention,
+        (sH, sW),
+        (dH, dW),
+        tuple(names),
+    )
 
 
 def _bp_layout(bp):
@@ -782,12 +1024,24 @@ def _bp_layout(bp):
     widths = [g.shape[1], max(k.shape[1], 2), max(o.shape[1], 2)]
     height = max(g.shape[0], k.shape[0], o.shape[0])
     cell = 0.55 if max(g.shape) <= 8 else 0.42
-    fig = plt.figure(figsize=(max(6.5, cell * (sum(widths) + 4)),
-                              cell * (height + 1.4) + 0.8))
-    gs = fig.add_gridspec(2, 3, width_ratios=widths,
-                          height_ratios=[height + 1.4, 0.8], wspace=0.3,
-                          hspace=0.05, left=0.03, right=0.97, top=0.98,
-                          bottom=0.02)
+    fig = plt.figure(
+        figsize=(
+            max(6.5, cell * (sum(widths) + 4)),
+            cell * (height + 1.4) + 0.8,
+        )
+    )
+    gs = fig.add_gridspec(
+        2,
+        3,
+        width_ratios=widths,
+        height_ratios=[height + 1.4, 0.8],
+        wspace=0.3,
+        hspace=0.05,
+        left=0.03,
+        right=0.97,
+        top=0.98,
+        bottom=0.02,
+    )
     axes = [fig.add_subplot(gs[0, c]) for c in range(3)]
     axes.append(fig.add_subplot(gs[1, :]))
     return fig, axes
@@ -796,8 +1050,16 @@ def _bp_layout(bp):
 def _bp_window(ax, bp, f):
     kH, kW = bp.w.shape
     dense = bp.dilation == (1, 1)
-    draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w",
-                weights=f.weights, cells=None if dense else f.cells)
+    draw_window(
+        ax,
+        f.cells[0, 0, 0],
+        f.cells[0, 0, 1],
+        kH,
+        kW,
+        "w",
+        weights=f.weights,
+        cells=None if dense else f.cells,
+    )
 
 
 def _bp_draw(axes, bp, k):
@@ -806,14 +1068,25 @@ def _bp_draw(axes, bp, k):
     dn, wn, on = bp.names[:3]
     ax_g, ax_k, ax_o, ax_t = axes
     height = max(s.grid.shape[0], bp.w.shape[0], bp.dE_do.shape[0])
-    draw_array(ax_g, s.grid, "delta", padding=s.padding_mask, index=True,
-               title=dn + " padded")
+    draw_array(
+        ax_g,
+        s.grid,
+        "delta",
+        padding=s.padding_mask,
+        index=True,
+        title=dn + " padded",
+    )
     _bp_window(ax_g, bp, f)
-    laid = (" (laid as it is)" if bp.convention == "convolution"
-            else " (rotated 180\u00b0)")
+    laid = (
+        " (laid as it is)"
+        if bp.convention == "convolution"
+        else " (rotated 180\u00b0)"
+    )
     draw_array(ax_k, bp.w, "w", index=True, title=wn + laid)
-    done = [fr.out for fr in s.frames[:k + 1]]
-    shown = _so_far(bp.dE_do.shape, done, [fr.total for fr in s.frames[:k + 1]])
+    done = [fr.out for fr in s.frames[: k + 1]]
+    shown = _so_far(
+        bp.dE_do.shape, done, [fr.total for fr in s.frames[: k + 1]]
+    )
     now = np.zeros(bp.dE_do.shape, bool)
     now[f.out] = True
     seen = np.zeros(bp.dE_do.shape, bool)
@@ -822,11 +1095,16 @@ def _bp_draw(axes, bp, k):
     draw_array(ax_o, shown, "grad", index=True, title=on, shade=now)
     _hatch(ax_o, bp.border & seen)
     draw_window(ax_o, f.out[0], f.out[1], 1, 1, "w")
-    for ax, (H, W) in ((ax_g, s.grid.shape), (ax_k, bp.w.shape),
-                       (ax_o, bp.dE_do.shape)):
+    for ax, (_H, W) in (
+        (ax_g, s.grid.shape),
+        (ax_k, bp.w.shape),
+        (ax_o, bp.dE_do.shape),
+    ):
         _limits(ax, height, max(W, 2))
-    text = (f"{_sum_text(f.values, f.weights, f.total)}   \u2192   "
-            f"{on}[{f.out[0]}, {f.out[1]}]")
+    text = (
+        f"{_sum_text(f.values, f.weights, f.total)}   \u2192   "
+        f"{on}[{f.out[0]}, {f.out[1]}]"
+    )
     if bp.border[f.out]:
         text += "  (window reaches the padding)"
     _strip(ax_t, text, role_colour("grad"))
@@ -869,8 +1147,12 @@ def animate_delta_backprop(bp, *, interval=900):
     """
     _check_bp(bp)
     fig, axes = _bp_layout(bp)
-    return animate(fig, lambda k: _bp_draw(axes, bp, k), len(bp.slide.frames),
-                   interval=interval)
+    return animate(
+        fig,
+        lambda k: _bp_draw(axes, bp, k),
+        len(bp.slide.frames),
+        interval=interval,
+    )
 
 
 def delta_backprop_multiples(bp, *, ncols=5):
@@ -887,20 +1169,34 @@ def delta_backprop_multiples(bp, *, ncols=5):
 
     def draw(ax, k):
         f = s.frames[k]
-        draw_array(ax, s.grid, "delta", padding=s.padding_mask,
-                   title=f"{on}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}")
+        draw_array(
+            ax,
+            s.grid,
+            "delta",
+            padding=s.padding_mask,
+            title=f"{on}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
+        )
         _bp_window(ax, bp, f)
         ax.set_ylim(s.grid.shape[0] + 0.1, -0.9)
         ax.set_xlim(-0.1, s.grid.shape[1] + 0.1)
         if not bp.border[f.out]:
             H, W = s.grid.shape
-            ax.add_patch(Rectangle((-0.08, -0.08), W + 0.16, H + 0.16,
-                                   fill=False, edgecolor=role_colour("grad"),
-                                   linewidth=2.5, zorder=8))
+            ax.add_patch(
+                Rectangle(
+                    (-0.08, -0.08),
+                    W + 0.16,
+                    H + 0.16,
+                    fill=False,
+                    edgecolor=role_colour("grad"),
+                    linewidth=2.5,
+                    zorder=8,
+                )
+            )
 
     side = 0.42 * max(s.grid.shape) + 0.5
-    return small_multiples(draw, range(len(s.frames)), ncols=ncols,
-                           panel_size=(side, side + 0.35))
+    return small_multiples(
+        draw, range(len(s.frames)), ncols=ncols, panel_size=(side, side + 0.35)
+    )
 
 
 def draw_local_gradient(bp):
@@ -920,11 +1216,13 @@ def draw_local_gradient(bp):
     draw_array(ax, bp.dE_do, "grad", index=True, title=on)
     _hatch(ax, bp.border)
     draw_array(ax, bp.a_prime, "b", origin=(0, step), index=True, title=an)
-    draw_array(ax, bp.delta_prev, "delta", origin=(0, 2 * step), index=True,
-               title=nn)
+    draw_array(
+        ax, bp.delta_prev, "delta", origin=(0, 2 * step), index=True, title=nn
+    )
     for j, sym in ((1, "\u2299"), (2, "=")):
-        ax.text(j * step - 1.25, H / 2, sym, ha="center", va="center",
-                fontsize=20)
+        ax.text(
+            j * step - 1.25, H / 2, sym, ha="center", va="center", fontsize=20
+        )
     ax.set_xlim(-0.6, 2 * step + W + 0.1)
     ax.set_ylim(H + 0.1, -1.3)
     fig.tight_layout()
@@ -985,8 +1283,17 @@ class FanIn:
     names: tuple
 
 
-def fan_in(delta, w, pixel, *, convention="convolution", stride=1,
-           dilation=1, shape=None, names=_DELTA_NAMES[:3]):
+def fan_in(
+    delta,
+    w,
+    pixel,
+    *,
+    convention="convolution",
+    stride=1,
+    dilation=1,
+    shape=None,
+    names=_DELTA_NAMES[:3],
+):
     r"""Every term of the forward sum that reads one input pixel, with loops.
 
     The forward pass computes
@@ -1052,20 +1359,42 @@ def fan_in(delta, w, pixel, *, convention="convolution", stride=1,
     reached[cells[:, 0], cells[:, 1]] = True
     tapped = np.zeros(k.shape, bool)
     tapped[taps[:, 0], taps[:, 1]] = True
-    return FanIn((x, y), d, k, (H, W), cells, taps, dv, wv, products,
-                 float(products.sum()), reached, tapped, convention,
-                 (sH, sW), (dH, dW), tuple(names))
+    return FanIn(
+        (x, y),
+        d,
+        k,
+        (H, W),
+        cells,
+        taps,
+        dv,
+        wv,
+        products,
+        float(products.sum()),
+        reached,
+        tapped,
+        convention,
+        (sH, sW),
+        (dH, dW),
+        tuple(names),
+    )
 
 
 def _pixel(p, H, W):
     """``p`` as a pixel (x, y) of an H x W input, or a clear error."""
-    if not (isinstance(p, (tuple, list)) and len(p) == 2
-            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                    for v in p)):
+    if not (
+        isinstance(p, (tuple, list))
+        and len(p) == 2
+        and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+            for v in p
+        )
+    ):
         raise TypeError(f"pixel must be a pair of ints (x, y), got {p!r}")
     if not (0 <= p[0] < H and 0 <= p[1] < W):
-        raise ValueError(f"pixel must lie in the input of shape {(H, W)}, "
-                         f"got {tuple(int(v) for v in p)}")
+        raise ValueError(
+            f"pixel must lie in the input of shape {(H, W)}, "
+            f"got {tuple(int(v) for v in p)}"
+        )
     return int(p[0]), int(p[1])
 
 
@@ -1098,18 +1427,31 @@ def draw_fan_in(fans):
     height = max(Ho, kH, H)
     widths = [max(Wo, 2), max(kW, 2), max(W, 2)]
     cell = 0.5
-    fig = plt.figure(figsize=(max(6.0, cell * (sum(widths) + 4)),
-                              len(fans) * (cell * (height + 1.3) + 0.3)))
-    gs = fig.add_gridspec(2 * len(fans), 3, width_ratios=widths,
-                          height_ratios=[height + 1.3, 0.6] * len(fans),
-                          wspace=0.35, hspace=0.05, left=0.03, right=0.97,
-                          top=0.98, bottom=0.02)
+    fig = plt.figure(
+        figsize=(
+            max(6.0, cell * (sum(widths) + 4)),
+            len(fans) * (cell * (height + 1.3) + 0.3),
+        )
+    )
+    gs = fig.add_gridspec(
+        2 * len(fans),
+        3,
+        width_ratios=widths,
+        height_ratios=[height + 1.3, 0.6] * len(fans),
+        wspace=0.35,
+        hspace=0.05,
+        left=0.03,
+        right=0.97,
+        top=0.98,
+        bottom=0.02,
+    )
     for row, fi in enumerate(fans):
         dn, wn, on = fi.names
         ax_d, ax_k, ax_o = (fig.add_subplot(gs[2 * row, c]) for c in range(3))
         ax_t = fig.add_subplot(gs[2 * row + 1, :])
-        draw_array(ax_d, fi.delta, "delta", index=True, title=dn,
-                   shade=fi.reached)
+        draw_array(
+            ax_d, fi.delta, "delta", index=True, title=dn, shade=fi.reached
+        )
         draw_array(ax_k, fi.w, "w", index=True, title=wn, shade=fi.tapped)
         for n, (c, t) in enumerate(zip(fi.delta_cells, fi.taps, strict=True)):
             _tag(ax_d, *c, str(n + 1), "white")
@@ -1118,8 +1460,14 @@ def draw_fan_in(fans):
         shown[fi.pixel] = fi.total
         now = np.zeros(fi.shape, bool)
         now[fi.pixel] = True
-        draw_array(ax_o, shown, "grad", index=True,
-                   title=f"{on}[{fi.pixel[0]}, {fi.pixel[1]}]", shade=now)
+        draw_array(
+            ax_o,
+            shown,
+            "grad",
+            index=True,
+            title=f"{on}[{fi.pixel[0]}, {fi.pixel[1]}]",
+            shade=now,
+        )
         for ax, Wd in ((ax_d, Wo), (ax_k, kW), (ax_o, W)):
             _limits(ax, height, max(Wd, 2))
         if len(fi.products):

@@ -183,8 +183,9 @@ class PixelSum:
         return bool(self.inside.all())
 
 
-def pixel_sum(image, kernel, at, *, convention="convolution", boundary="fill",
-              names=None):
+def pixel_sum(
+    image, kernel, at, *, convention="convolution", boundary="fill", names=None
+):
     r"""One pixel of the seed's convolution or correlation, term by term.
 
     Parameters
@@ -248,22 +249,51 @@ def pixel_sum(image, kernel, at, *, convention="convolution", boundary="fill",
     for p in range(kH):
         for q in range(kW):
             taps[p, q] = (
-                (kH - 1 - p, kW - 1 - q) if convention == "convolution" else (p, q)
+                (kH - 1 - p, kW - 1 - q)
+                if convention == "convolution"
+                else (p, q)
             )
     inside = (
-        (cells[..., 0] >= 0) & (cells[..., 0] < H)
-        & (cells[..., 1] >= 0) & (cells[..., 1] < W)
+        (cells[..., 0] >= 0)
+        & (cells[..., 0] < H)
+        & (cells[..., 1] >= 0)
+        & (cells[..., 1] < W)
     )
     terms = []
     for xk in range(kH):
         for yk in range(kW):
-            p, q = (kH - 1 - xk, kW - 1 - yk) if convention == "convolution" else (xk, yk)
+            p, q = (
+                (kH - 1 - xk, kW - 1 - yk)
+                if convention == "convolution"
+                else (xk, yk)
+            )
             r, c = (int(v) for v in cells[p, q])
-            terms.append((xk, yk, r, c, float(f.values[p, q]),
-                          float(f.weights[p, q]), float(f.products[p, q])))
-    return PixelSum(img, ker, convention, (x, y), cells, taps, f.values.copy(),
-                    f.weights.copy(), f.products.copy(), f.total, inside,
-                    tuple(terms), names)
+            terms.append(
+                (
+                    xk,
+                    yk,
+                    r,
+                    c,
+                    float(f.values[p, q]),
+                    float(f.weights[p, q]),
+                    float(f.products[p, q]),
+                )
+            )
+    return PixelSum(
+        img,
+        ker,
+        convention,
+        (x, y),
+        cells,
+        taps,
+        f.values.copy(),
+        f.weights.copy(),
+        f.products.copy(),
+        f.total,
+        inside,
+        tuple(terms),
+        names,
+    )
 
 
 def _pixel_label(ps):
@@ -273,7 +303,9 @@ def _pixel_label(ps):
 def _pixel_equations(ps):
     """The seed's sum for this pixel: symbols (short kernels only), numbers."""
     g, kname, _ = ps.names
-    numbers = " + ".join(f"{fmt_value(t[4])}\u00b7{_signed(t[5])}" for t in ps.terms)
+    numbers = " + ".join(
+        f"{fmt_value(t[4])}\u00b7{_signed(t[5])}" for t in ps.terms
+    )
     numbers = f"{numbers} = {fmt_value(ps.total)}"
     if len(ps.terms) > 4:
         return [f"{_pixel_label(ps)} = {numbers}"]
@@ -288,8 +320,9 @@ def _pixel_axes(fig, spec, ps):
     W, kW = ps.image.shape[1], ps.kernel.shape[1]
     cols = np.concatenate([[0, W - 1], ps.cells[..., 1].ravel()])
     width = cols.max() - cols.min() + 1
-    gs = spec.subgridspec(1, 5, width_ratios=[width + 1, kW + 1, kW + 1, kW + 1, 2.2],
-                          wspace=0.15)
+    gs = spec.subgridspec(
+        1, 5, width_ratios=[width + 1, kW + 1, kW + 1, kW + 1, 2.2], wspace=0.15
+    )
     return [fig.add_subplot(gs[0, c]) for c in range(5)]
 
 
@@ -304,8 +337,14 @@ def _draw_pixel(axes, ps, *, fontsize=None):
     for (p, q), inside in np.ndenumerate(ps.inside):
         if not inside:
             r, c = ps.cells[p, q]
-            draw_array(ax_i, [[ps.values[p, q]]], "o", origin=(r, c),
-                       padding=[[True]], fontsize=fontsize)
+            draw_array(
+                ax_i,
+                [[ps.values[p, q]]],
+                "o",
+                origin=(r, c),
+                padding=[[True]],
+                fontsize=fontsize,
+            )
     top, left = ps.cells[0, 0]
     draw_window(ax_i, top, left, kH, kW, "w", weights=ps.weights)
     r0 = min(0, ps.cells[..., 0].min())
@@ -317,21 +356,50 @@ def _draw_pixel(axes, ps, *, fontsize=None):
     # the kernel as given, and as laid on the window
     draw_array(ax_k, ps.kernel, "w", index=True, title=kname, fontsize=fontsize)
     how = "rotated 180\u00b0" if ps.convention == "convolution" else "as it is"
-    draw_array(ax_l, ps.weights, "w", title=f"{kname} laid, {how}",
-               fontsize=fontsize)
+    draw_array(
+        ax_l, ps.weights, "w", title=f"{kname} laid, {how}", fontsize=fontsize
+    )
     for (p, q), _ in np.ndenumerate(ps.weights):
         xk, yk = ps.taps[p, q]
-        ax_l.text(q + 0.5, p + 0.95, f"{kname}({xk},{yk})", ha="center",
-                  va="bottom", fontsize=7, color=wc)
+        ax_l.text(
+            q + 0.5,
+            p + 0.95,
+            f"{kname}({xk},{yk})",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color=wc,
+        )
     # the products and their sum
     draw_array(ax_p, ps.products, "c", title="products", fontsize=fontsize)
     for (p, q), v in np.ndenumerate(ps.values):
-        ax_p.text(q + 0.5, p + 0.95, f"{fmt_value(v)}\u00b7{_signed(ps.weights[p, q])}",
-                  ha="center", va="bottom", fontsize=7, color=role_colour("c"))
-    draw_array(ax_s, [[ps.total]], "c", title="sum", shade=[[True]],
-               fontsize=fontsize, origin=((kH - 1) / 2, 0.5))
-    ax_s.text(1.0, (kH - 1) / 2 + 1.15, _pixel_label(ps), ha="center", va="top",
-              fontsize=11, color=role_colour("c"))
+        ax_p.text(
+            q + 0.5,
+            p + 0.95,
+            f"{fmt_value(v)}\u00b7{_signed(ps.weights[p, q])}",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color=role_colour("c"),
+        )
+    draw_array(
+        ax_s,
+        [[ps.total]],
+        "c",
+        title="sum",
+        shade=[[True]],
+        fontsize=fontsize,
+        origin=((kH - 1) / 2, 0.5),
+    )
+    ax_s.text(
+        1.0,
+        (kH - 1) / 2 + 1.15,
+        _pixel_label(ps),
+        ha="center",
+        va="top",
+        fontsize=11,
+        color=role_colour("c"),
+    )
     for ax in (ax_k, ax_l, ax_p):
         ax.set_xlim(-0.6, kW + 0.3)
         ax.set_ylim(max(r1 - r0, kH) + 0.1, -1.3)
@@ -364,18 +432,38 @@ def draw_pixel_sum(ps):
     lines = _pixel_equations(ps)
     cell = 0.42
     height = cell * (max(span_r, kH) + 1.4)
-    fig = plt.figure(figsize=(max(6.8, cell * 1.15 * (span_c + 3 * kW + 7.2)),
-                              height + 0.35 * len(lines) + 0.2))
+    fig = plt.figure(
+        figsize=(
+            max(6.8, cell * 1.15 * (span_c + 3 * kW + 7.2)),
+            height + 0.35 * len(lines) + 0.2,
+        )
+    )
     top = 1 - 0.05 / (height + 0.35 * len(lines))
-    gs = fig.add_gridspec(2, 1, height_ratios=[height, 0.35 * len(lines)],
-                          left=0.02, right=0.98, top=top, bottom=0.02, hspace=0.05)
+    gs = fig.add_gridspec(
+        2,
+        1,
+        height_ratios=[height, 0.35 * len(lines)],
+        left=0.02,
+        right=0.98,
+        top=top,
+        bottom=0.02,
+        hspace=0.05,
+    )
     axes = _pixel_axes(fig, gs[0, 0], ps)
     _draw_pixel(axes, ps)
     ax_t = fig.add_subplot(gs[1, 0])
     ax_t.set_axis_off()
     for n, line in enumerate(lines):
-        ax_t.text(0.5, 1 - (n + 0.5) / len(lines), line, ha="center", va="center",
-                  fontsize=11, color=role_colour("c"), transform=ax_t.transAxes)
+        ax_t.text(
+            0.5,
+            1 - (n + 0.5) / len(lines),
+            line,
+            ha="center",
+            va="center",
+            fontsize=11,
+            color=role_colour("c"),
+            transform=ax_t.transAxes,
+        )
     return fig
 
 
@@ -410,13 +498,25 @@ def conventions_at(image, kernel, top, left, *, boundary="fill"):
     img, ker = _image_kernel(image, kernel)
     top, left = _integer(top, "top"), _integer(left, "left")
     kH, kW = ker.shape
-    conv = pixel_sum(img, ker, (top + kH - 1, left + kW - 1),
-                     convention="convolution", boundary=boundary)
-    corr = pixel_sum(img, ker, (top, left), convention="correlation",
-                     boundary=boundary)
+    conv = pixel_sum(
+        img,
+        ker,
+        (top + kH - 1, left + kW - 1),
+        convention="convolution",
+        boundary=boundary,
+    )
+    corr = pixel_sum(
+        img, ker, (top, left), convention="correlation", boundary=boundary
+    )
     turned = ker[::-1, ::-1].copy()
-    corr_rot = pixel_sum(img, turned, (top, left), convention="correlation",
-                         boundary=boundary, names=("i", "k'", "l'"))
+    corr_rot = pixel_sum(
+        img,
+        turned,
+        (top, left),
+        convention="correlation",
+        boundary=boundary,
+        names=("i", "k'", "l'"),
+    )
     return conv, corr, corr_rot
 
 
@@ -436,30 +536,50 @@ def draw_conventions(pixels):
     """
     pixels = list(pixels) if isinstance(pixels, (tuple, list)) else pixels
     if not isinstance(pixels, list) or not pixels:
-        raise TypeError(f"pixels must be a non-empty sequence of PixelSum, got {pixels!r}")
+        raise TypeError(
+            f"pixels must be a non-empty sequence of PixelSum, got {pixels!r}"
+        )
     for ps in pixels:
         _check_type(ps, PixelSum, "pixels[...]", "pixel_sum")
     cell = 0.42
     spans, kws = [], []
     for ps in pixels:
         (H, W), kW = ps.image.shape, ps.kernel.shape[1]
-        spans.append(max(H, ps.cells[..., 0].max() + 1) - min(0, ps.cells[..., 0].min()))
-        kws.append(max(W, ps.cells[..., 1].max() + 1) - min(0, ps.cells[..., 1].min())
-                   + 3 * kW)
+        spans.append(
+            max(H, ps.cells[..., 0].max() + 1) - min(0, ps.cells[..., 0].min())
+        )
+        kws.append(
+            max(W, ps.cells[..., 1].max() + 1)
+            - min(0, ps.cells[..., 1].min())
+            + 3 * kW
+        )
     row_h = cell * (max(spans) + 1.4)
     gap = 0.5
     height = (row_h + gap) * len(pixels)
     fig = plt.figure(figsize=(max(6.8, cell * 1.15 * (max(kws) + 7.2)), height))
-    gs = fig.add_gridspec(len(pixels), 1, left=0.02, right=0.98,
-                          top=1 - gap / height, bottom=0.01,
-                          hspace=gap / row_h)
+    gs = fig.add_gridspec(
+        len(pixels),
+        1,
+        left=0.02,
+        right=0.98,
+        top=1 - gap / height,
+        bottom=0.01,
+        hspace=gap / row_h,
+    )
     for n, ps in enumerate(pixels):
         axes = _pixel_axes(fig, gs[n, 0], ps)
         _draw_pixel(axes, ps)
         what = ps.convention + f" of {ps.names[0]} with {ps.names[1]}"
-        eq = " + ".join(f"{fmt_value(t[4])}\u00b7{_signed(t[5])}" for t in ps.terms)
-        axes[0].set_title(f"{what}:  {_pixel_label(ps)} = {eq} = {fmt_value(ps.total)}",
-                          loc="left", fontsize=11, color=role_colour("c"), pad=18)
+        eq = " + ".join(
+            f"{fmt_value(t[4])}\u00b7{_signed(t[5])}" for t in ps.terms
+        )
+        axes[0].set_title(
+            f"{what}:  {_pixel_label(ps)} = {eq} = {fmt_value(ps.total)}",
+            loc="left",
+            fontsize=11,
+            color=role_colour("c"),
+            pad=18,
+        )
     return fig
 
 
@@ -499,8 +619,10 @@ class FullValid:
     @property
     def shift(self):
         """The seed's coordinates of ``valid[0, 0]`` (the hidden shift)."""
-        return (self.valid_start[0] - self.origin[0],
-                self.valid_start[1] - self.origin[1])
+        return (
+            self.valid_start[0] - self.origin[0],
+            self.valid_start[1] - self.origin[1],
+        )
 
     def seed(self, out):
         """The seed's coordinates of full index ``out``."""
@@ -546,7 +668,9 @@ def full_valid(image, kernel, *, convention="convolution", names=None):
     s = slide(img, ker, convention=convention, mode="full", names=names)
     undefined = np.zeros(s.output.shape, bool)
     for f in s.frames:
-        undefined[f.out] = bool(s.padding_mask[f.cells[..., 0], f.cells[..., 1]].any())
+        undefined[f.out] = bool(
+            s.padding_mask[f.cells[..., 0], f.cells[..., 1]].any()
+        )
     valid = np.zeros((H - kH + 1, W - kW + 1))
     for x in range(H - kH + 1):
         for y in range(W - kW + 1):
@@ -559,32 +683,65 @@ def _seed_indices(ax, n_rows, n_cols, first, fontsize=9, origin=(0, 0)):
     """Row and column labels ``first + k`` along the top and left edges."""
     x0, y0 = origin
     for x in range(n_rows):
-        ax.text(y0 - 0.15, x0 + x + 0.5, str(first[0] + x), ha="right",
-                va="center", fontsize=fontsize, color="0.4")
+        ax.text(
+            y0 - 0.15,
+            x0 + x + 0.5,
+            str(first[0] + x),
+            ha="right",
+            va="center",
+            fontsize=fontsize,
+            color="0.4",
+        )
     for y in range(n_cols):
-        ax.text(y0 + y + 0.5, x0 - 0.1, str(first[1] + y), ha="center",
-                va="bottom", fontsize=fontsize, color="0.4")
+        ax.text(
+            y0 + y + 0.5,
+            x0 - 0.1,
+            str(first[1] + y),
+            ha="center",
+            va="bottom",
+            fontsize=fontsize,
+            color="0.4",
+        )
 
 
 def _title(ax, text, width, fontsize=12, top=0):
     """A title above the index labels of :func:`_seed_indices` (grid row ``top``)."""
-    ax.text(width / 2, top - 0.65, text, ha="center", va="bottom", fontsize=fontsize)
+    ax.text(
+        width / 2, top - 0.65, text, ha="center", va="bottom", fontsize=fontsize
+    )
 
 
 def _hatch(ax, mask, origin=(0, 0)):
     for (x, y), m in np.ndenumerate(mask):
         if m:
-            patch = Rectangle((origin[1] + y, origin[0] + x), 1, 1, fill=False,
-                              hatch="//", edgecolor=ROLES["pad"][0], linewidth=0,
-                              zorder=3)
+            patch = Rectangle(
+                (origin[1] + y, origin[0] + x),
+                1,
+                1,
+                fill=False,
+                hatch="//",
+                edgecolor=ROLES["pad"][0],
+                linewidth=0,
+                zorder=3,
+            )
             patch.set_hatch_linewidth(0.6)
             ax.add_patch(patch)
 
 
 def _outline(ax, top, left, height, width, colour, *, ls="-", lw=2.5):
     # matplotlib's Rectangle takes (x, y) = (column, row), then width, height
-    ax.add_patch(Rectangle((left, top), width, height, fill=False, edgecolor=colour,
-                           linestyle=ls, linewidth=lw, zorder=4))
+    ax.add_patch(
+        Rectangle(
+            (left, top),
+            width,
+            height,
+            fill=False,
+            edgecolor=colour,
+            linestyle=ls,
+            linewidth=lw,
+            zorder=4,
+        )
+    )
 
 
 def _fv_layout(fv, *, with_strip):
@@ -597,11 +754,21 @@ def _fv_layout(fv, *, with_strip):
     widths = [Wg + 1, Wf + 1, max(Wv, 3) + 1]
     height = Hg + 1.6
     strip = 0.55 if with_strip else 0.0
-    fig = plt.figure(figsize=(cell * (sum(widths) + 2), cell * height + strip + 0.1))
-    gs = fig.add_gridspec(2 if with_strip else 1, 3, width_ratios=widths,
-                          height_ratios=[cell * height, strip] if with_strip else None,
-                          wspace=0.12, hspace=0.02, left=0.01, right=0.99,
-                          top=0.99, bottom=0.01)
+    fig = plt.figure(
+        figsize=(cell * (sum(widths) + 2), cell * height + strip + 0.1)
+    )
+    gs = fig.add_gridspec(
+        2 if with_strip else 1,
+        3,
+        width_ratios=widths,
+        height_ratios=[cell * height, strip] if with_strip else None,
+        wspace=0.12,
+        hspace=0.02,
+        left=0.01,
+        right=0.99,
+        top=0.99,
+        bottom=0.01,
+    )
     axes = [fig.add_subplot(gs[0, c]) for c in range(3)]
     if with_strip:
         axes.append(fig.add_subplot(gs[1, :]))
@@ -625,8 +792,15 @@ def _draw_fv(axes, fv, frames, done):
     _seed_indices(ax_g, Hg, Wg, (-(kH - 1), -(kW - 1)))
     for k in frames:
         f = s.frames[k]
-        draw_window(ax_g, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w",
-                    weights=f.weights)
+        draw_window(
+            ax_g,
+            f.cells[0, 0, 0],
+            f.cells[0, 0, 1],
+            kH,
+            kW,
+            "w",
+            weights=f.weights,
+        )
     # the full output, in the seed's coordinates
     shown = np.where(done, s.output, np.nan)
     current = np.zeros(done.shape, bool)
@@ -640,12 +814,22 @@ def _draw_fv(axes, fv, frames, done):
     _outline(ax_f, fv.origin[0], fv.origin[1], H, W, "black", ls="--", lw=1.5)
     _outline(ax_f, fv.valid_start[0], fv.valid_start[1], Hv, Wv, cc, lw=3)
     # the valid output, stored from index 0
-    vdone = done[fv.valid_start[0]:fv.valid_start[0] + Hv,
-                 fv.valid_start[1]:fv.valid_start[1] + Wv]
-    vcur = current[fv.valid_start[0]:fv.valid_start[0] + Hv,
-                   fv.valid_start[1]:fv.valid_start[1] + Wv]
-    draw_array(ax_v, np.where(vdone, fv.valid, np.nan), "c", shade=vcur,
-               index=True, title=f"{oname}_valid")
+    vdone = done[
+        fv.valid_start[0] : fv.valid_start[0] + Hv,
+        fv.valid_start[1] : fv.valid_start[1] + Wv,
+    ]
+    vcur = current[
+        fv.valid_start[0] : fv.valid_start[0] + Hv,
+        fv.valid_start[1] : fv.valid_start[1] + Wv,
+    ]
+    draw_array(
+        ax_v,
+        np.where(vdone, fv.valid, np.nan),
+        "c",
+        shade=vcur,
+        index=True,
+        title=f"{oname}_valid",
+    )
     _outline(ax_v, 0, 0, Hv, Wv, cc, lw=3)
     for ax in (ax_g, ax_f, ax_v):
         ax.set_ylim(Hg + 0.1, -1.5)
@@ -659,8 +843,10 @@ def _fv_caption(fv, k):
     f = s.frames[k]
     x, y = fv.seed(f.out)
     oname = s.names[2]
-    terms = " + ".join(f"{fmt_value(v)}\u00b7{_signed(w)}"
-                       for v, w in zip(f.values.ravel(), f.weights.ravel(), strict=True))
+    terms = " + ".join(
+        f"{fmt_value(v)}\u00b7{_signed(w)}"
+        for v, w in zip(f.values.ravel(), f.weights.ravel(), strict=True)
+    )
     head = f"{oname}({x}, {y}) = {terms} = {fmt_value(f.total)}"
     if fv.undefined[f.out]:
         return head + "   (window on padding: undefined)"
@@ -672,7 +858,11 @@ def _check_frames(fv, frames):
     n = len(fv.slide.frames)
     out = []
     for k in frames:
-        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not -n <= k < n:
+        if (
+            not isinstance(k, (int, np.integer))
+            or isinstance(k, bool)
+            or not -n <= k < n
+        ):
             raise ValueError(f"frames must hold ints in [0, {n}), got {k!r}")
         out.append(int(k) % n)
     return out
@@ -709,8 +899,11 @@ def draw_full_valid(fv, at=()):
     Hf, Wf = fv.slide.output.shape
     frames = []
     for a in at:
-        if (not isinstance(a, (tuple, list)) or len(a) != 2
-                or not all(isinstance(v, (int, np.integer)) for v in a)):
+        if (
+            not isinstance(a, (tuple, list))
+            or len(a) != 2
+            or not all(isinstance(v, (int, np.integer)) for v in a)
+        ):
             raise TypeError(f"at must hold pairs of ints (x, y), got {a!r}")
         fx, fy = a[0] + fv.origin[0], a[1] + fv.origin[1]
         if not (0 <= fx < Hf and 0 <= fy < Wf):
@@ -736,13 +929,21 @@ def animate_full_valid(fv, *, interval=900):
 
     def draw(k):
         done = np.zeros(shape, bool)
-        for f in fv.slide.frames[:k + 1]:
+        for f in fv.slide.frames[: k + 1]:
             done[f.out] = True
         _draw_fv(axes, fv, [k], done)
         ax_t = axes[3]
         ax_t.set_axis_off()
-        ax_t.text(0.5, 0.5, _fv_caption(fv, k), ha="center", va="center",
-                  fontsize=10, color=role_colour("c"), transform=ax_t.transAxes)
+        ax_t.text(
+            0.5,
+            0.5,
+            _fv_caption(fv, k),
+            ha="center",
+            va="center",
+            fontsize=10,
+            color=role_colour("c"),
+            transform=ax_t.transAxes,
+        )
 
     return animate(fig, draw, len(fv.slide.frames), interval=interval)
 
@@ -757,7 +958,9 @@ def full_valid_multiples(fv, frames=None, *, ncols=None):
     """
     _check_type(fv, FullValid, "fv", "full_valid")
     s = fv.slide
-    frames = range(len(s.frames)) if frames is None else _check_frames(fv, frames)
+    frames = (
+        range(len(s.frames)) if frames is None else _check_frames(fv, frames)
+    )
     ncols = s.output.shape[1] if ncols is None else _integer(ncols, "ncols")
     kH, kW = s.kernel.shape
     oname = s.names[2]
@@ -767,11 +970,16 @@ def full_valid_multiples(fv, frames=None, *, ncols=None):
         x, y = fv.seed(f.out)
         undefined = fv.undefined[f.out]
         if undefined:
-            title, colour = f"{oname}({x}, {y}) = {fmt_value(f.total)}, undefined", "0.45"
+            title, colour = (
+                f"{oname}({x}, {y}) = {fmt_value(f.total)}, undefined",
+                "0.45",
+            )
         else:
             vx, vy = f.out[0] - fv.valid_start[0], f.out[1] - fv.valid_start[1]
-            title = (f"{oname}({x}, {y}) = {fmt_value(f.total)} "
-                     f"= {oname}_valid[{vx}, {vy}]")
+            title = (
+                f"{oname}({x}, {y}) = {fmt_value(f.total)} "
+                f"= {oname}_valid[{vx}, {vy}]"
+            )
             colour = role_colour("c")
         draw_array(ax, s.grid, "o", padding=s.padding_mask, fontsize=8)
         draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w", lw=2.5)
@@ -779,7 +987,9 @@ def full_valid_multiples(fv, frames=None, *, ncols=None):
         ax.set_ylim(s.grid.shape[0] + 0.1, -0.1)
 
     side = 0.27 * max(s.grid.shape) + 0.15
-    return small_multiples(draw, frames, ncols=ncols, panel_size=(side + 0.1, side + 0.2))
+    return small_multiples(
+        draw, frames, ncols=ncols, panel_size=(side + 0.1, side + 0.2)
+    )
 
 
 # ------------------------------------------------------------- padding
@@ -819,9 +1029,14 @@ class PaddingPicture:
 def _pads4(pads):
     if isinstance(pads, (int, np.integer)) and not isinstance(pads, bool):
         p = (int(pads),) * 4
-    elif (isinstance(pads, (tuple, list)) and len(pads) in (2, 4)
-          and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                  for v in pads)):
+    elif (
+        isinstance(pads, (tuple, list))
+        and len(pads) in (2, 4)
+        and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+            for v in pads
+        )
+    ):
         p = tuple(int(v) for v in pads)
         if len(p) == 2:
             p = (p[0], p[0], p[1], p[1])
@@ -874,7 +1089,9 @@ def padding_picture(image, boundary, pads, *, fillvalue=0.0):
     """
     img = as_real_array(image, "image").astype(float)
     if img.ndim != 2 or 0 in img.shape:
-        raise ValueError(f"image must be a non-empty 2-D array, got shape {img.shape}")
+        raise ValueError(
+            f"image must be a non-empty 2-D array, got shape {img.shape}"
+        )
     check_flag(boundary, "boundary", BOUNDARIES)
     top, bottom, left, right = _pads4(pads)
     H, W = img.shape
@@ -903,8 +1120,15 @@ def padding_picture(image, boundary, pads, *, fillvalue=0.0):
                 sx, sy = _mirror(x, H), _mirror(y, W)
             source[r, c] = sx, sy
             grid[r, c] = img[sx, sy]
-    return PaddingPicture(img, boundary, (top, bottom, left, right), grid, mask,
-                          source, float(fillvalue))
+    return PaddingPicture(
+        img,
+        boundary,
+        (top, bottom, left, right),
+        grid,
+        mask,
+        source,
+        float(fillvalue),
+    )
 
 
 def _draw_padding_panel(ax, pp, show_sources, ps, origin, size):
@@ -920,23 +1144,39 @@ def _draw_padding_panel(ax, pp, show_sources, ps, origin, size):
         for (r, c), m in np.ndenumerate(pp.mask):
             if m and pp.source[r, c, 0] >= 0:
                 sx, sy = pp.source[r, c]
-                ax.text(c0 + c + 0.07, r0 + r + 0.05, f"{sx},{sy}", ha="left",
-                        va="top", fontsize=7, color="0.3")
+                ax.text(
+                    c0 + c + 0.07,
+                    r0 + r + 0.05,
+                    f"{sx},{sy}",
+                    ha="left",
+                    va="top",
+                    fontsize=7,
+                    color="0.3",
+                )
     title = f"boundary='{pp.boundary}'" if any(pp.pads) else "the image"
     if ps is not None:
         kH, kW = ps.kernel.shape
         wr, wc = ps.cells[0, 0]
-        draw_window(ax, origin[0] + wr, origin[1] + wc, kH, kW, "w",
-                    weights=ps.weights)
+        draw_window(
+            ax, origin[0] + wr, origin[1] + wc, kH, kW, "w", weights=ps.weights
+        )
         # the image pixels that the window's padding cells copy, dotted
         for (p, q), inside in np.ndenumerate(ps.inside):
             r, c = ps.cells[p, q] + (top, left)
             sx, sy = pp.source[r, c]
             if not inside and sx >= 0:
-                ax.add_patch(Rectangle((origin[1] + sy + 0.08, origin[0] + sx + 0.08),
-                                       0.84, 0.84, fill=False,
-                                       edgecolor=role_colour("w"), linewidth=1.8,
-                                       linestyle=":", zorder=5))
+                ax.add_patch(
+                    Rectangle(
+                        (origin[1] + sy + 0.08, origin[0] + sx + 0.08),
+                        0.84,
+                        0.84,
+                        fill=False,
+                        edgecolor=role_colour("w"),
+                        linewidth=1.8,
+                        linestyle=":",
+                        zorder=5,
+                    )
+                )
         title += f":  {_pixel_label(ps)} = {fmt_value(ps.total)}"
     _title(ax, title, size[1], fontsize=11, top=r0)
     ax.set_xlim(-0.8, size[1] + 0.1)
@@ -991,13 +1231,15 @@ def draw_padding(pictures, *, show_sources=True, pixels=None, ncols=None):
         r0, c0 = ps.cells[0, 0] + (top, left)
         r1, c1 = ps.cells[-1, -1] + (top, left)
         if not np.array_equal(ps.image, pp.image):
-            raise ValueError("pixels: each PixelSum must be taken on its picture's image")
+            raise ValueError(
+                "pixels: each PixelSum must be taken on its picture's image"
+            )
         if r0 < 0 or c0 < 0 or r1 >= pp.grid.shape[0] or c1 >= pp.grid.shape[1]:
             raise ValueError(
                 f"pixels: the window of {_pixel_label(ps)} leaves the padded grid "
                 f"of boundary={pp.boundary!r}"
             )
-        if not np.array_equal(ps.values, pp.grid[r0:r1 + 1, c0:c1 + 1]):
+        if not np.array_equal(ps.values, pp.grid[r0 : r1 + 1, c0 : c1 + 1]):
             raise ValueError(
                 f"pixels: {_pixel_label(ps)} was not taken with boundary="
                 f"{pp.boundary!r} (its window holds other values)"
@@ -1010,18 +1252,31 @@ def draw_padding(pictures, *, show_sources=True, pixels=None, ncols=None):
     # line the images up: the largest top and left padding, then the rest
     T = max(pp.pads[0] for pp in pictures)
     L = max(pp.pads[2] for pp in pictures)
-    size = (T + max(pp.image.shape[0] + pp.pads[1] for pp in pictures),
-            L + max(pp.image.shape[1] + pp.pads[3] for pp in pictures))
+    size = (
+        T + max(pp.image.shape[0] + pp.pads[1] for pp in pictures),
+        L + max(pp.image.shape[1] + pp.pads[3] for pp in pictures),
+    )
     cell = 0.44
-    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
-                             figsize=(cell * ncols * (size[1] + 1.0),
-                                      cell * nrows * (size[0] + 1.6)),
-                             gridspec_kw={"wspace": 0.04, "hspace": 0.04,
-                                          "left": 0.01, "right": 0.99,
-                                          "top": 0.99, "bottom": 0.01})
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        squeeze=False,
+        figsize=(
+            cell * ncols * (size[1] + 1.0),
+            cell * nrows * (size[0] + 1.6),
+        ),
+        gridspec_kw={
+            "wspace": 0.04,
+            "hspace": 0.04,
+            "left": 0.01,
+            "right": 0.99,
+            "top": 0.99,
+            "bottom": 0.01,
+        },
+    )
     for ax, pp, ps in zip(axes.flat, pictures, pixels, strict=False):
         _draw_padding_panel(ax, pp, show_sources, ps, (T, L), size)
-    for ax in list(axes.flat)[len(pictures):]:
+    for ax in list(axes.flat)[len(pictures) :]:
         ax.set_axis_off()
     return fig
 
@@ -1069,17 +1324,37 @@ def same_sides(image, kernel, *, boundary="fill"):
     """
     img, ker = _image_kernel(image, kernel)
     check_flag(boundary, "boundary", BOUNDARIES)
-    conv = slide(img, ker, convention="convolution", mode="same", boundary=boundary,
-                 names=("i", "k", "v"))
-    corr = slide(img, ker, convention="correlation", mode="same", boundary=boundary,
-                 names=("i", "k", "l"))
+    conv = slide(
+        img,
+        ker,
+        convention="convolution",
+        mode="same",
+        boundary=boundary,
+        names=("i", "k", "v"),
+    )
+    corr = slide(
+        img,
+        ker,
+        convention="correlation",
+        mode="same",
+        boundary=boundary,
+        names=("i", "k", "l"),
+    )
     return SameSides(conv, corr)
 
 
 def _sides(pads):
     top, bottom, left, right = pads
-    parts = [f"{n} {side}" for n, side in
-             ((top, "top"), (bottom, "bottom"), (left, "left"), (right, "right")) if n]
+    parts = [
+        f"{n} {side}"
+        for n, side in (
+            (top, "top"),
+            (bottom, "bottom"),
+            (left, "left"),
+            (right, "right"),
+        )
+        if n
+    ]
     return "padded " + (", ".join(parts) if parts else "nowhere")
 
 
@@ -1093,10 +1368,18 @@ def _same_layout(ss, with_strip):
     strip = 0.5 if with_strip else 0.0
     height = cell * (Hg + 1.7)
     fig = plt.figure(figsize=(cell * (sum(widths) + 2.5), height + strip + 0.1))
-    gs = fig.add_gridspec(2 if with_strip else 1, 4, width_ratios=widths,
-                          height_ratios=[height, strip] if with_strip else None,
-                          wspace=0.12, hspace=0.02, left=0.01, right=0.99,
-                          top=0.99, bottom=0.01)
+    gs = fig.add_gridspec(
+        2 if with_strip else 1,
+        4,
+        width_ratios=widths,
+        height_ratios=[height, strip] if with_strip else None,
+        wspace=0.12,
+        hspace=0.02,
+        left=0.01,
+        right=0.99,
+        top=0.99,
+        bottom=0.01,
+    )
     axes = [fig.add_subplot(gs[0, k]) for k in range(4)]
     if with_strip:
         axes += [fig.add_subplot(gs[1, 0:2]), fig.add_subplot(gs[1, 2:4])]
@@ -1111,14 +1394,17 @@ def _draw_same(ax_g, ax_o, s, k, size):
     draw_array(ax_g, s.grid, "o", padding=s.padding_mask)
     _title(ax_g, f"{s.convention}: {_sides(s.pads)}", s.grid.shape[1])
     _seed_indices(ax_g, *s.grid.shape, (-top, -left))
-    draw_window(ax_g, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w",
-                weights=f.weights)
+    draw_window(
+        ax_g, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w", weights=f.weights
+    )
     shown = np.full(s.output.shape, np.nan)
-    for frame in s.frames[:k + 1]:
+    for frame in s.frames[: k + 1]:
         shown[frame.out] = frame.total
     current = np.zeros(s.output.shape, bool)
     current[f.out] = True
-    draw_array(ax_o, shown, "c", shade=current, index=True, title=f"{oname} 'same'")
+    draw_array(
+        ax_o, shown, "c", shade=current, index=True, title=f"{oname} 'same'"
+    )
     Hg, Wg = size
     for ax, w in ((ax_g, Wg), (ax_o, s.output.shape[1])):
         ax.set_ylim(Hg + 0.1, -1.5)
@@ -1127,15 +1413,21 @@ def _draw_same(ax_g, ax_o, s, k, size):
 
 def _same_caption(s, k):
     f = s.frames[k]
-    terms = " + ".join(f"{fmt_value(v)}\u00b7{_signed(w)}"
-                       for v, w in zip(f.values.ravel(), f.weights.ravel(), strict=True))
+    terms = " + ".join(
+        f"{fmt_value(v)}\u00b7{_signed(w)}"
+        for v, w in zip(f.values.ravel(), f.weights.ravel(), strict=True)
+    )
     return f"{terms} = {fmt_value(f.total)}  \u2192  {s.names[2]}[{f.out[0]}, {f.out[1]}]"
 
 
 def _check_same_frame(ss, k):
     _check_type(ss, SameSides, "ss", "same_sides")
     n = len(ss.convolution.frames)
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not -n <= k < n:
+    if (
+        not isinstance(k, (int, np.integer))
+        or isinstance(k, bool)
+        or not -n <= k < n
+    ):
         raise ValueError(f"frame must be an int in [0, {n}), got {k!r}")
     return int(k) % n
 
@@ -1145,8 +1437,16 @@ def _draw_same_frame(axes, ss, k, size):
     _draw_same(axes[2], axes[3], ss.correlation, k, size)
     for ax, s in ((axes[4], ss.convolution), (axes[5], ss.correlation)):
         ax.set_axis_off()
-        ax.text(0.5, 0.5, _same_caption(s, k), ha="center", va="center", fontsize=10,
-                color=role_colour("c"), transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            _same_caption(s, k),
+            ha="center",
+            va="center",
+            fontsize=10,
+            color=role_colour("c"),
+            transform=ax.transAxes,
+        )
 
 
 def draw_same_sides(ss, frame=0):
@@ -1181,8 +1481,12 @@ def animate_same_sides(ss, *, interval=900):
     """
     _check_same_frame(ss, 0)
     fig, axes, size = _same_layout(ss, True)
-    return animate(fig, lambda k: _draw_same_frame(axes, ss, k, size),
-                   len(ss.convolution.frames), interval=interval)
+    return animate(
+        fig,
+        lambda k: _draw_same_frame(axes, ss, k, size),
+        len(ss.convolution.frames),
+        interval=interval,
+    )
 
 
 def same_sides_multiples(ss, frames=None):
@@ -1211,22 +1515,42 @@ def same_sides_multiples(ss, frames=None):
     Hg = max(s.grid.shape[0] for s in slides)
     Wg = max(s.grid.shape[1] for s in slides)
     side = 0.4 * max(Hg, Wg) + 0.4
-    fig, axes = plt.subplots(2, len(frames), squeeze=False,
-                             figsize=(side * len(frames), 2 * (side + 0.35)))
+    fig, axes = plt.subplots(
+        2,
+        len(frames),
+        squeeze=False,
+        figsize=(side * len(frames), 2 * (side + 0.35)),
+    )
     for row, s in enumerate(slides):
         kH, kW = s.kernel.shape
         for col, k in enumerate(frames):
             ax = axes[row, col]
             f = s.frames[k]
             draw_array(ax, s.grid, "o", padding=s.padding_mask, fontsize=9)
-            draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w",
-                        weights=f.weights)
-            ax.set_title(f"{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
-                         fontsize=10)
+            draw_window(
+                ax,
+                f.cells[0, 0, 0],
+                f.cells[0, 0, 1],
+                kH,
+                kW,
+                "w",
+                weights=f.weights,
+            )
+            ax.set_title(
+                f"{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
+                fontsize=10,
+            )
             ax.set_xlim(-0.1, Wg + 0.1)
             ax.set_ylim(Hg + 0.1, -0.1)
-        axes[row, 0].text(-0.5, Hg / 2, s.convention, rotation=90, ha="right",
-                          va="center", fontsize=10)
+        axes[row, 0].text(
+            -0.5,
+            Hg / 2,
+            s.convention,
+            rotation=90,
+            ha="right",
+            va="center",
+            fontsize=10,
+        )
     fig.tight_layout()
     return fig
 
@@ -1259,9 +1583,14 @@ def window_multiples(s, frames=None, *, ncols=None):
     else:
         checked = []
         for k in frames:
-            if (not isinstance(k, (int, np.integer)) or isinstance(k, bool)
-                    or not -n <= k < n):
-                raise ValueError(f"frames must hold ints in [0, {n}), got {k!r}")
+            if (
+                not isinstance(k, (int, np.integer))
+                or isinstance(k, bool)
+                or not -n <= k < n
+            ):
+                raise ValueError(
+                    f"frames must hold ints in [0, {n}), got {k!r}"
+                )
             checked.append(int(k) % n)
         frames = checked
     ncols = s.output.shape[1] if ncols is None else _integer(ncols, "ncols")
@@ -1271,11 +1600,24 @@ def window_multiples(s, frames=None, *, ncols=None):
     def draw(ax, k):
         f = s.frames[k]
         draw_array(ax, s.grid, s.roles[0], padding=s.padding_mask, fontsize=8)
-        draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, s.roles[1],
-                    lw=2.5, cells=None if dense else f.cells)
-        ax.set_title(f"{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
-                     fontsize=9, pad=3)
+        draw_window(
+            ax,
+            f.cells[0, 0, 0],
+            f.cells[0, 0, 1],
+            kH,
+            kW,
+            s.roles[1],
+            lw=2.5,
+            cells=None if dense else f.cells,
+        )
+        ax.set_title(
+            f"{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
+            fontsize=9,
+            pad=3,
+        )
         ax.set_ylim(s.grid.shape[0] + 0.1, -0.1)
 
     side = 0.27 * max(s.grid.shape) + 0.15
-    return small_multiples(draw, frames, ncols=ncols, panel_size=(side + 0.1, side + 0.2))
+    return small_multiples(
+        draw, frames, ncols=ncols, panel_size=(side + 0.1, side + 0.2)
+    )

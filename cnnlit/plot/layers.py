@@ -20,17 +20,23 @@ functions that draw that data and nothing else:
   :func:`draw_receptive_field`.
 """
 
-from dataclasses import dataclass
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
-
 from matplotlib import pyplot as plt
 from matplotlib.patches import Rectangle
 
 from .._checks import POOL_MODES, as_real_array, check_flag, pair
-from ._style import animate, draw_array, draw_window, fmt_value, role_colour, small_multiples
-from .sliding import Slide, slide
+from ._style import (
+    animate,
+    draw_array,
+    draw_window,
+    fmt_value,
+    role_colour,
+    small_multiples,
+)
+from .sliding import slide
 
 __all__ = [
     "ACTIVATIONS",
@@ -68,22 +74,35 @@ ACTIVATIONS = {
 
 
 def _check_int_index(value, name, n):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or not 0 <= value < n:
+    if (
+        not isinstance(value, numbers.Integral)
+        or isinstance(value, bool)
+        or not 0 <= value < n
+    ):
         raise ValueError(f"{name} must be an int in [0, {n}), got {value!r}")
     return int(value)
 
 
 def _check_pixel(pixel, shape, name="pixel"):
-    ok = (isinstance(pixel, (tuple, list)) and len(pixel) == 2
-          and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in pixel))
+    ok = (
+        isinstance(pixel, (tuple, list))
+        and len(pixel) == 2
+        and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool)
+            for v in pixel
+        )
+    )
     if not ok or not (0 <= pixel[0] < shape[0] and 0 <= pixel[1] < shape[1]):
-        raise ValueError(f"{name} must be a pair of ints (x, y) inside the map of shape {shape}, got {pixel!r}")
+        raise ValueError(
+            f"{name} must be a pair of ints (x, y) inside the map of shape {shape}, got {pixel!r}"
+        )
     return int(pixel[0]), int(pixel[1])
 
 
 # --------------------------------------------------------------------------
 # Feed-forward: single inputs, their sum, the bias and the activation
 # --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FeedForward:
@@ -132,8 +151,19 @@ class FeedForward:
         return [f.out for f in self.slides[0].frames]
 
 
-def feedforward(o_prev, w, b, m=0, *, activation="sigmoid", convention="convolution",
-                stride=1, padding=0, boundary="fill", dilation=1):
+def feedforward(
+    o_prev,
+    w,
+    b,
+    m=0,
+    *,
+    activation="sigmoid",
+    convention="convolution",
+    stride=1,
+    padding=0,
+    boundary="fill",
+    dilation=1,
+):
     r"""The numbers of one unit's forward pass, computed with loops.
 
     .. math:: c^l_m = \sum_n o^{l-1}_n \ast w^l_{n,m} + b^l_m, \qquad o^l_m = a(c^l_m)
@@ -172,24 +202,40 @@ def feedforward(o_prev, w, b, m=0, *, activation="sigmoid", convention="convolut
     o_prev = as_real_array(o_prev, "o_prev").astype(float)
     w = as_real_array(w, "w").astype(float)
     if o_prev.ndim != 3 or 0 in o_prev.shape:
-        raise ValueError(f"o_prev must have shape (C_in, H, W), one example, got shape {o_prev.shape}")
+        raise ValueError(
+            f"o_prev must have shape (C_in, H, W), one example, got shape {o_prev.shape}"
+        )
     if w.ndim != 4 or 0 in w.shape:
-        raise ValueError(f"w must have shape (C_out, C_in, kH, kW), got shape {w.shape}")
+        raise ValueError(
+            f"w must have shape (C_out, C_in, kH, kW), got shape {w.shape}"
+        )
     C_out, C_in, kH, kW = w.shape
     if C_in != o_prev.shape[0]:
-        raise ValueError(f"w must have C_in = {o_prev.shape[0]} (o_prev's first axis) on its second axis, "
-                         f"got w of shape {w.shape}")
+        raise ValueError(
+            f"w must have C_in = {o_prev.shape[0]} (o_prev's first axis) on its second axis, "
+            f"got w of shape {w.shape}"
+        )
     if b is None:
         b = np.zeros(C_out)
     b = as_real_array(b, "b").astype(float)
     if b.shape != (C_out,):
-        raise ValueError(f"b must have shape (C_out,) = {(C_out,)}, got shape {b.shape}")
+        raise ValueError(
+            f"b must have shape (C_out,) = {(C_out,)}, got shape {b.shape}"
+        )
     m = _check_int_index(m, "m", C_out)
     check_flag(activation, "activation", tuple(ACTIVATIONS))
     slides = tuple(
-        slide(o_prev[n], w[m, n], convention=convention, padding=padding, boundary=boundary,
-              stride=stride, dilation=dilation, roles=("o", "w", "c"),
-              names=(f"o_{n}", f"w_{n},{m}", f"i_{n},{m}"))
+        slide(
+            o_prev[n],
+            w[m, n],
+            convention=convention,
+            padding=padding,
+            boundary=boundary,
+            stride=stride,
+            dilation=dilation,
+            roles=("o", "w", "c"),
+            names=(f"o_{n}", f"w_{n},{m}", f"i_{n},{m}"),
+        )
         for n in range(C_in)
     )
     single = np.stack([s.output for s in slides])
@@ -198,17 +244,34 @@ def feedforward(o_prev, w, b, m=0, *, activation="sigmoid", convention="convolut
         total += single[n]
     c = total + b[m]
     o = ACTIVATIONS[activation](c)
-    return FeedForward(o_prev, w[m].copy(), m, slides, single, total, float(b[m]), c, o, activation)
+    return FeedForward(
+        o_prev,
+        w[m].copy(),
+        m,
+        slides,
+        single,
+        total,
+        float(b[m]),
+        c,
+        o,
+        activation,
+    )
 
 
 def _check_ff(ff):
     if not isinstance(ff, FeedForward):
-        raise TypeError(f"ff must be a FeedForward (from cnnlit.plot.feedforward), got {type(ff).__name__}")
+        raise TypeError(
+            f"ff must be a FeedForward (from cnnlit.plot.feedforward), got {type(ff).__name__}"
+        )
 
 
 def _ff_frame(ff, frame):
     n = len(ff.slides[0].frames)
-    if not isinstance(frame, (numbers.Integral,)) or isinstance(frame, bool) or not -n <= frame < n:
+    if (
+        not isinstance(frame, (numbers.Integral,))
+        or isinstance(frame, bool)
+        or not -n <= frame < n
+    ):
         raise ValueError(f"frame must be an int in [0, {n}), got {frame!r}")
     return int(frame) % n
 
@@ -228,9 +291,26 @@ def _ff_geometry(ff):
     height = C_in * block - 1.6
     mid = height / 2
     rows = [n * block for n in range(C_in)]
-    return dict(C_in=C_in, Hg=Hg, Wg=Wg, kH=kH, kW=kW, Ho=Ho, Wo=Wo, rows=rows,
-                col_o=col_o, col_w=col_w, col_i=col_i, col_b=col_b, col_c=col_c,
-                col_out=col_out, width=col_out + Wo, height=height, mid=mid, block=block)
+    return dict(
+        C_in=C_in,
+        Hg=Hg,
+        Wg=Wg,
+        kH=kH,
+        kW=kW,
+        Ho=Ho,
+        Wo=Wo,
+        rows=rows,
+        col_o=col_o,
+        col_w=col_w,
+        col_i=col_i,
+        col_b=col_b,
+        col_c=col_c,
+        col_out=col_out,
+        width=col_out + Wo,
+        height=height,
+        mid=mid,
+        block=block,
+    )
 
 
 def _sub(n, m=None):
@@ -240,12 +320,18 @@ def _sub(n, m=None):
 def _ff_equation(ff, k):
     x, y = ff.pixels[k]
     m = ff.m
-    terms = " + ".join(fmt_value(ff.single[n, x, y]) for n in range(ff.single.shape[0]))
+    terms = " + ".join(
+        fmt_value(ff.single[n, x, y]) for n in range(ff.single.shape[0])
+    )
     sym = " + ".join(f"$i_{_sub(n, m)}$" for n in range(ff.single.shape[0]))
-    line1 = (f"{sym} + $b_{m}$ = {terms} + {fmt_value(ff.bias)} = "
-             f"{fmt_value(ff.c[x, y])}  \u2192  $c_{m}$[{x}, {y}]")
-    line2 = (f"a({fmt_value(ff.c[x, y])}) = {fmt_value(ff.o[x, y], 3)}  \u2192  $o_{m}$[{x}, {y}]"
-             f"   (a = {ff.activation})")
+    line1 = (
+        f"{sym} + $b_{m}$ = {terms} + {fmt_value(ff.bias)} = "
+        f"{fmt_value(ff.c[x, y])}  \u2192  $c_{m}$[{x}, {y}]"
+    )
+    line2 = (
+        f"a({fmt_value(ff.c[x, y])}) = {fmt_value(ff.o[x, y], 3)}  \u2192  $o_{m}$[{x}, {y}]"
+        f"   (a = {ff.activation})"
+    )
     return line1, line2
 
 
@@ -258,55 +344,155 @@ def _draw_ff(ax, ff, k, filled):
     current = np.zeros(ff.c.shape, bool)
     current[x, y] = True
     done = np.zeros(ff.c.shape, bool)
-    for p in ff.pixels[:k + 1]:
+    for p in ff.pixels[: k + 1]:
         done[p] = True
     shown = (lambda a: a) if filled else (lambda a: np.where(done, a, np.nan))
     c_cell = (g["mid"] - g["Ho"] / 2, g["col_c"])
     for n, s in enumerate(ff.slides):
         top = g["rows"][n]
         f = s.frames[k]
-        draw_array(ax, s.grid, "o", origin=(top, g["col_o"]), padding=s.padding_mask,
-                   title=f"$o^{{l-1}}_{n}$", fontsize=11)
+        draw_array(
+            ax,
+            s.grid,
+            "o",
+            origin=(top, g["col_o"]),
+            padding=s.padding_mask,
+            title=f"$o^{{l-1}}_{n}$",
+            fontsize=11,
+        )
         dense = s.dilation == (1, 1)
-        draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], g["kH"], g["kW"], "w",
-                    origin=(top, g["col_o"]), weights=f.weights, cells=None if dense else f.cells)
+        draw_window(
+            ax,
+            f.cells[0, 0, 0],
+            f.cells[0, 0, 1],
+            g["kH"],
+            g["kW"],
+            "w",
+            origin=(top, g["col_o"]),
+            weights=f.weights,
+            cells=None if dense else f.cells,
+        )
         w_top = top + (g["Hg"] - g["kH"]) / 2
-        draw_array(ax, ff.w[n], "w", origin=(w_top, g["col_w"]), title=f"$w^l_{_sub(n, m)}$",
-                   fontsize=11)
-        ax.text(g["col_w"] - 0.65, top + g["Hg"] / 2, "\u2217" if conv else "\u22c6",
-                ha="center", va="center", fontsize=16)
+        draw_array(
+            ax,
+            ff.w[n],
+            "w",
+            origin=(w_top, g["col_w"]),
+            title=f"$w^l_{_sub(n, m)}$",
+            fontsize=11,
+        )
+        ax.text(
+            g["col_w"] - 0.65,
+            top + g["Hg"] / 2,
+            "\u2217" if conv else "\u22c6",
+            ha="center",
+            va="center",
+            fontsize=16,
+        )
         i_top = top + (g["Hg"] - g["Ho"]) / 2
-        ax.text(g["col_i"] - 0.65, top + g["Hg"] / 2, "=", ha="center", va="center", fontsize=16)
-        draw_array(ax, shown(ff.single[n]), "c", origin=(i_top, g["col_i"]),
-                   title=f"$i^l_{_sub(n, m)}$", shade=current, fontsize=11)
+        ax.text(
+            g["col_i"] - 0.65,
+            top + g["Hg"] / 2,
+            "=",
+            ha="center",
+            va="center",
+            fontsize=16,
+        )
+        draw_array(
+            ax,
+            shown(ff.single[n]),
+            "c",
+            origin=(i_top, g["col_i"]),
+            title=f"$i^l_{_sub(n, m)}$",
+            shade=current,
+            fontsize=11,
+        )
         # the single input's pixel is one term of the complete input's pixel
-        ax.annotate("", xy=(c_cell[1] - 0.1, c_cell[0] + x + 0.5),
-                    xytext=(g["col_i"] + g["Wo"] + 0.1, i_top + x + 0.5),
-                    arrowprops=dict(arrowstyle="->", color=role_colour("c"), lw=1.4,
-                                    shrinkA=0, shrinkB=0))
+        ax.annotate(
+            "",
+            xy=(c_cell[1] - 0.1, c_cell[0] + x + 0.5),
+            xytext=(g["col_i"] + g["Wo"] + 0.1, i_top + x + 0.5),
+            arrowprops=dict(
+                arrowstyle="->",
+                color=role_colour("c"),
+                lw=1.4,
+                shrinkA=0,
+                shrinkB=0,
+            ),
+        )
     # the bias, added to every pixel
     b_top = g["mid"] + g["Ho"] / 2 + 0.6
     draw_array(ax, [[ff.bias]], "b", origin=(b_top, g["col_b"]), fontsize=11)
-    ax.text(g["col_b"] + 0.5, b_top + 1.1, f"+ $b^l_{m}$", ha="center", va="top", fontsize=11,
-            color=role_colour("b"))
-    ax.annotate("", xy=(c_cell[1] - 0.1, c_cell[0] + x + 0.5), xytext=(g["col_b"] + 1.0, b_top + 0.5),
-                arrowprops=dict(arrowstyle="->", color=role_colour("b"), lw=1.4, shrinkA=0, shrinkB=0))
+    ax.text(
+        g["col_b"] + 0.5,
+        b_top + 1.1,
+        f"+ $b^l_{m}$",
+        ha="center",
+        va="top",
+        fontsize=11,
+        color=role_colour("b"),
+    )
+    ax.annotate(
+        "",
+        xy=(c_cell[1] - 0.1, c_cell[0] + x + 0.5),
+        xytext=(g["col_b"] + 1.0, b_top + 0.5),
+        arrowprops=dict(
+            arrowstyle="->",
+            color=role_colour("b"),
+            lw=1.4,
+            shrinkA=0,
+            shrinkB=0,
+        ),
+    )
     draw_array(ax, shown(ff.c), "c", origin=c_cell, shade=current, fontsize=11)
-    ax.text(g["col_c"] + g["Wo"] / 2, c_cell[0] - 0.2, f"$c^l_{m} = \\sum_n i^l_{{n,{m}}} + b^l_{m}$",
-            ha="center", va="bottom", fontsize=11)
+    ax.text(
+        g["col_c"] + g["Wo"] / 2,
+        c_cell[0] - 0.2,
+        f"$c^l_{m} = \\sum_n i^l_{{n,{m}}} + b^l_{m}$",
+        ha="center",
+        va="bottom",
+        fontsize=11,
+    )
     # the activation, pixel by pixel
     o_cell = (c_cell[0], g["col_out"])
-    ax.annotate("", xy=(g["col_out"] - 0.2, c_cell[0] + g["Ho"] / 2),
-                xytext=(g["col_c"] + g["Wo"] + 0.2, c_cell[0] + g["Ho"] / 2),
-                arrowprops=dict(arrowstyle="-|>", color=role_colour("b"), lw=2))
-    ax.text(g["col_c"] + g["Wo"] + 1.3, c_cell[0] + g["Ho"] / 2 - 0.25, "$a$", ha="center",
-            va="bottom", fontsize=14, color=role_colour("b"))
-    draw_array(ax, shown(ff.o), "o", origin=o_cell, title=f"$o^l_{m} = a(c^l_{m})$", shade=current,
-               fontsize=10)
+    ax.annotate(
+        "",
+        xy=(g["col_out"] - 0.2, c_cell[0] + g["Ho"] / 2),
+        xytext=(g["col_c"] + g["Wo"] + 0.2, c_cell[0] + g["Ho"] / 2),
+        arrowprops=dict(arrowstyle="-|>", color=role_colour("b"), lw=2),
+    )
+    ax.text(
+        g["col_c"] + g["Wo"] + 1.3,
+        c_cell[0] + g["Ho"] / 2 - 0.25,
+        "$a$",
+        ha="center",
+        va="bottom",
+        fontsize=14,
+        color=role_colour("b"),
+    )
+    draw_array(
+        ax,
+        shown(ff.o),
+        "o",
+        origin=o_cell,
+        title=f"$o^l_{m} = a(c^l_{m})$",
+        shade=current,
+        fontsize=10,
+    )
     line1, line2 = _ff_equation(ff, k)
     base = g["height"] + 0.6
-    ax.text(0, base, line1, ha="left", va="top", fontsize=11, color=role_colour("c"))
-    ax.text(0, base + 1.1, line2, ha="left", va="top", fontsize=11, color=role_colour("b"))
+    ax.text(
+        0, base, line1, ha="left", va="top", fontsize=11, color=role_colour("c")
+    )
+    ax.text(
+        0,
+        base + 1.1,
+        line2,
+        ha="left",
+        va="top",
+        fontsize=11,
+        color=role_colour("b"),
+    )
     ax.set_xlim(-0.3, g["width"] + 0.3)
     ax.set_ylim(base + 2.1, -1.1)
 
@@ -314,7 +500,9 @@ def _draw_ff(ax, ff, k, filled):
 def _ff_figure(ff):
     g = _ff_geometry(ff)
     cell = 0.42
-    fig = plt.figure(figsize=(cell * (g["width"] + 0.6), cell * (g["height"] + 3.2)))
+    fig = plt.figure(
+        figsize=(cell * (g["width"] + 0.6), cell * (g["height"] + 3.2))
+    )
     ax = fig.add_axes((0, 0, 1, 1))
     return fig, ax
 
@@ -357,7 +545,12 @@ def animate_feedforward(ff, *, interval=1100):
     """
     _check_ff(ff)
     fig, ax = _ff_figure(ff)
-    return animate(fig, lambda k: _draw_ff(ax, ff, k, False), len(ff.pixels), interval=interval)
+    return animate(
+        fig,
+        lambda k: _draw_ff(ax, ff, k, False),
+        len(ff.pixels),
+        interval=interval,
+    )
 
 
 def feedforward_multiples(ff, frames=None, *, ncols=3):
@@ -380,27 +573,57 @@ def feedforward_multiples(ff, frames=None, *, ncols=3):
         for nn, s in enumerate(ff.slides):
             top = nn * (Hg + gap)
             f = s.frames[k]
-            draw_array(ax, s.grid, "o", origin=(top, 0), padding=s.padding_mask, fontsize=9)
-            draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w", origin=(top, 0),
-                        weights=f.weights, cells=None if s.dilation == (1, 1) else f.cells,
-                        fontsize=6)
-            ax.text(Wg + 0.35, top + Hg / 2, f"$i_{_sub(nn, ff.m)}$ = {fmt_value(ff.single[nn, x, y])}",
-                    ha="left", va="center", fontsize=9, color=role_colour("c"))
+            draw_array(
+                ax,
+                s.grid,
+                "o",
+                origin=(top, 0),
+                padding=s.padding_mask,
+                fontsize=9,
+            )
+            draw_window(
+                ax,
+                f.cells[0, 0, 0],
+                f.cells[0, 0, 1],
+                kH,
+                kW,
+                "w",
+                origin=(top, 0),
+                weights=f.weights,
+                cells=None if s.dilation == (1, 1) else f.cells,
+                fontsize=6,
+            )
+            ax.text(
+                Wg + 0.35,
+                top + Hg / 2,
+                f"$i_{_sub(nn, ff.m)}$ = {fmt_value(ff.single[nn, x, y])}",
+                ha="left",
+                va="center",
+                fontsize=9,
+                color=role_colour("c"),
+            )
         terms = " + ".join(fmt_value(v) for v in ff.single[:, x, y])
-        ax.set_title(f"c[{x}, {y}] = {terms} + {fmt_value(ff.bias)} = {fmt_value(ff.c[x, y])}\n"
-                     f"o[{x}, {y}] = a({fmt_value(ff.c[x, y])}) = {fmt_value(ff.o[x, y], 3)}",
-                     fontsize=9)
+        ax.set_title(
+            f"c[{x}, {y}] = {terms} + {fmt_value(ff.bias)} = {fmt_value(ff.c[x, y])}\n"
+            f"o[{x}, {y}] = a({fmt_value(ff.c[x, y])}) = {fmt_value(ff.o[x, y], 3)}",
+            fontsize=9,
+        )
         ax.set_xlim(-0.1, Wg + 3.6)
         ax.set_ylim(C_in * (Hg + gap) - gap + 0.1, -0.1)
 
     side = 0.36
-    return small_multiples(draw, frames, ncols=ncols,
-                           panel_size=(side * (Wg + 3.5) + 0.2, side * C_in * (Hg + gap) + 0.5))
+    return small_multiples(
+        draw,
+        frames,
+        ncols=ncols,
+        panel_size=(side * (Wg + 3.5) + 0.2, side * C_in * (Hg + gap) + 0.5),
+    )
 
 
 # --------------------------------------------------------------------------
 # Pooling backward: every window's delta routed or spread, accumulating
 # --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PoolFrame:
@@ -515,17 +738,23 @@ def pool_route(delta, o_prev, size, *, stride=None, mode="max"):
     """
     o_prev = as_real_array(o_prev, "o_prev").astype(float)
     if o_prev.ndim != 2 or 0 in o_prev.shape:
-        raise ValueError(f"o_prev must be a non-empty 2-D array (H, W), got shape {o_prev.shape}")
+        raise ValueError(
+            f"o_prev must be a non-empty 2-D array (H, W), got shape {o_prev.shape}"
+        )
     check_flag(mode, "mode", POOL_MODES)
     kH, kW = pair(size, "size", 1)
     sH, sW = (kH, kW) if stride is None else pair(stride, "stride", 1)
     H, W = o_prev.shape
     if kH > H or kW > W:
-        raise ValueError(f"size {(kH, kW)} is larger than o_prev's (H, W) = {(H, W)}")
+        raise ValueError(
+            f"size {(kH, kW)} is larger than o_prev's (H, W) = {(H, W)}"
+        )
     Ho, Wo = (H - kH) // sH + 1, (W - kW) // sW + 1
     delta = as_real_array(delta, "delta").astype(float)
     if delta.shape != (Ho, Wo):
-        raise ValueError(f"delta must have the pooled shape (H_out, W_out) = {(Ho, Wo)}, got shape {delta.shape}")
+        raise ValueError(
+            f"delta must have the pooled shape (H_out, W_out) = {(Ho, Wo)}, got shape {delta.shape}"
+        )
     grad = np.zeros((H, W))
     output = np.zeros((Ho, Wo))
     contributions = [[[] for _ in range(W)] for _ in range(H)]
@@ -547,8 +776,12 @@ def pool_route(delta, o_prev, size, *, stride=None, mode="max"):
                         if values[p, q] > values[best]:
                             best = (p, q)
                 top = values[best]
-                tied = tuple((int(cells[p, q, 0]), int(cells[p, q, 1]))
-                             for p in range(kH) for q in range(kW) if values[p, q] == top)
+                tied = tuple(
+                    (int(cells[p, q, 0]), int(cells[p, q, 1]))
+                    for p in range(kH)
+                    for q in range(kW)
+                    if values[p, q] == top
+                )
                 winner = (int(cells[best][0]), int(cells[best][1]))
                 routed[best] = d
                 share = 1.0
@@ -564,27 +797,56 @@ def pool_route(delta, o_prev, size, *, stride=None, mode="max"):
                         r, c = cells[p, q]
                         grad[r, c] += routed[p, q]
                         contributions[r][c].append((x, y, float(routed[p, q])))
-            frames.append(PoolFrame((x, y), cells, values, winner, tied, d, share, routed, grad.copy()))
-    contributions = tuple(tuple(tuple(cell) for cell in row) for row in contributions)
-    return PoolRoute(o_prev, delta, output, (kH, kW), (sH, sW), mode, tuple(frames), grad.copy(),
-                     contributions)
+            frames.append(
+                PoolFrame(
+                    (x, y),
+                    cells,
+                    values,
+                    winner,
+                    tied,
+                    d,
+                    share,
+                    routed,
+                    grad.copy(),
+                )
+            )
+    contributions = tuple(
+        tuple(tuple(cell) for cell in row) for row in contributions
+    )
+    return PoolRoute(
+        o_prev,
+        delta,
+        output,
+        (kH, kW),
+        (sH, sW),
+        mode,
+        tuple(frames),
+        grad.copy(),
+        contributions,
+    )
 
 
 def _check_route(r):
     if not isinstance(r, PoolRoute):
-        raise TypeError(f"r must be a PoolRoute (from cnnlit.plot.pool_route), got {type(r).__name__}")
+        raise TypeError(
+            f"r must be a PoolRoute (from cnnlit.plot.pool_route), got {type(r).__name__}"
+        )
 
 
 def _route_frame(r, frame):
     n = len(r.frames)
-    if not isinstance(frame, numbers.Integral) or isinstance(frame, bool) or not -n <= frame < n:
+    if (
+        not isinstance(frame, numbers.Integral)
+        or isinstance(frame, bool)
+        or not -n <= frame < n
+    ):
         raise ValueError(f"frame must be an int in [0, {n}), got {frame!r}")
     return int(frame) % n
 
 
 def _contribution_text(r, k, row, col):
     """'2\u22121+4' for a cell that has received from several windows up to frame k."""
-    done = {tuple(f.out) for f in r.frames[:k + 1]}
+    done = {tuple(f.out) for f in r.frames[: k + 1]}
     amounts = [a for (x, y, a) in r.contributions[row][col] if (x, y) in done]
     if len(amounts) < 2:
         return None
@@ -598,45 +860,103 @@ def _route_caption(r, f):
     x, y = f.out
     if r.mode == "mean":
         kH, kW = r.size
-        return (f"\u03b4[{x}, {y}] = {fmt_value(f.delta)}:  {fmt_value(f.delta)} / {kH * kW} = "
-                f"{fmt_value(f.delta * f.share)} to each pixel of the window")
+        return (
+            f"\u03b4[{x}, {y}] = {fmt_value(f.delta)}:  {fmt_value(f.delta)} / {kH * kW} = "
+            f"{fmt_value(f.delta * f.share)} to each pixel of the window"
+        )
     if len(f.tied) > 1:
         cells = ", ".join(f"({a}, {b})" for a, b in f.tied)
-        return (f"\u03b4[{x}, {y}] = {fmt_value(f.delta)}:  max {fmt_value(f.values.max())} tied at "
-                f"{cells};  the first, ({f.winner[0]}, {f.winner[1]}), takes it")
-    return (f"\u03b4[{x}, {y}] = {fmt_value(f.delta)}  \u2192  the max, {fmt_value(f.values.max())} "
-            f"at ({f.winner[0]}, {f.winner[1]})")
+        return (
+            f"\u03b4[{x}, {y}] = {fmt_value(f.delta)}:  max {fmt_value(f.values.max())} tied at "
+            f"{cells};  the first, ({f.winner[0]}, {f.winner[1]}), takes it"
+        )
+    return (
+        f"\u03b4[{x}, {y}] = {fmt_value(f.delta)}  \u2192  the max, {fmt_value(f.values.max())} "
+        f"at ({f.winner[0]}, {f.winner[1]})"
+    )
 
 
-def _draw_input_window(ax, r, f, origin=(0, 0), fontsize=None, small=8, index=False):
+def _draw_input_window(
+    ax, r, f, origin=(0, 0), fontsize=None, small=8, index=False
+):
     """The input with the window (purple), the winner (strong blue), the ties
     (dashed), and what each cell receives written small in red."""
     kH, kW = r.size
     strong = np.zeros(r.o_prev.shape, bool)
     if f.winner is not None:
         strong[f.winner] = True
-    draw_array(ax, r.o_prev, "o", origin=origin, shade=strong, fontsize=fontsize, index=index)
+    draw_array(
+        ax,
+        r.o_prev,
+        "o",
+        origin=origin,
+        shade=strong,
+        fontsize=fontsize,
+        index=index,
+    )
     x0, y0 = origin
-    for (a, b) in f.tied:
+    for a, b in f.tied:
         if (a, b) != f.winner:
-            ax.add_patch(Rectangle((y0 + b + 0.1, x0 + a + 0.1), 0.8, 0.8, fill=False,
-                                   edgecolor=role_colour("o"), linestyle="--", lw=1.2, zorder=6))
-            ax.text(y0 + b + 0.5, x0 + a + 0.88, "tie", ha="center", va="bottom",
-                    fontsize=small, color=role_colour("o"), zorder=6)
-    draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "delta", origin=origin)
+            ax.add_patch(
+                Rectangle(
+                    (y0 + b + 0.1, x0 + a + 0.1),
+                    0.8,
+                    0.8,
+                    fill=False,
+                    edgecolor=role_colour("o"),
+                    linestyle="--",
+                    lw=1.2,
+                    zorder=6,
+                )
+            )
+            ax.text(
+                y0 + b + 0.5,
+                x0 + a + 0.88,
+                "tie",
+                ha="center",
+                va="bottom",
+                fontsize=small,
+                color=role_colour("o"),
+                zorder=6,
+            )
+    draw_window(
+        ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "delta", origin=origin
+    )
     for p in range(kH):
         for q in range(kW):
-            if r.mode == "mean" or (int(f.cells[p, q, 0]), int(f.cells[p, q, 1])) == f.winner:
+            if (
+                r.mode == "mean"
+                or (int(f.cells[p, q, 0]), int(f.cells[p, q, 1])) == f.winner
+            ):
                 a, b = f.cells[p, q]
                 v = f.routed[p, q]
-                text = ("+" + fmt_value(v)) if v >= 0 else ("\u2212" + fmt_value(-v))
-                ax.text(y0 + b + 0.97, x0 + a + 0.97, text, ha="right", va="bottom",
-                        fontsize=small, color=role_colour("grad"), fontweight="bold", zorder=7,
-                        bbox=dict(boxstyle="square,pad=0.08", facecolor="white",
-                                  edgecolor="none", alpha=0.9))
+                text = (
+                    ("+" + fmt_value(v))
+                    if v >= 0
+                    else ("\u2212" + fmt_value(-v))
+                )
+                ax.text(
+                    y0 + b + 0.97,
+                    x0 + a + 0.97,
+                    text,
+                    ha="right",
+                    va="bottom",
+                    fontsize=small,
+                    color=role_colour("grad"),
+                    fontweight="bold",
+                    zorder=7,
+                    bbox=dict(
+                        boxstyle="square,pad=0.08",
+                        facecolor="white",
+                        edgecolor="none",
+                        alpha=0.9,
+                    ),
+                )
 
 
-def _draw_grad(ax, r, k, origin=(0, 0), fontsize=None, small=7, title=None, index=False):
+def _draw_grad(
+    ax, r, k, origin=(0, 0), fontsize=None, small=7, title=None, index=False
+):
     """The running gradient after frame k; cells just updated in strong red,
     cells fed by several windows with their contributions written small."""
     f = r.frames[k]
@@ -644,19 +964,37 @@ def _draw_grad(ax, r, k, origin=(0, 0), fontsize=None, small=7, title=None, inde
     got = np.zeros(r.o_prev.shape, bool)
     for p in range(kH):
         for q in range(kW):
-            if r.mode == "mean" or (int(f.cells[p, q, 0]), int(f.cells[p, q, 1])) == f.winner:
+            if (
+                r.mode == "mean"
+                or (int(f.cells[p, q, 0]), int(f.cells[p, q, 1])) == f.winner
+            ):
                 got[tuple(f.cells[p, q])] = True
-    draw_array(ax, f.grad, "grad", origin=origin, shade=got, fontsize=fontsize, title=title,
-               index=index)
+    draw_array(
+        ax,
+        f.grad,
+        "grad",
+        origin=origin,
+        shade=got,
+        fontsize=fontsize,
+        title=title,
+        index=index,
+    )
     x0, y0 = origin
     H, W = r.o_prev.shape
     for row in range(H):
         for col in range(W):
             text = _contribution_text(r, k, row, col)
             if text is not None:
-                ax.text(y0 + col + 0.5, x0 + row + 0.97, text, ha="center", va="bottom",
-                        fontsize=small, color="white" if got[row, col] else role_colour("grad"),
-                        zorder=6)
+                ax.text(
+                    y0 + col + 0.5,
+                    x0 + row + 0.97,
+                    text,
+                    ha="center",
+                    va="bottom",
+                    fontsize=small,
+                    color="white" if got[row, col] else role_colour("grad"),
+                    zorder=6,
+                )
 
 
 def _route_layout(r):
@@ -665,9 +1003,24 @@ def _route_layout(r):
     cell = 0.55
     widths = [W, Wo, W]
     height = max(H, Ho)
-    fig = plt.figure(figsize=(max(6.5, cell * (sum(widths) + 5)), cell * (height + 1.6) + 0.7))
-    gs = fig.add_gridspec(2, 3, width_ratios=widths, height_ratios=[height + 1.6, 0.7],
-                          wspace=0.3, hspace=0.05, left=0.03, right=0.97, top=0.98, bottom=0.02)
+    fig = plt.figure(
+        figsize=(
+            max(6.5, cell * (sum(widths) + 5)),
+            cell * (height + 1.6) + 0.7,
+        )
+    )
+    gs = fig.add_gridspec(
+        2,
+        3,
+        width_ratios=widths,
+        height_ratios=[height + 1.6, 0.7],
+        wspace=0.3,
+        hspace=0.05,
+        left=0.03,
+        right=0.97,
+        top=0.98,
+        bottom=0.02,
+    )
     axes = [fig.add_subplot(gs[0, c]) for c in range(3)]
     axes.append(fig.add_subplot(gs[1, :]))
     return fig, axes
@@ -682,16 +1035,28 @@ def _draw_route(axes, r, k):
     ax_i.text(W / 2, -0.55, "$o^{l-1}$", ha="center", va="bottom", fontsize=12)
     cur = np.zeros(r.delta.shape, bool)
     cur[f.out] = True
-    draw_array(ax_d, r.delta, "delta", shade=cur, title="$\\delta^l$", index=True)
+    draw_array(
+        ax_d, r.delta, "delta", shade=cur, title="$\\delta^l$", index=True
+    )
     draw_window(ax_d, f.out[0], f.out[1], 1, 1, "delta")
-    _draw_grad(ax_g, r, k, title="$\\partial E / \\partial o^{l-1}$ so far", index=True)
+    _draw_grad(
+        ax_g, r, k, title="$\\partial E / \\partial o^{l-1}$ so far", index=True
+    )
     height = max(H, Ho)
     for ax, width in ((ax_i, W), (ax_d, max(Wo, 2)), (ax_g, W)):
         ax.set_xlim(-0.6, width + 0.1)
         ax.set_ylim(height + 0.1, -1.3)
     ax_t.set_axis_off()
-    ax_t.text(0.5, 0.5, _route_caption(r, f), ha="center", va="center", fontsize=11,
-              color=role_colour("delta"), transform=ax_t.transAxes)
+    ax_t.text(
+        0.5,
+        0.5,
+        _route_caption(r, f),
+        ha="center",
+        va="center",
+        fontsize=11,
+        color=role_colour("delta"),
+        transform=ax_t.transAxes,
+    )
 
 
 def draw_pool_route(r, frame=-1):
@@ -729,7 +1094,9 @@ def animate_pool_route(r, *, interval=1300):
     """
     _check_route(r)
     fig, axes = _route_layout(r)
-    return animate(fig, lambda k: _draw_route(axes, r, k), len(r.frames), interval=interval)
+    return animate(
+        fig, lambda k: _draw_route(axes, r, k), len(r.frames), interval=interval
+    )
 
 
 def pool_route_multiples(r, frames=None, *, ncols=3):
@@ -740,34 +1107,54 @@ def pool_route_multiples(r, frames=None, *, ncols=3):
     delta and where it went.
     """
     _check_route(r)
-    frames = range(len(r.frames)) if frames is None else [_route_frame(r, k) for k in frames]
+    frames = (
+        range(len(r.frames))
+        if frames is None
+        else [_route_frame(r, k) for k in frames]
+    )
     H, W = r.o_prev.shape
     gap = 1.2
 
     def draw(ax, k):
         f = r.frames[k]
         _draw_input_window(ax, r, f, fontsize=10, small=7)
-        ax.annotate("", xy=(W + gap - 0.1, H / 2), xytext=(W + 0.1, H / 2),
-                    arrowprops=dict(arrowstyle="-|>", color=role_colour("grad"), lw=1.5))
+        ax.annotate(
+            "",
+            xy=(W + gap - 0.1, H / 2),
+            xytext=(W + 0.1, H / 2),
+            arrowprops=dict(
+                arrowstyle="-|>", color=role_colour("grad"), lw=1.5
+            ),
+        )
         _draw_grad(ax, r, k, origin=(0, W + gap), fontsize=10, small=6.5)
         x, y = f.out
         if r.mode == "mean":
             where = f"{fmt_value(f.delta * f.share)} each"
         else:
-            where = f"({f.winner[0]}, {f.winner[1]})" + (" (tie)" if len(f.tied) > 1 else "")
-        ax.set_title(f"\u03b4[{x}, {y}] = {fmt_value(f.delta)} \u2192 {where}", fontsize=10,
-                     color=role_colour("delta"))
+            where = f"({f.winner[0]}, {f.winner[1]})" + (
+                " (tie)" if len(f.tied) > 1 else ""
+            )
+        ax.set_title(
+            f"\u03b4[{x}, {y}] = {fmt_value(f.delta)} \u2192 {where}",
+            fontsize=10,
+            color=role_colour("delta"),
+        )
         ax.set_xlim(-0.1, 2 * W + gap + 0.1)
         ax.set_ylim(H + 0.1, -0.2)
 
     cell = 0.36
-    return small_multiples(draw, frames, ncols=ncols,
-                           panel_size=(cell * (2 * W + gap) + 0.3, cell * H + 0.7))
+    return small_multiples(
+        draw,
+        frames,
+        ncols=ncols,
+        panel_size=(cell * (2 * W + gap) + 0.3, cell * H + 0.7),
+    )
 
 
 # --------------------------------------------------------------------------
 # Receptive field: a one-hot delta sent backwards through a stack of layers
 # --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ReceptiveField:
@@ -806,11 +1193,15 @@ class ReceptiveField:
 
 def _parse_layers(layers):
     if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
-        raise TypeError(f"layers must be a sequence of ('conv' | 'pool', size[, stride]), got {layers!r}")
+        raise TypeError(
+            f"layers must be a sequence of ('conv' | 'pool', size[, stride]), got {layers!r}"
+        )
     parsed = []
     for j, layer in enumerate(layers):
         if not isinstance(layer, (tuple, list)) or len(layer) not in (2, 3):
-            raise ValueError(f"layers[{j}] must be ('conv' | 'pool', size[, stride]), got {layer!r}")
+            raise ValueError(
+                f"layers[{j}] must be ('conv' | 'pool', size[, stride]), got {layer!r}"
+            )
         kind = check_flag(layer[0], f"layers[{j}][0]", ("conv", "pool"))
         k = pair(layer[1], f"layers[{j}] size", 1)
         if len(layer) == 3:
@@ -819,7 +1210,9 @@ def _parse_layers(layers):
             s = (1, 1) if kind == "conv" else k
         parsed.append((kind, k, s))
     if not parsed:
-        raise ValueError("layers must hold at least one layer, got an empty sequence")
+        raise ValueError(
+            "layers must hold at least one layer, got an empty sequence"
+        )
     return tuple(parsed)
 
 
@@ -860,14 +1253,18 @@ def receptive_field(input_shape, layers, pixel):
     (2, 7, 2, 7)
     """
     if not isinstance(input_shape, (tuple, list)):
-        raise TypeError(f"input_shape must be a pair of ints (H, W), got {input_shape!r}")
+        raise TypeError(
+            f"input_shape must be a pair of ints (H, W), got {input_shape!r}"
+        )
     shape = pair(tuple(input_shape), "input_shape", 1)
     layers = _parse_layers(layers)
     shapes = [shape]
-    for j, (kind, (kH, kW), (sH, sW)) in enumerate(layers):
+    for j, (_kind, (kH, kW), (sH, sW)) in enumerate(layers):
         H, W = shapes[-1]
         if kH > H or kW > W:
-            raise ValueError(f"layers[{j}]: the window {(kH, kW)} is larger than its input map {(H, W)}")
+            raise ValueError(
+                f"layers[{j}]: the window {(kH, kW)} is larger than its input map {(H, W)}"
+            )
         shapes.append(((H - kH) // sH + 1, (W - kW) // sW + 1))
     pixel = _check_pixel(pixel, shapes[-1])
     grads = [None] * len(shapes)
@@ -883,15 +1280,28 @@ def receptive_field(input_shape, layers, pixel):
             for y in range(Wo):
                 for p in range(kH):
                     for q in range(kW):
-                        below[x * sH + p, y * sW + q] += grads[j + 1][x, y] * weight
+                        below[x * sH + p, y * sW + q] += (
+                            grads[j + 1][x, y] * weight
+                        )
         grads[j] = below
     masks = tuple(gr != 0 for gr in grads)
     boxes, sizes = [], []
     for mk in masks:
-        rows, cols = np.nonzero(mk.any(axis=1))[0], np.nonzero(mk.any(axis=0))[0]
+        rows, cols = (
+            np.nonzero(mk.any(axis=1))[0],
+            np.nonzero(mk.any(axis=0))[0],
+        )
         boxes.append((int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])))
         sizes.append((int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)))
-    return ReceptiveField(layers, tuple(shapes), pixel, tuple(grads), masks, tuple(boxes), tuple(sizes))
+    return ReceptiveField(
+        layers,
+        tuple(shapes),
+        pixel,
+        tuple(grads),
+        masks,
+        tuple(boxes),
+        tuple(sizes),
+    )
 
 
 def draw_receptive_field(rf, *, names=None):
@@ -913,20 +1323,26 @@ def draw_receptive_field(rf, *, names=None):
         layer that leads to it named between the panels.
     """
     if not isinstance(rf, ReceptiveField):
-        raise TypeError(f"rf must be a ReceptiveField (from cnnlit.plot.receptive_field), "
-                        f"got {type(rf).__name__}")
+        raise TypeError(
+            f"rf must be a ReceptiveField (from cnnlit.plot.receptive_field), "
+            f"got {type(rf).__name__}"
+        )
     L = len(rf.layers)
     if names is None:
         names = [f"$o^{{{j}}}$" for j in range(L + 1)]
     names = list(names)
     if len(names) != L + 1:
-        raise ValueError(f"names must hold one title per map, {L + 1}, got {len(names)}")
+        raise ValueError(
+            f"names must hold one title per map, {L + 1}, got {len(names)}"
+        )
     order = list(range(L, -1, -1))  # the output first, the input last
     widths = [rf.shapes[j][1] for j in order]
     height = max(s[0] for s in rf.shapes)
     cell = 0.42
     gap = 2.2
-    fig = plt.figure(figsize=(cell * (sum(widths) + gap * L + 1), cell * (height + 3.2)))
+    fig = plt.figure(
+        figsize=(cell * (sum(widths) + gap * L + 1), cell * (height + 3.2))
+    )
     ax = fig.add_axes((0, 0, 1, 1))
     col = 0.0
     for idx, j in enumerate(order):
@@ -934,23 +1350,64 @@ def draw_receptive_field(rf, *, names=None):
         top = (height - H) / 2
         values = np.where(rf.masks[j], rf.grads[j], np.nan)
         role = "delta" if j == L else "grad"
-        draw_array(ax, values, role, origin=(top, col), shade=rf.masks[j],
-                   fontsize=9 if max(H, W) > 6 else 10)
+        draw_array(
+            ax,
+            values,
+            role,
+            origin=(top, col),
+            shade=rf.masks[j],
+            fontsize=9 if max(H, W) > 6 else 10,
+        )
         t, b, lft, rgt = rf.boxes[j]
-        draw_window(ax, top + t, col + lft, b - t + 1, rgt - lft + 1, role, origin=(0, 0), lw=2.5)
+        draw_window(
+            ax,
+            top + t,
+            col + lft,
+            b - t + 1,
+            rgt - lft + 1,
+            role,
+            origin=(0, 0),
+            lw=2.5,
+        )
         rH, rW = rf.sizes[j]
-        ax.text(col + W / 2, top - 0.3, f"{names[j]}  ({H}\u00d7{W})", ha="center", va="bottom",
-                fontsize=11)
-        ax.text(col + W / 2, top + H + 0.3, f"field {rH}\u00d7{rW}", ha="center", va="top",
-                fontsize=11, color=role_colour(role))
+        ax.text(
+            col + W / 2,
+            top - 0.3,
+            f"{names[j]}  ({H}\u00d7{W})",
+            ha="center",
+            va="bottom",
+            fontsize=11,
+        )
+        ax.text(
+            col + W / 2,
+            top + H + 0.3,
+            f"field {rH}\u00d7{rW}",
+            ha="center",
+            va="top",
+            fontsize=11,
+            color=role_colour(role),
+        )
         if idx < L:
             kind, (kH, kW), (sH, sW) = rf.layers[j - 1]
             stride = f"{sH}" if sH == sW else f"({sH}, {sW})"
             label = f"{kind} {kH}\u00d7{kW}\nstride {stride}"
             mid = col + W + gap / 2
-            ax.annotate("", xy=(col + W + gap - 0.2, height / 2), xytext=(col + W + 0.2, height / 2),
-                        arrowprops=dict(arrowstyle="-|>", color=role_colour("grad"), lw=2))
-            ax.text(mid, height / 2 - 0.3, label, ha="center", va="bottom", fontsize=9)
+            ax.annotate(
+                "",
+                xy=(col + W + gap - 0.2, height / 2),
+                xytext=(col + W + 0.2, height / 2),
+                arrowprops=dict(
+                    arrowstyle="-|>", color=role_colour("grad"), lw=2
+                ),
+            )
+            ax.text(
+                mid,
+                height / 2 - 0.3,
+                label,
+                ha="center",
+                va="bottom",
+                fontsize=9,
+            )
         col += W + gap
     ax.set_xlim(-0.4, col - gap + 0.4)
     ax.set_ylim(height + 1.6, -1.6)

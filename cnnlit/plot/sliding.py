@@ -15,14 +15,34 @@ a chapter asserts them against the package and then draws them with
 from dataclasses import dataclass
 
 import numpy as np
-
 from matplotlib import pyplot as plt
 
-from .._checks import BOUNDARIES, CONVENTIONS, MODES, as_real_array, check_flag, pair
+from .._checks import (
+    BOUNDARIES,
+    CONVENTIONS,
+    MODES,
+    as_real_array,
+    check_flag,
+    pair,
+)
 from ..padding import NP_PAD_MODE
-from ._style import animate, draw_array, draw_window, fmt_value, role_colour, small_multiples
+from ._style import (
+    animate,
+    draw_array,
+    draw_window,
+    fmt_value,
+    role_colour,
+    small_multiples,
+)
 
-__all__ = ["WindowFrame", "Slide", "slide", "draw_slide", "animate_slide", "slide_multiples"]
+__all__ = [
+    "WindowFrame",
+    "Slide",
+    "slide",
+    "draw_slide",
+    "animate_slide",
+    "slide_multiples",
+]
 
 
 @dataclass(frozen=True)
@@ -125,9 +145,20 @@ def _pad2(a, pads, boundary, fillvalue):
     return np.pad(a, width, mode=NP_PAD_MODE[boundary])
 
 
-def slide(image, kernel, *, convention="convolution", mode=None, padding=0,
-          boundary="fill", fillvalue=0.0, stride=1, dilation=1,
-          roles=("o", "w", "c"), names=("o", "w", "c")):
+def slide(
+    image,
+    kernel,
+    *,
+    convention="convolution",
+    mode=None,
+    padding=0,
+    boundary="fill",
+    fillvalue=0.0,
+    stride=1,
+    dilation=1,
+    roles=("o", "w", "c"),
+    names=("o", "w", "c"),
+):
     """The frames of a kernel sliding over an image, computed with loops.
 
     Parameters
@@ -177,7 +208,9 @@ def slide(image, kernel, *, convention="convolution", mode=None, padding=0,
     ker = as_real_array(kernel, "kernel").astype(float)
     for arr, name in ((img, "image"), (ker, "kernel")):
         if arr.ndim != 2 or 0 in arr.shape:
-            raise ValueError(f"{name} must be a non-empty 2-D array, got shape {arr.shape}")
+            raise ValueError(
+                f"{name} must be a non-empty 2-D array, got shape {arr.shape}"
+            )
     check_flag(convention, "convention", CONVENTIONS)
     check_flag(boundary, "boundary", BOUNDARIES)
     sH, sW = pair(stride, "stride", 1)
@@ -186,16 +219,22 @@ def slide(image, kernel, *, convention="convolution", mode=None, padding=0,
     if mode is not None:
         check_flag(mode, "mode", MODES)
         if (sH, sW, dH, dW) != (1, 1, 1, 1):
-            raise ValueError(f"mode={mode!r} takes stride=1 and dilation=1; use padding=... for a layer's geometry")
+            raise ValueError(
+                f"mode={mode!r} takes stride=1 and dilation=1; use padding=... for a layer's geometry"
+            )
         if mode == "valid" and (kH > img.shape[0] or kW > img.shape[1]):
-            raise ValueError(f"kernel {ker.shape} is larger than image {img.shape} in mode 'valid'")
+            raise ValueError(
+                f"kernel {ker.shape} is larger than image {img.shape} in mode 'valid'"
+            )
         pads = _mode_pads(mode, kH, kW, convention)
     else:
         ph, pw = pair(padding, "padding", 0)
         pads = (ph, ph, pw, pw)
     grid = _pad2(img, pads, boundary, float(fillvalue))
     mask = np.ones(grid.shape, bool)
-    mask[pads[0]:pads[0] + img.shape[0], pads[2]:pads[2] + img.shape[1]] = False
+    mask[pads[0] : pads[0] + img.shape[0], pads[2] : pads[2] + img.shape[1]] = (
+        False
+    )
     span_H, span_W = dH * (kH - 1) + 1, dW * (kW - 1) + 1
     if span_H > grid.shape[0] or span_W > grid.shape[1]:
         raise ValueError(
@@ -219,15 +258,33 @@ def slide(image, kernel, *, convention="convolution", mode=None, padding=0,
             products = values * laid
             total = float(products.sum())
             output[i, j] = total
-            frames.append(WindowFrame((i, j), cells, values, laid.copy(), products, total))
-    return Slide(img, grid, mask, pads, ker, laid, output, tuple(frames), convention,
-                 boundary, (sH, sW), (dH, dW), tuple(roles), tuple(names))
+            frames.append(
+                WindowFrame((i, j), cells, values, laid.copy(), products, total)
+            )
+    return Slide(
+        img,
+        grid,
+        mask,
+        pads,
+        ker,
+        laid,
+        output,
+        tuple(frames),
+        convention,
+        boundary,
+        (sH, sW),
+        (dH, dW),
+        tuple(roles),
+        tuple(names),
+    )
 
 
 def _equation(s, f, max_terms=9):
     """'3·1 + 1·2 + ... = 5  →  c[0, 0]' for a frame (shortened past max_terms)."""
-    terms = [f"{fmt_value(v)}\u00b7{fmt_value(w) if w >= 0 else '(' + fmt_value(w) + ')'}"
-             for v, w in zip(f.values.ravel(), f.weights.ravel(), strict=True)]
+    terms = [
+        f"{fmt_value(v)}\u00b7{fmt_value(w) if w >= 0 else '(' + fmt_value(w) + ')'}"
+        for v, w in zip(f.values.ravel(), f.weights.ravel(), strict=True)
+    ]
     if len(terms) > max_terms:
         body = " + ".join(terms[:4]) + f" + \u2026 ({len(terms)} products)"
     else:
@@ -237,7 +294,9 @@ def _equation(s, f, max_terms=9):
 
 def _check_frame(s, k):
     if not isinstance(s, Slide):
-        raise TypeError(f"s must be a Slide (from cnnlit.plot.slide), got {type(s).__name__}")
+        raise TypeError(
+            f"s must be a Slide (from cnnlit.plot.slide), got {type(s).__name__}"
+        )
     n = len(s.frames)
     if not isinstance(k, (int, np.integer)) or not -n <= k < n:
         raise ValueError(f"frame must be an int in [0, {n}), got {k!r}")
@@ -249,9 +308,24 @@ def _layout(s):
     widths = [s.grid.shape[1], s.kernel.shape[1], s.output.shape[1]]
     height = max(s.grid.shape[0], s.kernel.shape[0], s.output.shape[0])
     cell = 0.55 if max(s.grid.shape) <= 8 else 0.42
-    fig = plt.figure(figsize=(max(6.0, cell * (sum(widths) + 4)), cell * (height + 1.4) + 0.8))
-    gs = fig.add_gridspec(2, 3, width_ratios=widths, height_ratios=[height + 1.4, 0.8],
-                          wspace=0.25, hspace=0.05, left=0.03, right=0.97, top=0.98, bottom=0.02)
+    fig = plt.figure(
+        figsize=(
+            max(6.0, cell * (sum(widths) + 4)),
+            cell * (height + 1.4) + 0.8,
+        )
+    )
+    gs = fig.add_gridspec(
+        2,
+        3,
+        width_ratios=widths,
+        height_ratios=[height + 1.4, 0.8],
+        wspace=0.25,
+        hspace=0.05,
+        left=0.03,
+        right=0.97,
+        top=0.98,
+        bottom=0.02,
+    )
     axes = [fig.add_subplot(gs[0, c]) for c in range(3)]
     axes.append(fig.add_subplot(gs[1, :]))
     return fig, axes
@@ -261,18 +335,43 @@ def _draw(axes, s, k):
     f = s.frames[k]
     g, kname, oname = s.names
     ax_g, ax_k, ax_o, ax_t = axes
-    draw_array(ax_g, s.grid, s.roles[0], padding=s.padding_mask, index=True,
-               title=f"{g}" + (" (padded)" if s.padding_mask.any() else ""))
+    draw_array(
+        ax_g,
+        s.grid,
+        s.roles[0],
+        padding=s.padding_mask,
+        index=True,
+        title=f"{g}" + (" (padded)" if s.padding_mask.any() else ""),
+    )
     top, left = f.cells[0, 0]
     kH, kW = s.kernel.shape
     dense = s.dilation == (1, 1)
-    draw_window(ax_g, top, left, kH, kW, s.roles[1], weights=f.weights,
-                cells=None if dense else f.cells)
-    flip = " (rotated 180\u00b0 on the grid)" if s.convention == "convolution" else " (laid as it is)"
-    draw_array(ax_k, s.kernel, s.roles[1], index=True, title=kname + flip, fontsize=None)
+    draw_window(
+        ax_g,
+        top,
+        left,
+        kH,
+        kW,
+        s.roles[1],
+        weights=f.weights,
+        cells=None if dense else f.cells,
+    )
+    flip = (
+        " (rotated 180\u00b0 on the grid)"
+        if s.convention == "convolution"
+        else " (laid as it is)"
+    )
+    draw_array(
+        ax_k,
+        s.kernel,
+        s.roles[1],
+        index=True,
+        title=kname + flip,
+        fontsize=None,
+    )
     shown = np.full(s.output.shape, np.nan)
     done = np.zeros(s.output.shape, bool)
-    for frame in s.frames[:k + 1]:
+    for frame in s.frames[: k + 1]:
         shown[frame.out] = frame.total
         done[frame.out] = True
     current = np.zeros(s.output.shape, bool)
@@ -280,13 +379,27 @@ def _draw(axes, s, k):
     draw_array(ax_o, shown, s.roles[2], index=True, title=oname, shade=current)
     draw_window(ax_o, f.out[0], f.out[1], 1, 1, s.roles[1])
     for ax in (ax_g, ax_k, ax_o):
-        ax.set_xlim(-0.6, max(s.grid.shape[1], s.kernel.shape[1], s.output.shape[1]) + 0.1)
-        ax.set_ylim(max(s.grid.shape[0], s.kernel.shape[0], s.output.shape[0]) + 0.1, -1.3)
+        ax.set_xlim(
+            -0.6,
+            max(s.grid.shape[1], s.kernel.shape[1], s.output.shape[1]) + 0.1,
+        )
+        ax.set_ylim(
+            max(s.grid.shape[0], s.kernel.shape[0], s.output.shape[0]) + 0.1,
+            -1.3,
+        )
     ax_k.set_xlim(-0.6, max(s.kernel.shape[1], 2) + 0.1)
     ax_o.set_xlim(-0.6, max(s.output.shape[1], 2) + 0.1)
     ax_t.set_axis_off()
-    ax_t.text(0.5, 0.5, _equation(s, f), ha="center", va="center", fontsize=11,
-              color=role_colour(s.roles[2]), transform=ax_t.transAxes)
+    ax_t.text(
+        0.5,
+        0.5,
+        _equation(s, f),
+        ha="center",
+        va="center",
+        fontsize=11,
+        color=role_colour(s.roles[2]),
+        transform=ax_t.transAxes,
+    )
     ax_t.set_xlim(0, 1)
 
 
@@ -319,9 +432,13 @@ def animate_slide(s, *, interval=900):
     Show it in a notebook with :func:`cnnlit.plot.animation_html`.
     """
     if not isinstance(s, Slide):
-        raise TypeError(f"s must be a Slide (from cnnlit.plot.slide), got {type(s).__name__}")
+        raise TypeError(
+            f"s must be a Slide (from cnnlit.plot.slide), got {type(s).__name__}"
+        )
     fig, axes = _layout(s)
-    return animate(fig, lambda k: _draw(axes, s, k), len(s.frames), interval=interval)
+    return animate(
+        fig, lambda k: _draw(axes, s, k), len(s.frames), interval=interval
+    )
 
 
 def slide_multiples(s, frames=None, *, ncols=4):
@@ -330,17 +447,38 @@ def slide_multiples(s, frames=None, *, ncols=4):
     The static twin of :func:`animate_slide`, from the same data.
     """
     if not isinstance(s, Slide):
-        raise TypeError(f"s must be a Slide (from cnnlit.plot.slide), got {type(s).__name__}")
-    frames = range(len(s.frames)) if frames is None else [_check_frame(s, k) for k in frames]
+        raise TypeError(
+            f"s must be a Slide (from cnnlit.plot.slide), got {type(s).__name__}"
+        )
+    frames = (
+        range(len(s.frames))
+        if frames is None
+        else [_check_frame(s, k) for k in frames]
+    )
     kH, kW = s.kernel.shape
 
     def draw(ax, k):
         f = s.frames[k]
-        draw_array(ax, s.grid, s.roles[0], padding=s.padding_mask,
-                   title=f"{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}")
-        draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, s.roles[1],
-                    weights=f.weights, cells=None if s.dilation == (1, 1) else f.cells)
+        draw_array(
+            ax,
+            s.grid,
+            s.roles[0],
+            padding=s.padding_mask,
+            title=f"{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
+        )
+        draw_window(
+            ax,
+            f.cells[0, 0, 0],
+            f.cells[0, 0, 1],
+            kH,
+            kW,
+            s.roles[1],
+            weights=f.weights,
+            cells=None if s.dilation == (1, 1) else f.cells,
+        )
         ax.set_ylim(s.grid.shape[0] + 0.1, -0.9)
 
     side = 0.5 * max(s.grid.shape) + 0.6
-    return small_multiples(draw, frames, ncols=ncols, panel_size=(side, side + 0.3))
+    return small_multiples(
+        draw, frames, ncols=ncols, panel_size=(side, side + 0.3)
+    )

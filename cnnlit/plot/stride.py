@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
-
 from matplotlib import pyplot as plt
 from matplotlib.patches import FancyArrowPatch
 
@@ -43,7 +42,9 @@ __all__ = [
 def _as_map(a, name):
     arr = as_real_array(a, name).astype(float)
     if arr.ndim != 2 or 0 in arr.shape:
-        raise ValueError(f"{name} must be a non-empty 2-D array, got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty 2-D array, got shape {arr.shape}"
+        )
     return arr
 
 
@@ -85,12 +86,21 @@ def dilated_deltas(delta, stride, shape=None):
     least = ((Ho - 1) * sH + 1, (Wo - 1) * sW + 1)
     if shape is None:
         shape = least
-    elif (not isinstance(shape, (tuple, list)) or len(shape) != 2
-          or not all(isinstance(v, (int, np.integer)) for v in shape)):
-        raise TypeError(f"shape must be a pair of ints (H_1, W_1), got {shape!r}")
+    elif (
+        not isinstance(shape, (tuple, list))
+        or len(shape) != 2
+        or not all(isinstance(v, (int, np.integer)) for v in shape)
+    ):
+        raise TypeError(
+            f"shape must be a pair of ints (H_1, W_1), got {shape!r}"
+        )
     shape = (int(shape[0]), int(shape[1]))
-    if shape[0] < least[0] or shape[1] < least[1] or shape[0] >= least[0] + sH \
-            or shape[1] >= least[1] + sW:
+    if (
+        shape[0] < least[0]
+        or shape[1] < least[1]
+        or shape[0] >= least[0] + sH
+        or shape[1] >= least[1] + sW
+    ):
         raise ValueError(
             f"shape must be the stride-1 output shape of a layer whose stride-{(sH, sW)} "
             f"output is {delta.shape}: between {least} and "
@@ -145,8 +155,9 @@ class StridedBackward:
     convention: str
 
 
-def strided_backward(delta, kernel, stride, input_shape, *, padding=0,
-                     convention="convolution"):
+def strided_backward(
+    delta, kernel, stride, input_shape, *, padding=0, convention="convolution"
+):
     """dE/do of a strided, zero-padded layer, frame by frame, with loops.
 
     Parameters
@@ -187,14 +198,23 @@ def strided_backward(delta, kernel, stride, input_shape, *, padding=0,
     check_flag(convention, "convention", CONVENTIONS)
     sH, sW = pair(stride, "stride", 1)
     ph, pw = pair(padding, "padding", 0)
-    if (not isinstance(input_shape, (tuple, list)) or len(input_shape) != 2
-            or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in input_shape)):
-        raise TypeError(f"input_shape must be a pair of positive ints (H, W), got {input_shape!r}")
+    if (
+        not isinstance(input_shape, (tuple, list))
+        or len(input_shape) != 2
+        or not all(
+            isinstance(v, (int, np.integer)) and v >= 1 for v in input_shape
+        )
+    ):
+        raise TypeError(
+            f"input_shape must be a pair of positive ints (H, W), got {input_shape!r}"
+        )
     H, W = int(input_shape[0]), int(input_shape[1])
     kH, kW = kernel.shape
     Hp, Wp = H + 2 * ph, W + 2 * pw
     if kH > Hp or kW > Wp:
-        raise ValueError(f"kernel {kernel.shape} does not fit the padded input {(Hp, Wp)}")
+        raise ValueError(
+            f"kernel {kernel.shape} does not fit the padded input {(Hp, Wp)}"
+        )
     H1, W1 = Hp - kH + 1, Wp - kW + 1  # the stride-1 output
     expected = ((H1 - 1) // sH + 1, (W1 - 1) // sW + 1)
     if delta.shape != expected:
@@ -204,14 +224,29 @@ def strided_backward(delta, kernel, stride, input_shape, *, padding=0,
         )
     dilated, inserted = dilated_deltas(delta, (sH, sW), (H1, W1))
     backward = "correlation" if convention == "convolution" else "convolution"
-    s = slide(dilated, kernel, convention=backward, mode="full",
-              roles=("delta", "w", "grad"), names=("\u03b4 dilated", "w", "dE/do"))
+    s = slide(
+        dilated,
+        kernel,
+        convention=backward,
+        mode="full",
+        roles=("delta", "w", "grad"),
+        names=("\u03b4 dilated", "w", "dE/do"),
+    )
     mask = s.padding_mask.copy()
-    mask[kH - 1:kH - 1 + H1, kW - 1:kW - 1 + W1] |= inserted
+    mask[kH - 1 : kH - 1 + H1, kW - 1 : kW - 1 + W1] |= inserted
     s = dataclasses.replace(s, padding_mask=mask)
-    dE_do = s.output[ph:ph + H, pw:pw + W].copy()
-    return StridedBackward(delta, (sH, sW), (ph, pw), dilated, inserted, s, s.output.copy(),
-                           dE_do, convention)
+    dE_do = s.output[ph : ph + H, pw : pw + W].copy()
+    return StridedBackward(
+        delta,
+        (sH, sW),
+        (ph, pw),
+        dilated,
+        inserted,
+        s,
+        s.output.copy(),
+        dE_do,
+        convention,
+    )
 
 
 def _check(sb):
@@ -239,28 +274,50 @@ def draw_dilation(sb):
     _check(sb)
     s = sb.slide
     panels = [
-        (sb.delta, None, f"\u03b4  {sb.delta.shape[0]}\u00d7{sb.delta.shape[1]}"),
+        (
+            sb.delta,
+            None,
+            f"\u03b4  {sb.delta.shape[0]}\u00d7{sb.delta.shape[1]}",
+        ),
         (sb.dilated, sb.inserted, _zeros_title(sb.stride)),
         (s.grid, s.padding_mask, "padded by k - 1 for the full pass"),
     ]
-    widths = [p[0].shape[1] + 0.9 for p in panels]  # the x-limits below: one scale
+    widths = [
+        p[0].shape[1] + 0.9 for p in panels
+    ]  # the x-limits below: one scale
     height = max(p[0].shape[0] for p in panels)
     cell = 0.5
-    fig, axes = plt.subplots(1, 3, figsize=(cell * (sum(widths) + 7), cell * (height + 2.2)),
-                             gridspec_kw={"width_ratios": widths, "wspace": 0.35})
+    fig, axes = plt.subplots(
+        1,
+        3,
+        figsize=(cell * (sum(widths) + 7), cell * (height + 2.2)),
+        gridspec_kw={"width_ratios": widths, "wspace": 0.35},
+    )
     for ax, (a, pad, title) in zip(axes, panels, strict=True):
-        draw_array(ax, a, "delta", padding=pad, title=title, index=True, fontsize=11)
+        draw_array(
+            ax, a, "delta", padding=pad, title=title, index=True, fontsize=11
+        )
         ax.set_xlim(-0.7, a.shape[1] + 0.2)
         ax.set_ylim(height + 0.2, -1.5)
     fig.canvas.draw()  # fixes where the equal-aspect axes sit
     to_figure = fig.transFigure.inverted()
     for (left, right), (a, _, _) in zip(pairwise(axes), panels, strict=False):
         y = a.shape[0] / 2  # level with the middle of the smaller, left array
-        start = to_figure.transform(left.transData.transform((a.shape[1] + 0.3, y)))
+        start = to_figure.transform(
+            left.transData.transform((a.shape[1] + 0.3, y))
+        )
         end = to_figure.transform(right.transData.transform((-0.8, y)))
-        fig.patches.append(FancyArrowPatch(
-            start, end, transform=fig.transFigure, arrowstyle="->", mutation_scale=18,
-            color=role_colour("delta"), lw=1.5))
+        fig.patches.append(
+            FancyArrowPatch(
+                start,
+                end,
+                transform=fig.transFigure,
+                arrowstyle="->",
+                mutation_scale=18,
+                color=role_colour("delta"),
+                lw=1.5,
+            )
+        )
     return fig
 
 
@@ -269,7 +326,9 @@ def _zeros_title(stride):
     zH, zW = stride[0] - 1, stride[1] - 1
     if zH == zW:
         return f"{zH} zero{'s' if zH != 1 else ''} between pixels"
-    return f"{zH} zero{'s' if zH != 1 else ''} between rows, {zW} between columns"
+    return (
+        f"{zH} zero{'s' if zH != 1 else ''} between rows, {zW} between columns"
+    )
 
 
 def animate_strided_backward(sb, *, interval=700):

@@ -127,7 +127,9 @@ class TransposeScatter:
 def _map(a, name):
     arr = as_real_array(a, name).astype(float)
     if arr.ndim != 2 or 0 in arr.shape:
-        raise ValueError(f"{name} must be a non-empty 2-D array, got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty 2-D array, got shape {arr.shape}"
+        )
     return arr
 
 
@@ -136,14 +138,17 @@ def _geometry(x_shape, k_shape, stride, padding, output_padding, dilation):
     p = pair(padding, "padding", 0)
     d = pair(dilation, "dilation", 1)
     op = pair(output_padding, "output_padding", 0)
-    limit = tuple(max(a, b) for a, b in zip(s, d))
+    limit = tuple(max(a, b) for a, b in zip(s, d, strict=True))
     if op[0] >= limit[0] or op[1] >= limit[1]:
         raise ValueError(
             f"output_padding must be smaller than max(stride, dilation) = {limit} in each "
             f"dimension, got {output_padding!r}"
         )
-    full = tuple((n - 1) * si + di * (k - 1) + 1 for n, si, di, k in zip(x_shape, s, d, k_shape))
-    out = tuple(f - 2 * pi + o for f, pi, o in zip(full, p, op))
+    full = tuple(
+        (n - 1) * si + di * (k - 1) + 1
+        for n, si, di, k in zip(x_shape, s, d, k_shape, strict=True)
+    )
+    out = tuple(f - 2 * pi + o for f, pi, o in zip(full, p, op, strict=True))
     if min(out) < 1:
         raise ValueError(
             f"the output size {out} must be positive: (H - 1) s - 2 p + d (k - 1) + "
@@ -153,8 +158,17 @@ def _geometry(x_shape, k_shape, stride, padding, output_padding, dilation):
     return s, p, op, d, full, out
 
 
-def transpose_scatter(x, kernel, *, stride=1, padding=0, output_padding=0, dilation=1,
-                      convention="convolution", names=("x", "w", "y")):
+def transpose_scatter(
+    x,
+    kernel,
+    *,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    dilation=1,
+    convention="convolution",
+    names=("x", "w", "y"),
+):
     """The frames of a transposed convolution, one input pixel at a time, with loops.
 
     Parameters
@@ -192,7 +206,8 @@ def transpose_scatter(x, kernel, *, stride=1, padding=0, output_padding=0, dilat
     ker = _map(kernel, "kernel")
     check_flag(convention, "convention", CONVENTIONS)
     (sH, sW), (ph, pw), op, (dH, dW), full, out = _geometry(
-        x.shape, ker.shape, stride, padding, output_padding, dilation)
+        x.shape, ker.shape, stride, padding, output_padding, dilation
+    )
     kH, kW = ker.shape
     laid = ker[::-1, ::-1].copy() if convention == "convolution" else ker.copy()
     Hc, Wc = max(full[0], ph + out[0]), max(full[1], pw + out[1])
@@ -208,15 +223,40 @@ def transpose_scatter(x, kernel, *, stride=1, padding=0, output_padding=0, dilat
                     cells[p, q] = r, c
                     products[p, q] = x[i, j] * laid[p, q]
                     canvas[r, c] += products[p, q]
-            frames.append(ScatterFrame((i, j), float(x[i, j]), cells, products, canvas.copy()))
+            frames.append(
+                ScatterFrame(
+                    (i, j), float(x[i, j]), cells, products, canvas.copy()
+                )
+            )
     kept = np.zeros((Hc, Wc), bool)
-    kept[ph:ph + out[0], pw:pw + out[1]] = True
-    output = canvas[ph:ph + out[0], pw:pw + out[1]].copy()
-    return TransposeScatter(x, ker, laid, (sH, sW), (ph, pw), op, (dH, dW), convention,
-                            canvas, kept, output, tuple(frames), tuple(names))
+    kept[ph : ph + out[0], pw : pw + out[1]] = True
+    output = canvas[ph : ph + out[0], pw : pw + out[1]].copy()
+    return TransposeScatter(
+        x,
+        ker,
+        laid,
+        (sH, sW),
+        (ph, pw),
+        op,
+        (dH, dW),
+        convention,
+        canvas,
+        kept,
+        output,
+        tuple(frames),
+        tuple(names),
+    )
 
 
-def coverage(input_shape, kernel_shape, stride, *, padding=0, output_padding=0, dilation=1):
+def coverage(
+    input_shape,
+    kernel_shape,
+    stride,
+    *,
+    padding=0,
+    output_padding=0,
+    dilation=1,
+):
     """How many kernel copies reach each output pixel of a transposed convolution.
 
     The count is the transposed convolution of an input of ones with a
@@ -241,14 +281,32 @@ def coverage(input_shape, kernel_shape, stride, *, padding=0, output_padding=0, 
     array([[1, 1, 2, 1, 2, 1, 2, 1, 1]])
     """
     shapes = []
-    for value, name in ((input_shape, "input_shape"), (kernel_shape, "kernel_shape")):
-        if (not isinstance(value, (tuple, list)) or len(value) != 2
-                or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
-                           for v in value)):
-            raise TypeError(f"{name} must be a pair of positive ints, got {value!r}")
+    for value, name in (
+        (input_shape, "input_shape"),
+        (kernel_shape, "kernel_shape"),
+    ):
+        if (
+            not isinstance(value, (tuple, list))
+            or len(value) != 2
+            or not all(
+                isinstance(v, (int, np.integer))
+                and not isinstance(v, bool)
+                and v >= 1
+                for v in value
+            )
+        ):
+            raise TypeError(
+                f"{name} must be a pair of positive ints, got {value!r}"
+            )
         shapes.append((int(value[0]), int(value[1])))
-    ts = transpose_scatter(np.ones(shapes[0]), np.ones(shapes[1]), stride=stride, padding=padding,
-                           output_padding=output_padding, dilation=dilation)
+    ts = transpose_scatter(
+        np.ones(shapes[0]),
+        np.ones(shapes[1]),
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+    )
     return np.rint(ts.output).astype(int)
 
 
@@ -262,7 +320,11 @@ def _check(ts):
 
 def _frame_index(ts, k):
     n = len(ts.frames)
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not -n <= k < n:
+    if (
+        not isinstance(k, (int, np.integer))
+        or isinstance(k, bool)
+        or not -n <= k < n
+    ):
         raise ValueError(f"frame must be an int in [-{n}, {n}), got {k!r}")
     return int(k) % n
 
@@ -272,27 +334,46 @@ def _caption(ts, f):
     (r0, c0), (r1, c1) = f.cells[0, 0], f.cells[-1, -1]
     xname, wname, _ = ts.names
     laid = f"rot180({wname})" if ts.convention == "convolution" else wname
-    return (f"{xname}[{i}, {j}] = {fmt_value(f.value)}:  {fmt_value(f.value)} \u00b7 {laid} "
-            f"added to rows {r0}\u2013{r1}, columns {c0}\u2013{c1}")
+    return (
+        f"{xname}[{i}, {j}] = {fmt_value(f.value)}:  {fmt_value(f.value)} \u00b7 {laid} "
+        f"added to rows {r0}\u2013{r1}, columns {c0}\u2013{c1}"
+    )
 
 
 def _draw_canvas(ax, ts, k, *, title=None, fontsize=None):
     """The canvas after frame k, the copy of frame k outlined, the cut greyed."""
     f = ts.frames[k]
     reached = np.zeros(ts.canvas.shape, bool)
-    for g in ts.frames[:k + 1]:
+    for g in ts.frames[: k + 1]:
         reached[g.cells[..., 0], g.cells[..., 1]] = True
     shown = np.where(reached, f.canvas, np.nan)
-    if k == len(ts.frames) - 1:  # the output is complete: cells no copy reached hold 0
+    if (
+        k == len(ts.frames) - 1
+    ):  # the output is complete: cells no copy reached hold 0
         shown[ts.kept & ~reached] = 0.0
     current = np.zeros(ts.canvas.shape, bool)
     current[f.cells[..., 0], f.cells[..., 1]] = True
-    draw_array(ax, shown, "grad", padding=~ts.kept, index=True, title=title,
-               shade=current & ts.kept, fontsize=fontsize)
+    draw_array(
+        ax,
+        shown,
+        "grad",
+        padding=~ts.kept,
+        index=True,
+        title=title,
+        shade=current & ts.kept,
+        fontsize=fontsize,
+    )
     dense = ts.dilation == (1, 1)
     kH, kW = ts.kernel.shape
-    draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w",
-                cells=None if dense else f.cells)
+    draw_window(
+        ax,
+        f.cells[0, 0, 0],
+        f.cells[0, 0, 1],
+        kH,
+        kW,
+        "w",
+        cells=None if dense else f.cells,
+    )
 
 
 def _layout(ts):
@@ -302,9 +383,24 @@ def _layout(ts):
     widths = [W + 0.8, kW + 0.8, Wc + 0.8]
     height = max(Hc, H, kH)
     cell = 0.55 if max(Hc, Wc) <= 8 else 0.45
-    fig = plt.figure(figsize=(max(6.0, cell * (sum(widths) + 2.5)), cell * (height + 1.6) + 0.7))
-    gs = fig.add_gridspec(2, 3, width_ratios=widths, height_ratios=[height + 1.6, 0.7],
-                          wspace=0.2, hspace=0.05, left=0.02, right=0.98, top=0.97, bottom=0.02)
+    fig = plt.figure(
+        figsize=(
+            max(6.0, cell * (sum(widths) + 2.5)),
+            cell * (height + 1.6) + 0.7,
+        )
+    )
+    gs = fig.add_gridspec(
+        2,
+        3,
+        width_ratios=widths,
+        height_ratios=[height + 1.6, 0.7],
+        wspace=0.2,
+        hspace=0.05,
+        left=0.02,
+        right=0.98,
+        top=0.97,
+        bottom=0.02,
+    )
     axes = [fig.add_subplot(gs[0, c]) for c in range(3)]
     axes.append(fig.add_subplot(gs[1, :]))
     return fig, axes
@@ -319,16 +415,30 @@ def _draw(axes, ts, k):
     here[f.pixel] = True
     draw_array(ax_x, ts.x, "delta", index=True, title=xname, shade=here)
     draw_window(ax_x, f.pixel[0], f.pixel[1], 1, 1, "delta")
-    flip = " rotated 180\u00b0" if ts.convention == "convolution" else " as it is"
+    flip = (
+        " rotated 180\u00b0" if ts.convention == "convolution" else " as it is"
+    )
     draw_array(ax_w, ts.laid, "w", index=True, title=f"{wname}{flip}")
     cut = " (grey: cut by padding)" if (~ts.kept).any() else ""
     _draw_canvas(ax_y, ts, k, title=f"{yname} so far{cut}")
-    for ax, width in ((ax_x, ts.x.shape[1]), (ax_w, ts.kernel.shape[1]), (ax_y, ts.canvas.shape[1])):
+    for ax, width in (
+        (ax_x, ts.x.shape[1]),
+        (ax_w, ts.kernel.shape[1]),
+        (ax_y, ts.canvas.shape[1]),
+    ):
         ax.set_xlim(-0.8, width + 0.1)
         ax.set_ylim(height + 0.1, -1.4)
     ax_t.set_axis_off()
-    ax_t.text(0.5, 0.5, _caption(ts, f), ha="center", va="center", fontsize=11,
-              color=role_colour("grad"), transform=ax_t.transAxes)
+    ax_t.text(
+        0.5,
+        0.5,
+        _caption(ts, f),
+        ha="center",
+        va="center",
+        fontsize=11,
+        color=role_colour("grad"),
+        transform=ax_t.transAxes,
+    )
 
 
 def draw_transpose_scatter(ts, frame=-1):
@@ -365,7 +475,9 @@ def animate_transpose_scatter(ts, *, interval=1200):
     """
     _check(ts)
     fig, axes = _layout(ts)
-    return animate(fig, lambda k: _draw(axes, ts, k), len(ts.frames), interval=interval)
+    return animate(
+        fig, lambda k: _draw(axes, ts, k), len(ts.frames), interval=interval
+    )
 
 
 def transpose_scatter_multiples(ts, frames=None, *, ncols=4):
@@ -376,7 +488,11 @@ def transpose_scatter_multiples(ts, frames=None, *, ncols=4):
     outlined, titled with the pixel it scatters.
     """
     _check(ts)
-    frames = range(len(ts.frames)) if frames is None else [_frame_index(ts, k) for k in frames]
+    frames = (
+        range(len(ts.frames))
+        if frames is None
+        else [_frame_index(ts, k) for k in frames]
+    )
     xname = ts.names[0]
 
     def draw(ax, k):
@@ -386,7 +502,9 @@ def transpose_scatter_multiples(ts, frames=None, *, ncols=4):
         ax.set_ylim(ts.canvas.shape[0] + 0.1, -1.3)
 
     side = 0.5 * max(ts.canvas.shape) + 0.8
-    return small_multiples(draw, frames, ncols=ncols, panel_size=(side, side + 0.3))
+    return small_multiples(
+        draw, frames, ncols=ncols, panel_size=(side, side + 0.3)
+    )
 
 
 def draw_transpose_outputs(scatters, titles=None):
@@ -414,18 +532,35 @@ def draw_transpose_outputs(scatters, titles=None):
     for ts in scatters:
         _check(ts)
     if titles is None:
-        titles = [f"output_padding {ts.output_padding[0]}: {ts.output.shape[0]}\u00d7"
-                  f"{ts.output.shape[1]}" for ts in scatters]
+        titles = [
+            f"output_padding {ts.output_padding[0]}: {ts.output.shape[0]}\u00d7"
+            f"{ts.output.shape[1]}"
+            for ts in scatters
+        ]
     titles = list(titles)
     if len(titles) != len(scatters):
-        raise ValueError(f"titles must have one entry per scatter ({len(scatters)}), got {len(titles)}")
+        raise ValueError(
+            f"titles must have one entry per scatter ({len(scatters)}), got {len(titles)}"
+        )
     Hc = max(ts.canvas.shape[0] for ts in scatters)
     Wc = max(ts.canvas.shape[1] for ts in scatters)
     side = 0.5 * max(Hc, Wc) + 0.9
-    fig, axes = plt.subplots(1, len(scatters), squeeze=False,
-                             figsize=(side * len(scatters), side + 0.4))
+    fig, axes = plt.subplots(
+        1,
+        len(scatters),
+        squeeze=False,
+        figsize=(side * len(scatters), side + 0.4),
+    )
     for ax, ts, title in zip(axes[0], scatters, titles, strict=True):
-        draw_array(ax, ts.canvas, "grad", padding=~ts.kept, index=True, title=title, fontsize=10)
+        draw_array(
+            ax,
+            ts.canvas,
+            "grad",
+            padding=~ts.kept,
+            index=True,
+            title=title,
+            fontsize=10,
+        )
         (ph, pw), (Ho, Wo) = ts.padding, ts.output.shape
         draw_window(ax, ph, pw, Ho, Wo, "grad", lw=2.5)
         ax.set_xlim(-0.8, Wc + 0.1)
@@ -454,21 +589,45 @@ def draw_coverage(maps, titles=None):
         raise ValueError("maps must not be empty")
     titles = [None] * len(arrays) if titles is None else list(titles)
     if len(titles) != len(arrays):
-        raise ValueError(f"titles must have one entry per map ({len(arrays)}), got {len(titles)}")
+        raise ValueError(
+            f"titles must have one entry per map ({len(arrays)}), got {len(titles)}"
+        )
     Hm = max(a.shape[0] for a in arrays)
     widths = [a.shape[1] + 0.8 for a in arrays]
     cell = 0.42
-    fig, axes = plt.subplots(1, len(arrays), squeeze=False,
-                             figsize=(cell * (sum(widths) + 1.5), cell * (Hm + 2.0)),
-                             gridspec_kw={"width_ratios": widths})
+    fig, axes = plt.subplots(
+        1,
+        len(arrays),
+        squeeze=False,
+        figsize=(cell * (sum(widths) + 1.5), cell * (Hm + 2.0)),
+        gridspec_kw={"width_ratios": widths},
+    )
     for ax, a, title in zip(axes[0], arrays, titles, strict=True):
-        draw_array(ax, a, "grad", index=True, title=title, shade=a == a.max(), fontsize=10)
+        draw_array(
+            ax,
+            a,
+            "grad",
+            index=True,
+            title=title,
+            shade=a == a.max(),
+            fontsize=10,
+        )
         low, high = a.min(), a.max()
-        for (r, c), v in np.ndenumerate(a):  # in between: a paler shade, by count
+        for (r, c), v in np.ndenumerate(
+            a
+        ):  # in between: a paler shade, by count
             if low < v < high:
-                ax.add_patch(Rectangle((c, r), 1, 1, facecolor=role_colour("grad"),
-                                       alpha=0.25 + 0.45 * (v - low) / (high - low), linewidth=0,
-                                       zorder=1.5))
+                ax.add_patch(
+                    Rectangle(
+                        (c, r),
+                        1,
+                        1,
+                        facecolor=role_colour("grad"),
+                        alpha=0.25 + 0.45 * (v - low) / (high - low),
+                        linewidth=0,
+                        zorder=1.5,
+                    )
+                )
         ax.set_xlim(-0.8, a.shape[1] + 0.1)
         ax.set_ylim(Hm + 0.1, -1.6)
     fig.tight_layout()
