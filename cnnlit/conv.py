@@ -8,13 +8,18 @@ and the backward pass gives :math:`\partial E/\partial w` (:ref:`weight-update`)
 :math:`\partial E/\partial b` and :math:`\partial E/\partial o^{l-1}`
 (:ref:`deltas`) from the deltas :math:`\delta^l_m = \partial E/\partial c^l_m`.
 
-How it is computed (see :ref:`performance`): the padded input is viewed as
-overlapping windows without copying (``as_strided``), the windows are copied
-once into a matrix (im2col) and multiplied with the kernels in one matrix
-product. The input gradient is the transpose of that: one matrix product, then
-the columns are added back onto the pixels they came from (col2im), one kernel
-offset at a time. The batch (and, for huge images, the output rows) is cut into
-blocks so the column matrix never exceeds a fixed budget.
+How it is computed (see :ref:`performance`): the windows of the padded input
+are copied into a matrix (im2col) and multiplied with the kernels in one
+matrix product. With stride 1 the matrix is *wide*: each of its rows is one
+contiguous run of the flattened padded image, a fast copy, and the few columns
+that straddle two image rows are computed and dropped (see ``_Geometry``).
+The weight gradient is the deltas times the same matrix; the input gradient is
+the kernels times the deltas (the columns' gradient), added back onto the
+pixels the columns came from (col2im): in the wide layout one sum over the
+kernel offsets of a strided view, otherwise one strided addition per offset.
+The batch (and, for huge images, the output rows) is cut into blocks of about
+2 MiB, which stay in the processor's cache from the copy to the products, and
+the blocks' temporary arrays reuse the memory of the previous call.
 """
 
 import numpy as np
@@ -34,8 +39,51 @@ from ._checks import (
 
 __all__ = ["conv_forward", "conv_backward", "conv_output_shape"]
 
-# Largest column matrix built at once, in bytes.
-_COLS_BUDGET = 64 * 2**20
+# Largest column matrix built at once, in bytes: small enough that a block's
+# columns are still in the processor's cache when the matrix products and
+# col2im read them again (measured in benchmarks/bench_conv.py).
+_COLS_BUDGET = 2 * 2**20
+
+# Wide columns (stride 1) while C_out <= _WIDE_RATIO * C_in * kH * kW: they save
+# copies on the input's side and cost some on the output's side (measured).
+_WIDE_RATIO = 2
+
+# Buffers kept between calls for the blocks' temporary arrays. Fresh memory of
+# a few MiB costs a page fault per 4 KiB page the first time it is written,
+# about as long as the copy itself; reusing the last call's memory avoids that.
+# A list is the pool: its pop and append are atomic, so two threads never
+# share a buffer. Buffers larger than _SCRATCH_KEEP bytes are not kept.
+_SCRATCH = []
+_SCRATCH_KEEP = 16 * 2**20
+
+
+class _Scratch:
+    """``with _Scratch(dtype, n1, n2, ...) as (a1, a2, ...)``: 1-D arrays of those sizes, from a reused buffer."""
+
+    def __init__(self, dtype, *sizes):
+        self.dtype = np.dtype(dtype)
+        align = 64 // self.dtype.itemsize  # each array starts on a 64-byte boundary
+        self.starts = [0]
+        for size in sizes:
+            self.starts.append(self.starts[-1] + -(-size // align) * align)
+        self.sizes = sizes
+
+    def __enter__(self):
+        nbytes = self.starts[-1] * self.dtype.itemsize + 64
+        try:
+            self.buffer = _SCRATCH.pop()
+        except IndexError:
+            self.buffer = None
+        if self.buffer is None or self.buffer.nbytes < nbytes:
+            self.buffer = np.empty(nbytes, dtype=np.uint8)
+        skip = -self.buffer.ctypes.data % 64
+        flat = self.buffer[skip : skip + self.starts[-1] * self.dtype.itemsize].view(self.dtype)
+        return [flat[start : start + size] for start, size in zip(self.starts, self.sizes)]
+
+    def __exit__(self, *exc):
+        if self.buffer.nbytes <= _SCRATCH_KEEP and len(_SCRATCH) < 2:
+            _SCRATCH.append(self.buffer)
+        self.buffer = None
 
 
 def conv_output_shape(H, W, kH, kW, *, stride=1, padding=0, dilation=1):
@@ -74,7 +122,16 @@ def _kernel_span(Hp, Wp, kH, kW, dH, dW, where):
 
 
 class _Geometry:
-    """Validated shapes and options shared by the forward and backward pass."""
+    """Validated shapes and options shared by the forward and backward pass.
+
+    The columns of the im2col matrix are the output pixels. With stride 1 they
+    are laid out *wide*: output pixel ``(i, j)`` of an example is column
+    ``i * Wp + j``, the pixel of the padded input it starts from, so that every
+    row of the matrix is one contiguous run of the flattened padded image (a
+    fast copy) and the columns ``j >= W_out`` in between are padding that is
+    computed and thrown away. With a stride the columns are the output pixels
+    themselves (``pitch = W_out``).
+    """
 
     def __init__(self, o_prev, w, stride, padding, dilation, boundary, convention):
         check_flag(boundary, "boundary", BOUNDARIES)
@@ -109,33 +166,68 @@ class _Geometry:
         self.Wo = (Wp - span_W) // self.sW + 1
         self.boundary = boundary
         self.convention = convention
+        self.wide = self.sH == 1 and self.sW == 1 and C_out <= _WIDE_RATIO * C_in * kH * kW
+        self.pitch = Wp if self.wide else self.Wo  # columns from one output row to the next
+
+    def pad(self, x, dtype):
+        """The batch ``x`` (N, C_in, H, W) as ``dtype``, padded: C-contiguous, (N, C_in, Hp, Wp)."""
+        if self.boundary != "fill" or (self.ph == 0 and self.pw == 0):
+            return np.ascontiguousarray(pad(x.astype(dtype, copy=False), self.ph, self.pw, self.boundary))
+        xp = np.zeros((self.N, self.C_in, self.Hp, self.Wp), dtype=dtype)
+        xp[:, :, self.ph : self.ph + self.H, self.pw : self.pw + self.W] = x
+        return xp
+
+    def span(self, r0, r1):
+        """Columns of one example for output rows r0 .. r1 - 1."""
+        return (r1 - r0 - 1) * self.pitch + self.Wo
+
+    def block_size(self, itemsize):
+        """(examples, output rows) of a block: its column matrix, the widest of
+        the block's matrices (C_in kH kW or C_out rows), fits the budget."""
+        row_bytes = max(self.C_in * self.kH * self.kW, self.C_out) * itemsize
+        per_example = row_bytes * self.span(0, self.Ho)
+        if per_example <= _COLS_BUDGET:
+            return min(self.N, max(1, _COLS_BUDGET // per_example)), self.Ho
+        return 1, min(self.Ho, max(1, _COLS_BUDGET // (row_bytes * self.pitch)))
 
     def blocks(self, itemsize):
-        """(n0, n1, r0, r1): batch and output-row ranges whose columns fit the budget."""
-        K = self.C_in * self.kH * self.kW
-        per_row = K * self.Wo * itemsize
-        per_example = per_row * self.Ho
-        if per_example <= _COLS_BUDGET:
-            step = max(1, _COLS_BUDGET // per_example)
-            for n0 in range(0, self.N, step):
-                yield n0, min(self.N, n0 + step), 0, self.Ho
-        else:
-            rows = max(1, _COLS_BUDGET // per_row)
-            for n0 in range(self.N):
-                for r0 in range(0, self.Ho, rows):
-                    yield n0, n0 + 1, r0, min(self.Ho, r0 + rows)
+        """(n0, n1, r0, r1): batch and output-row ranges whose columns fit the budget,
+        and the most columns of any block."""
+        step, rows = self.block_size(itemsize)
+        ranges = [
+            (n0, min(self.N, n0 + step), r0, min(self.Ho, r0 + rows))
+            for n0 in range(0, self.N, step)
+            for r0 in range(0, self.Ho, rows)
+        ]
+        return ranges, step * self.span(0, rows)
 
-    def cols(self, xp, n0, n1, r0, r1):
-        """im2col: shape (C_in * kH * kW, (n1 - n0) * (r1 - r0) * Wo), one copy."""
-        x = xp[n0:n1, :, r0 * self.sH :]
-        sN, sC, sY, sX = x.strides
-        view = as_strided(
-            x,
-            shape=(self.C_in, self.kH, self.kW, n1 - n0, r1 - r0, self.Wo),
-            strides=(sC, sY * self.dH, sX * self.dW, sN, sY * self.sH, sX * self.sW),
-            writeable=False,
+    def cols(self, xp, n0, n1, r0, r1, out):
+        """im2col: the windows copied into ``out``, returned as shape (C_in * kH * kW, (n1 - n0) * span).
+
+        ``xp`` is the padded batch, C-contiguous, shape (N, C_in, Hp, Wp); ``out`` a 1-D array large enough.
+        """
+        sN, sC, sY, sX = xp.strides
+        if self.wide:  # one contiguous run of the flattened image per row
+            shape = (self.C_in, self.kH, self.kW, n1 - n0, self.span(r0, r1))
+            strides = (sC, sY * self.dH, sX * self.dW, sN, sX)
+        else:
+            shape = (self.C_in, self.kH, self.kW, n1 - n0, r1 - r0, self.Wo)
+            strides = (sC, sY * self.dH, sX * self.dW, sN, sY * self.sH, sX * self.sW)
+        view = np.ndarray(shape, xp.dtype, buffer=xp, offset=n0 * sN + r0 * self.sH * sY, strides=strides)
+        cols = out[: view.size].reshape(shape)
+        np.copyto(cols, view)
+        return cols.reshape(self.C_in * self.kH * self.kW, -1)
+
+    def pixels(self, a, n, r0, r1, slot=None):
+        """The (n, C, r1 - r0, W_out) output pixels of columns ``a``, shape (C, n * slot), a view.
+
+        ``slot``: columns per example, by default ``span``.
+        """
+        e = a.itemsize
+        slot = slot or self.span(r0, r1)
+        return np.ndarray(
+            (n, a.shape[0], r1 - r0, self.Wo), a.dtype, buffer=a, strides=(slot * e, n * slot * e, self.pitch * e, e)
         )
-        return view.reshape(self.C_in * self.kH * self.kW, -1)
 
 
 def _kernel(w, convention):
@@ -163,7 +255,7 @@ def _validate(o_prev, w, b=None, delta=None, **options):
         arrays.append(delta)
     dtype = result_dtype(*arrays)
     x = o_prev[None] if g.single else o_prev
-    xp = pad(x.astype(dtype, copy=False), g.ph, g.pw, g.boundary)
+    xp = g.pad(x, dtype)
     return g, xp, w.astype(dtype, copy=False), b, delta, dtype
 
 
@@ -220,11 +312,15 @@ def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", conventi
         o_prev, w, b, stride=stride, padding=padding, dilation=dilation, boundary=boundary, convention=convention
     )
     W2 = np.ascontiguousarray(_kernel(w, convention)).reshape(g.C_out, -1)
+    bias = b.astype(dtype, copy=False)[:, None, None]
     c = np.empty((g.N, g.C_out, g.Ho, g.Wo), dtype=dtype)
-    for n0, n1, r0, r1 in g.blocks(np.dtype(dtype).itemsize):
-        block = W2 @ g.cols(xp, n0, n1, r0, r1)  # (C_out, n * rows * Wo)
-        c[n0:n1, :, r0:r1] = block.reshape(g.C_out, n1 - n0, r1 - r0, g.Wo).transpose(1, 0, 2, 3)
-    c += b.astype(dtype, copy=False)[:, None, None]
+    blocks, most = g.blocks(np.dtype(dtype).itemsize)
+    with _Scratch(dtype, W2.shape[1] * most, g.C_out * most) as (cols_buf, out_buf):
+        for n0, n1, r0, r1 in blocks:
+            cols = g.cols(xp, n0, n1, r0, r1, out=cols_buf)
+            block = np.matmul(W2, cols, out=out_buf[: g.C_out * cols.shape[1]].reshape(g.C_out, -1))
+            c[n0:n1, :, r0:r1] = g.pixels(block, n1 - n0, r0, r1)
+    c += bias  # on the contiguous output: faster than adding while copying the strided pixels
     return c[0] if g.single else c
 
 
@@ -290,23 +386,76 @@ def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", con
     )
     d = (delta[None] if g.single else delta).astype(dtype, copy=False)
     W2 = np.ascontiguousarray(_kernel(w, convention)).reshape(g.C_out, -1)
+    K = W2.shape[1]
     dW2 = np.zeros_like(W2)
-    dxp = np.zeros((g.C_in, g.N, g.Hp, g.Wp), dtype=dtype)  # channel first: col2im adds (C, n, rows, Wo) blocks
-    for n0, n1, r0, r1 in g.blocks(np.dtype(dtype).itemsize):
-        d_block = d[n0:n1, :, r0:r1].transpose(1, 0, 2, 3).reshape(g.C_out, -1)
-        # (cols @ d^T)^T rather than d @ cols^T: the same product, but OpenBLAS
-        # splits this long, thin one across threads far better.
-        dW2 += (g.cols(xp, n0, n1, r0, r1) @ d_block.T).T
-        dcols = (W2.T @ d_block).reshape(g.C_in, g.kH, g.kW, n1 - n0, r1 - r0, g.Wo)
-        for p in range(g.kH):
-            top = r0 * g.sH + p * g.dH
-            rows = slice(top, top + (r1 - r0 - 1) * g.sH + 1, g.sH)
-            for q in range(g.kW):
-                left = q * g.dW
-                cols = slice(left, left + (g.Wo - 1) * g.sW + 1, g.sW)
-                dxp[:, n0:n1, rows, cols] += dcols[:, p, q]
+    dE_db = np.zeros(g.C_out, dtype=dtype)
+    blocks, most = g.blocks(np.dtype(dtype).itemsize)
+    rows_blocked = blocks[0][3] < g.Ho
+    # Every pixel gets its gradient from exactly one block unless the output rows are cut.
+    dxp = (np.zeros if rows_blocked or not g.wide else np.empty)((g.N, g.C_in, g.Hp, g.Wp), dtype=dtype)
+    flat = dxp.reshape(g.N, g.C_in, g.Hp * g.Wp)
+    ones = np.ones(most, dtype=dtype)
+    # Wide layout: the input gradient of a block covers its span plus the kernel's reach.
+    reach = (g.kH - 1) * g.dH * g.Wp + (g.kW - 1) * g.dW if g.wide else 0
+    most_slots = max((n1 - n0) * (g.span(r0, r1) + reach) for n0, n1, r0, r1 in blocks)
+    sizes = (K * most, g.C_out * most, g.C_out * most_slots, K * most_slots, g.C_in * most_slots * rows_blocked)
+    with _Scratch(dtype, *sizes) as (cols_buf, d_buf, slot_buf, dcols_buf, tmp_buf):
+        for n0, n1, r0, r1 in blocks:
+            n, span = n1 - n0, g.span(r0, r1)
+            # The deltas in the columns' layout (zero in the wide layout's padding columns).
+            d_block = d_buf[: g.C_out * n * span].reshape(g.C_out, n * span)
+            if g.wide:  # in a slot of zeros first (see _col2im_wide), then the columns
+                slot = span + reach
+                d_slot = slot_buf[: g.C_out * n * slot].reshape(g.C_out, n, slot)
+                d_slot.fill(0)
+                g.pixels(d_slot, n, r0, r1, slot)[...] = d[n0:n1, :, r0:r1]
+                d_block.reshape(g.C_out, n, span)[...] = d_slot[:, :, :span]
+            else:
+                g.pixels(d_block, n, r0, r1)[...] = d[n0:n1, :, r0:r1]
+            # (cols @ d^T)^T rather than d @ cols^T: the same product, but OpenBLAS
+            # splits this long, thin one across threads far better.
+            dW2 += (g.cols(xp, n0, n1, r0, r1, out=cols_buf) @ d_block.T).T
+            dE_db += d_block @ ones[: n * span]  # row sums, faster than .sum(axis=1)
+            if g.wide:
+                _col2im_wide(g, W2, d_slot, n0, n1, r0, reach, flat, dcols_buf, tmp_buf, rows_blocked)
+                continue
+            dcols = np.matmul(W2.T, d_block, out=dcols_buf[: K * n * span].reshape(K, n * span))
+            dcols = dcols.reshape(g.C_in, g.kH, g.kW, n, r1 - r0, g.Wo)
+            # col2im: add the columns back onto the pixels they were copied from.
+            for p in range(g.kH):
+                top = r0 * g.sH + p * g.dH
+                rows = slice(top, top + (r1 - r0 - 1) * g.sH + 1, g.sH)
+                for q in range(g.kW):
+                    cols = slice(q * g.dW, q * g.dW + (g.Wo - 1) * g.sW + 1, g.sW)
+                    target = dxp[n0:n1, :, rows, cols].transpose(1, 0, 2, 3)
+                    target += dcols[:, p, q]
     dE_dw = _kernel(dW2.reshape(w.shape), convention).copy()
-    dE_db = d.sum(axis=(0, 2, 3))
-    dE_do_prev = pad_adjoint(dxp.transpose(1, 0, 2, 3), g.ph, g.pw, g.boundary, g.H, g.W)
-    dE_do_prev = np.ascontiguousarray(dE_do_prev)
+    dE_do_prev = np.ascontiguousarray(pad_adjoint(dxp, g.ph, g.pw, g.boundary, g.H, g.W))
     return dE_dw, dE_db, (dE_do_prev[0] if g.single else dE_do_prev)
+
+
+def _col2im_wide(g, W2, d_slot, n0, n1, r0, reach, flat, dcols_buf, tmp_buf, accumulate):
+    """Input gradient of one block in the wide layout: the columns' gradient, added back onto the pixels.
+
+    ``d_slot`` (C_out, n, slot) holds the block's deltas in the wide layout,
+    each example's columns followed by ``reach`` zero columns: a *slot* covers
+    every pixel the block's windows touch. Then the columns of kernel offset
+    (p, q), shifted by that offset, are one strided view of the gradient matrix
+    for every offset at once, zero wherever a window does not reach, and col2im
+    is one sum over the offsets.
+    """
+    n, slot = n1 - n0, d_slot.shape[2]
+    K = W2.shape[1]
+    dcols = np.matmul(W2.T, d_slot.reshape(g.C_out, n * slot), out=dcols_buf[: K * n * slot].reshape(K, n * slot))
+    # shifted[n, c, t, p, q] = dcols[(c, p, q), n, t - p dH Wp - q dW]: reaches back into the
+    # zero columns of the slot before it (for the first slot of all, (p, q) = (0, 0) reaches nothing).
+    e, per_offset = dcols.itemsize, n * slot * dcols.itemsize
+    shifted = np.ndarray(
+        (n, g.C_in, slot, g.kH, g.kW), dcols.dtype, buffer=dcols,
+        strides=(slot * e, g.kH * g.kW * per_offset, e, g.kW * per_offset - g.dH * g.Wp * e, per_offset - g.dW * e),
+    )
+    target = flat[n0:n1, :, r0 * g.Wp : r0 * g.Wp + slot]
+    if accumulate:  # row blocks overlap by the kernel's reach
+        target += np.add.reduce(shifted, axis=(3, 4), out=tmp_buf[: n * g.C_in * slot].reshape(n, g.C_in, slot))
+    else:
+        np.add.reduce(shifted, axis=(3, 4), out=target)
