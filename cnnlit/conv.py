@@ -393,31 +393,25 @@ def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", con
     rows_blocked = blocks[0][3] < g.Ho
     # Every pixel gets its gradient from exactly one block unless the output rows are cut.
     dxp = (np.zeros if rows_blocked or not g.wide else np.empty)((g.N, g.C_in, g.Hp, g.Wp), dtype=dtype)
-    flat = dxp.reshape(g.N, g.C_in, g.Hp * g.Wp)
     ones = np.ones(most, dtype=dtype)
-    # Wide layout: the input gradient of a block covers its span plus the kernel's reach.
+    # Wide layout: the input gradient of a block covers its columns plus the kernel's reach.
     reach = (g.kH - 1) * g.dH * g.Wp + (g.kW - 1) * g.dW if g.wide else 0
-    most_slots = max((n1 - n0) * (g.span(r0, r1) + reach) for n0, n1, r0, r1 in blocks)
-    sizes = (K * most, g.C_out * most, g.C_out * most_slots, K * most_slots, g.C_in * most_slots * rows_blocked)
-    with _Scratch(dtype, *sizes) as (cols_buf, d_buf, slot_buf, dcols_buf, tmp_buf):
+    slots = max((n1 - n0) * (g.span(r0, r1) + reach) for n0, n1, r0, r1 in blocks)
+    sizes = (K * most, g.C_out * most, K * slots, g.C_in * slots * rows_blocked)
+    with _Scratch(dtype, *sizes) as (cols_buf, d_buf, dcols_buf, tmp_buf):
         for n0, n1, r0, r1 in blocks:
             n, span = n1 - n0, g.span(r0, r1)
             # The deltas in the columns' layout (zero in the wide layout's padding columns).
             d_block = d_buf[: g.C_out * n * span].reshape(g.C_out, n * span)
-            if g.wide:  # in a slot of zeros first (see _col2im_wide), then the columns
-                slot = span + reach
-                d_slot = slot_buf[: g.C_out * n * slot].reshape(g.C_out, n, slot)
-                d_slot.fill(0)
-                g.pixels(d_slot, n, r0, r1, slot)[...] = d[n0:n1, :, r0:r1]
-                d_block.reshape(g.C_out, n, span)[...] = d_slot[:, :, :span]
-            else:
-                g.pixels(d_block, n, r0, r1)[...] = d[n0:n1, :, r0:r1]
+            if g.wide:
+                d_block.fill(0)
+            g.pixels(d_block, n, r0, r1)[...] = d[n0:n1, :, r0:r1]
             # (cols @ d^T)^T rather than d @ cols^T: the same product, but OpenBLAS
             # splits this long, thin one across threads far better.
             dW2 += (g.cols(xp, n0, n1, r0, r1, out=cols_buf) @ d_block.T).T
             dE_db += d_block @ ones[: n * span]  # row sums, faster than .sum(axis=1)
             if g.wide:
-                _col2im_wide(g, W2, d_slot, n0, n1, r0, reach, flat, dcols_buf, tmp_buf, rows_blocked)
+                _col2im_wide(g, W2, d_block, n0, n1, r0, reach, dxp, dcols_buf, tmp_buf, rows_blocked)
                 continue
             dcols = np.matmul(W2.T, d_block, out=dcols_buf[: K * n * span].reshape(K, n * span))
             dcols = dcols.reshape(g.C_in, g.kH, g.kW, n, r1 - r0, g.Wo)
@@ -434,27 +428,31 @@ def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", con
     return dE_dw, dE_db, (dE_do_prev[0] if g.single else dE_do_prev)
 
 
-def _col2im_wide(g, W2, d_slot, n0, n1, r0, reach, flat, dcols_buf, tmp_buf, accumulate):
+def _col2im_wide(g, W2, d_block, n0, n1, r0, reach, dxp, dcols_buf, tmp_buf, accumulate):
     """Input gradient of one block in the wide layout: the columns' gradient, added back onto the pixels.
 
-    ``d_slot`` (C_out, n, slot) holds the block's deltas in the wide layout,
-    each example's columns followed by ``reach`` zero columns: a *slot* covers
-    every pixel the block's windows touch. Then the columns of kernel offset
-    (p, q), shifted by that offset, are one strided view of the gradient matrix
-    for every offset at once, zero wherever a window does not reach, and col2im
-    is one sum over the offsets.
+    The columns' gradient of each example, ``W2^T d`` (C_in kH kW, span), is
+    followed by ``reach`` zero columns: a *slot* covering every pixel the
+    block's windows touch. Then the gradient of kernel offset (p, q), shifted
+    by that offset, is one strided view of the slots for every offset at once,
+    zero wherever a window does not reach, and col2im is one sum over the
+    offsets.
     """
-    n, slot = n1 - n0, d_slot.shape[2]
-    K = W2.shape[1]
-    dcols = np.matmul(W2.T, d_slot.reshape(g.C_out, n * slot), out=dcols_buf[: K * n * slot].reshape(K, n * slot))
-    # shifted[n, c, t, p, q] = dcols[(c, p, q), n, t - p dH Wp - q dW]: reaches back into the
-    # zero columns of the slot before it (for the first slot of all, (p, q) = (0, 0) reaches nothing).
-    e, per_offset = dcols.itemsize, n * slot * dcols.itemsize
+    n = n1 - n0
+    K, span = W2.shape[1], d_block.shape[1] // n
+    slot = span + reach
+    dcols = dcols_buf[: n * K * slot].reshape(n, K, slot)
+    dcols[:, :, span:] = 0
+    # One product per example, (C_in kH kW, C_out) @ (C_out, span), written into its slots.
+    np.matmul(W2.T, d_block.reshape(g.C_out, n, span).transpose(1, 0, 2), out=dcols[:, :, :span])
+    # shifted[n, c, t, p, q] = dcols[n, (c, p, q), t - p dH Wp - q dW]: a shift reaches back
+    # into the zero columns of the slot before it ((p, q) = (0, 0), the first one, does not shift).
+    e = dcols.itemsize
     shifted = np.ndarray(
         (n, g.C_in, slot, g.kH, g.kW), dcols.dtype, buffer=dcols,
-        strides=(slot * e, g.kH * g.kW * per_offset, e, g.kW * per_offset - g.dH * g.Wp * e, per_offset - g.dW * e),
+        strides=(K * slot * e, g.kH * g.kW * slot * e, e, (g.kW * slot - g.dH * g.Wp) * e, (slot - g.dW) * e),
     )
-    target = flat[n0:n1, :, r0 * g.Wp : r0 * g.Wp + slot]
+    target = dxp.reshape(g.N, g.C_in, g.Hp * g.Wp)[n0:n1, :, r0 * g.Wp : r0 * g.Wp + slot]
     if accumulate:  # row blocks overlap by the kernel's reach
         target += np.add.reduce(shifted, axis=(3, 4), out=tmp_buf[: n * g.C_in * slot].reshape(n, g.C_in, slot))
     else:
