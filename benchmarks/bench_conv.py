@@ -83,13 +83,16 @@ STEP_MOMENTUM = 0.9
 STEP_BATCHES = 8  # distinct mini-batches per timed round
 
 
-def interleaved(funcs, repeat, warmup=1, clock=time.perf_counter):
+def interleaved(funcs, repeat, warmup=1, clock=time.perf_counter, pause=0.0):
     """Best time of each function, calling them in turn ``repeat`` times.
 
     The minimum, not the mean: on a shared machine the other processes only
     ever add time, so the fastest round is the closest to the code's own cost.
     With everything on one thread, ``clock=time.process_time`` (the CPU time
     of this process) does not count the time the process waits for a core.
+    ``pause`` seconds of sleep before each call let the worker threads of the
+    previous call's library (OpenBLAS's, torch's OpenMP) stop spinning: they
+    keep a core busy for up to about 0.1 s after their last task.
     """
     for _ in range(warmup):
         for f in funcs:
@@ -97,6 +100,8 @@ def interleaved(funcs, repeat, warmup=1, clock=time.perf_counter):
     times = [[] for _ in funcs]
     for _ in range(repeat):
         for i, f in enumerate(funcs):
+            if pause:
+                time.sleep(pause)
             t0 = clock()
             f()
             times[i].append(clock() - t0)
@@ -109,7 +114,12 @@ def clock_for(threads):
 
 
 def clock_name(threads):
-    return "CPU time of the process" if threads == 1 else "wall time"
+    return "CPU time of the process" if threads == 1 else "wall time, 0.15 s pause before each call"
+
+
+def pause_for(threads):
+    """Sleep before each timed call on several threads (see :func:`interleaved`)."""
+    return 0.0 if threads == 1 else 0.15
 
 
 def blas_limit(threads):
@@ -126,7 +136,7 @@ def blas_description():
         return "threadpoolctl not installed: BLAS library and kernel unknown"
     info = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
     parts = [
-        f"{i.get('internal_api')} {i.get('version')} kernel {i.get('architecture')}, {i.get('num_threads')} threads"
+        f"{i.get('internal_api')} {i.get('version')} kernel {i.get('architecture')}, num_threads={i.get('num_threads')}"
         for i in info
     ]
     env = [f"{name}={os.environ[name]}" for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if name in os.environ]
@@ -318,7 +328,7 @@ def bench_layer(repeat, threads):
         print("   (torch is not installed: the torch columns are skipped)")
     else:
         torch.set_num_threads(threads)
-        print(f"   torch {torch.__version__}, {torch.get_num_threads()} threads")
+        print(f"   torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}")
     print("   im2col: the plain numpy baseline layer of this script (forward caches its columns)")
     with blas_limit(threads):
         print(f"   BLAS: {blas_description()}")
@@ -375,7 +385,7 @@ def bench_layer(repeat, threads):
                     for g_, w_ in zip(got, want):
                         assert np.abs(g_ - w_).max() <= tol * np.abs(w_).max(), "cnnlit and torch disagree"
                     funcs.append(run_torch)
-                times = interleaved(funcs, repeat, clock=clock)
+                times = interleaved(funcs, repeat, clock=clock, pause=pause_for(threads))
                 t_c, t_b = times[0], times[1]
                 base_ratios.append(t_c / t_b)
                 row = f"{str(case):22s} {np.dtype(dt).name:7s} {t_c * 1e3:9.2f} {flops / t_c / 1e9:7.1f}"
