@@ -201,10 +201,11 @@ class _Geometry:
         ]
         return ranges, step * self.span(0, rows)
 
-    def cols(self, xp, n0, n1, r0, r1, out):
+    def cols(self, xp, n0, n1, r0, r1, out, ones=False):
         """im2col: the windows copied into ``out``, returned as shape (C_in * kH * kW, (n1 - n0) * span).
 
-        ``xp`` is the padded batch, C-contiguous, shape (N, C_in, Hp, Wp); ``out`` a 1-D array large enough.
+        ``xp`` is the padded batch, C-contiguous, shape (N, C_in, Hp, Wp); ``out`` a 1-D array large
+        enough. ``ones=True`` appends a row of ones: the constant input whose weight is the bias.
         """
         sN, sC, sY, sX = xp.strides
         if self.wide:  # one contiguous run of the flattened image per row
@@ -214,9 +215,12 @@ class _Geometry:
             shape = (self.C_in, self.kH, self.kW, n1 - n0, r1 - r0, self.Wo)
             strides = (sC, sY * self.dH, sX * self.dW, sN, sY * self.sH, sX * self.sW)
         view = np.ndarray(shape, xp.dtype, buffer=xp, offset=n0 * sN + r0 * self.sH * sY, strides=strides)
-        cols = out[: view.size].reshape(shape)
-        np.copyto(cols, view)
-        return cols.reshape(self.C_in * self.kH * self.kW, -1)
+        K = self.C_in * self.kH * self.kW
+        cols = out[: view.size + ones * (view.size // K)].reshape(K + ones, -1)
+        np.copyto(cols[:K].reshape(shape), view)
+        if ones:
+            cols[K] = 1
+        return cols
 
     def pixels(self, a, n, r0, r1, slot=None):
         """The (n, C, r1 - r0, W_out) output pixels of columns ``a``, shape (C, n * slot), a view.
@@ -311,16 +315,20 @@ def conv_forward(o_prev, w, b, *, stride=1, padding=0, boundary="fill", conventi
     g, xp, w, b, _, dtype = _validate(
         o_prev, w, b, stride=stride, padding=padding, dilation=dilation, boundary=boundary, convention=convention
     )
-    W2 = np.ascontiguousarray(_kernel(w, convention)).reshape(g.C_out, -1)
-    bias = b.astype(dtype, copy=False)[:, None, None]
+    # The bias is the weight of a constant input of ones: one more column of the
+    # kernels, one more row of ones under the windows, and the product adds it.
+    ones = b is not None
+    W2 = np.empty((g.C_out, g.C_in * g.kH * g.kW + ones), dtype=dtype)
+    W2[:, : W2.shape[1] - ones] = _kernel(w, convention).reshape(g.C_out, -1)
+    if ones:
+        W2[:, -1] = b
     c = np.empty((g.N, g.C_out, g.Ho, g.Wo), dtype=dtype)
     blocks, most = g.blocks(np.dtype(dtype).itemsize)
     with _Scratch(dtype, W2.shape[1] * most, g.C_out * most) as (cols_buf, out_buf):
         for n0, n1, r0, r1 in blocks:
-            cols = g.cols(xp, n0, n1, r0, r1, out=cols_buf)
+            cols = g.cols(xp, n0, n1, r0, r1, out=cols_buf, ones=ones)
             block = np.matmul(W2, cols, out=out_buf[: g.C_out * cols.shape[1]].reshape(g.C_out, -1))
             c[n0:n1, :, r0:r1] = g.pixels(block, n1 - n0, r0, r1)
-    c += bias  # on the contiguous output: faster than adding while copying the strided pixels
     return c[0] if g.single else c
 
 
@@ -387,31 +395,33 @@ def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", con
     d = (delta[None] if g.single else delta).astype(dtype, copy=False)
     W2 = np.ascontiguousarray(_kernel(w, convention)).reshape(g.C_out, -1)
     K = W2.shape[1]
-    dW2 = np.zeros_like(W2)
-    dE_db = np.zeros(g.C_out, dtype=dtype)
+    # dE/db = sum of the deltas: the weight gradient of a constant input of ones (see conv_forward).
+    dW2 = np.zeros((g.C_out, K + 1), dtype=dtype)
     blocks, most = g.blocks(np.dtype(dtype).itemsize)
     rows_blocked = blocks[0][3] < g.Ho
     # Every pixel gets its gradient from exactly one block unless the output rows are cut.
     dxp = (np.zeros if rows_blocked or not g.wide else np.empty)((g.N, g.C_in, g.Hp, g.Wp), dtype=dtype)
-    ones = np.ones(most, dtype=dtype)
     # Wide layout: the input gradient of a block covers its columns plus the kernel's reach.
     reach = (g.kH - 1) * g.dH * g.Wp + (g.kW - 1) * g.dW if g.wide else 0
     slots = max((n1 - n0) * (g.span(r0, r1) + reach) for n0, n1, r0, r1 in blocks)
-    sizes = (K * most, g.C_out * most, K * slots, g.C_in * slots * rows_blocked)
+    sizes = ((K + 1) * most, g.C_out * most, K * slots, g.C_in * slots * rows_blocked)
+    layout = None
     with _Scratch(dtype, *sizes) as (cols_buf, d_buf, dcols_buf, tmp_buf):
         for n0, n1, r0, r1 in blocks:
             n, span = n1 - n0, g.span(r0, r1)
-            # The deltas in the columns' layout (zero in the wide layout's padding columns).
+            # Zero columns (the wide layout's padding columns, the slots' ends) stay
+            # zero from one block to the next of the same shape.
+            new_layout, layout = (n, span) != layout, (n, span)
+            # The deltas in the columns' layout.
             d_block = d_buf[: g.C_out * n * span].reshape(g.C_out, n * span)
-            if g.wide:
+            if g.wide and new_layout:
                 d_block.fill(0)
             g.pixels(d_block, n, r0, r1)[...] = d[n0:n1, :, r0:r1]
             # (cols @ d^T)^T rather than d @ cols^T: the same product, but OpenBLAS
             # splits this long, thin one across threads far better.
-            dW2 += (g.cols(xp, n0, n1, r0, r1, out=cols_buf) @ d_block.T).T
-            dE_db += d_block @ ones[: n * span]  # row sums, faster than .sum(axis=1)
+            dW2 += (g.cols(xp, n0, n1, r0, r1, out=cols_buf, ones=True) @ d_block.T).T
             if g.wide:
-                _col2im_wide(g, W2, d_block, n0, n1, r0, reach, dxp, dcols_buf, tmp_buf, rows_blocked)
+                _col2im_wide(g, W2, d_block, n0, n1, r0, reach, dxp, dcols_buf, tmp_buf, rows_blocked, new_layout)
                 continue
             dcols = np.matmul(W2.T, d_block, out=dcols_buf[: K * n * span].reshape(K, n * span))
             dcols = dcols.reshape(g.C_in, g.kH, g.kW, n, r1 - r0, g.Wo)
@@ -423,12 +433,13 @@ def conv_backward(delta, o_prev, w, *, stride=1, padding=0, boundary="fill", con
                     cols = slice(q * g.dW, q * g.dW + (g.Wo - 1) * g.sW + 1, g.sW)
                     target = dxp[n0:n1, :, rows, cols].transpose(1, 0, 2, 3)
                     target += dcols[:, p, q]
-    dE_dw = _kernel(dW2.reshape(w.shape), convention).copy()
+    dE_dw = _kernel(dW2[:, :K].reshape(w.shape), convention).copy()
+    dE_db = dW2[:, K].copy()
     dE_do_prev = np.ascontiguousarray(pad_adjoint(dxp, g.ph, g.pw, g.boundary, g.H, g.W))
     return dE_dw, dE_db, (dE_do_prev[0] if g.single else dE_do_prev)
 
 
-def _col2im_wide(g, W2, d_block, n0, n1, r0, reach, dxp, dcols_buf, tmp_buf, accumulate):
+def _col2im_wide(g, W2, d_block, n0, n1, r0, reach, dxp, dcols_buf, tmp_buf, accumulate, zero_tails=True):
     """Input gradient of one block in the wide layout: the columns' gradient, added back onto the pixels.
 
     The columns' gradient of each example, ``W2^T d`` (C_in kH kW, span), is
@@ -442,7 +453,8 @@ def _col2im_wide(g, W2, d_block, n0, n1, r0, reach, dxp, dcols_buf, tmp_buf, acc
     K, span = W2.shape[1], d_block.shape[1] // n
     slot = span + reach
     dcols = dcols_buf[: n * K * slot].reshape(n, K, slot)
-    dcols[:, :, span:] = 0
+    if zero_tails:
+        dcols[:, :, span:] = 0
     # One product per example, (C_in kH kW, C_out) @ (C_out, span), written into its slots.
     np.matmul(W2.T, d_block.reshape(g.C_out, n, span).transpose(1, 0, 2), out=dcols[:, :, :span])
     # shifted[n, c, t, p, q] = dcols[n, (c, p, q), t - p dH Wp - q dW]: a shift reaches back
