@@ -10,13 +10,14 @@ and the backward pass gives :math:`\partial E/\partial w` (:ref:`weight-update`)
 
 How it is computed (see :ref:`performance`): the windows of the padded input
 are copied into a matrix (im2col) and multiplied with the kernels in one
-matrix product. With stride 1 the matrix is *wide*: each of its rows is one
-contiguous run of the flattened padded image, a fast copy, and the few columns
-that straddle two image rows are computed and dropped (see ``_Geometry``).
-The weight gradient is the deltas times the same matrix; the input gradient is
-the kernels times the deltas (the columns' gradient), added back onto the
-pixels the columns came from (col2im): in the wide layout one sum over the
-kernel offsets of a strided view, otherwise one strided addition per offset.
+matrix product; the bias rides along as the weight of an extra row of ones.
+With stride 1 the matrix is *wide*: each of its rows is one contiguous run of
+the flattened padded image, a fast copy, and the few columns that straddle two
+image rows are computed and dropped (see ``_Geometry``). The weight and bias
+gradients are the deltas times the same matrix; the input gradient is the
+kernels times the deltas (the columns' gradient), added back onto the pixels
+the columns came from (col2im): in the wide layout one sum over the kernel
+offsets of a strided view, otherwise one strided addition per offset.
 The batch (and, for huge images, the output rows) is cut into blocks of about
 2 MiB, which stay in the processor's cache from the copy to the products, and
 the blocks' temporary arrays reuse the memory of the previous call.
