@@ -480,6 +480,39 @@ def test_conv_output_shape_matches_forward(opts, rng):
 
 
 @pytest.mark.parametrize(
+    "budget", [1, 500, 6000, 10**6], ids=lambda v: f"budget{v}"
+)
+@pytest.mark.parametrize("C_out", [2, 13], ids=lambda v: f"C_out{v}")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_both_column_layouts_equal_reference(
+    budget, C_out, dtype, rng, monkeypatch
+):
+    # Regression guard for the two column layouts of stride 1: wide columns (a few
+    # kernels per row of the column matrix, C_out=2) and exact ones (many, C_out=13
+    # against C_in * kH * kW = 6), in whole batches, one example and row blocks.
+    conv_module = importlib.import_module("cnnlit.conv")
+    monkeypatch.setattr(conv_module, "_COLS_BUDGET", budget)
+    o_prev, w, b = random_case(
+        rng, N=3, C_in=1, C_out=C_out, H=7, W=9, kH=2, kW=3
+    )
+    o_prev, w, b = o_prev.astype(dtype), w.astype(dtype), b.astype(dtype)
+    opts = dict(padding=(1, 2), dilation=(2, 1))
+    c = cnnlit.conv_forward(o_prev, w, b, **opts)
+    assert c.dtype == dtype
+    tol = 1e-12 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(
+        c, reference.conv_forward(o_prev, w, b, **opts), rtol=tol, atol=tol
+    )
+    delta = rng.standard_normal(c.shape).astype(dtype)
+    got = cnnlit.conv_backward(delta, o_prev, w, **opts)
+    for g, r in zip(
+        got, reference.conv_backward(delta, o_prev, w, **opts), strict=True
+    ):
+        assert g.dtype == dtype
+        np.testing.assert_allclose(g, r, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize(
     "budget", [1, 300, 2000, 10000], ids=lambda v: f"budget{v}"
 )
 @pytest.mark.parametrize("stride", [1, 2, (1, 3)], ids=str)
