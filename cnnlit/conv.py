@@ -62,9 +62,8 @@ class _Scratch:
 
     def __init__(self, dtype, *sizes):
         self.dtype = np.dtype(dtype)
-        align = (
-            64 // self.dtype.itemsize
-        )  # each array starts on a 64-byte boundary
+        # each array starts on a 64-byte boundary
+        align = 64 // self.dtype.itemsize
         self.starts = [0]
         for size in sizes:
             self.starts.append(self.starts[-1] + -(-size // align) * align)
@@ -84,7 +83,7 @@ class _Scratch:
         ].view(self.dtype)
         return [
             flat[start : start + size]
-            for start, size in zip(self.starts, self.sizes, strict=True)
+            for start, size in zip(self.starts[:-1], self.sizes, strict=True)
         ]
 
     def __exit__(self, *exc):
