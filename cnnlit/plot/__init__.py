@@ -31,6 +31,7 @@ from ._style import (
     draw_window,
     fmt_value,
     legend_figure,
+    panels_over_strip,
     role_colour,
     small_multiples,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "animate",
     "animation_html",
     "small_multiples",
+    "panels_over_strip",
     "Slide",
     "WindowFrame",
     "slide",

@@ -25,6 +25,7 @@ __all__ = [
     "animate",
     "animation_html",
     "small_multiples",
+    "panels_over_strip",
 ]
 
 #: Role -> (edge colour, fill colour, short label). The edge colours are
@@ -344,6 +345,54 @@ def animation_html(anim, *, dpi=72):
     except ImportError:  # pragma: no cover - IPython comes with Jupyter
         return html
     return HTML(html)
+
+
+def panels_over_strip(
+    widths,
+    height,
+    *,
+    cell,
+    extra=4.0,
+    min_width=6.0,
+    title_rows=1.4,
+    strip=0.8,
+    wspace=0.25,
+    margins=(0.03, 0.97, 0.98),
+):
+    """A row of panels as wide as the arrays they show, above a text strip.
+
+    The layout of every frame of an animation: panel ``c`` is ``widths[c]``
+    cells wide, all are ``height`` cells (plus ``title_rows`` for titles and
+    indices) high, and a strip as wide as the figure holds the frame's sum.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : list of Axes
+        One per panel, then the strip.
+    """
+    left, right, top = margins
+    fig = plt.figure(
+        figsize=(
+            max(min_width, cell * (sum(widths) + extra)),
+            cell * (height + title_rows) + strip,
+        )
+    )
+    gs = fig.add_gridspec(
+        2,
+        len(widths),
+        width_ratios=widths,
+        height_ratios=[height + title_rows, strip],
+        wspace=wspace,
+        hspace=0.05,
+        left=left,
+        right=right,
+        top=top,
+        bottom=0.02,
+    )
+    axes = [fig.add_subplot(gs[0, c]) for c in range(len(widths))]
+    axes.append(fig.add_subplot(gs[1, :]))
+    return fig, axes
 
 
 def small_multiples(

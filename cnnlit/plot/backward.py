@@ -34,6 +34,7 @@ from ._style import (
     draw_array,
     draw_window,
     fmt_value,
+    panels_over_strip,
     role_colour,
     small_multiples,
 )
@@ -452,26 +453,16 @@ def _wu_layout(wu):
     widths = [g.shape[1], max(d.shape[1], 2), max(kW, 2), max(kW, 2)]
     height = max(g.shape[0], d.shape[0], kH)
     cell = 0.55 if max(g.shape) <= 8 else 0.42
-    fig = plt.figure(
-        figsize=(
-            max(7.0, cell * (sum(widths) + 6)),
-            cell * (height + 1.6) + 0.8,
-        )
-    )
-    gs = fig.add_gridspec(
-        2,
-        4,
-        width_ratios=widths,
-        height_ratios=[height + 1.6, 0.8],
+    fig, axes = panels_over_strip(
+        widths,
+        height,
+        cell=cell,
+        extra=6,
+        min_width=7.0,
+        title_rows=1.6,
+        strip=0.8,
         wspace=0.45,
-        hspace=0.05,
-        left=0.03,
-        right=0.97,
-        top=0.98,
-        bottom=0.02,
     )
-    axes = [fig.add_subplot(gs[0, c]) for c in range(4)]
-    axes.append(fig.add_subplot(gs[1, :]))
     return fig, axes
 
 
@@ -1024,26 +1015,16 @@ def _bp_layout(bp):
     widths = [g.shape[1], max(k.shape[1], 2), max(o.shape[1], 2)]
     height = max(g.shape[0], k.shape[0], o.shape[0])
     cell = 0.55 if max(g.shape) <= 8 else 0.42
-    fig = plt.figure(
-        figsize=(
-            max(6.5, cell * (sum(widths) + 4)),
-            cell * (height + 1.4) + 0.8,
-        )
-    )
-    gs = fig.add_gridspec(
-        2,
-        3,
-        width_ratios=widths,
-        height_ratios=[height + 1.4, 0.8],
+    fig, axes = panels_over_strip(
+        widths,
+        height,
+        cell=cell,
+        extra=4,
+        min_width=6.5,
+        title_rows=1.4,
+        strip=0.8,
         wspace=0.3,
-        hspace=0.05,
-        left=0.03,
-        right=0.97,
-        top=0.98,
-        bottom=0.02,
     )
-    axes = [fig.add_subplot(gs[0, c]) for c in range(3)]
-    axes.append(fig.add_subplot(gs[1, :]))
     return fig, axes
 
 

@@ -33,6 +33,7 @@ from ._style import (
     draw_array,
     draw_window,
     fmt_value,
+    panels_over_strip,
     role_colour,
     small_multiples,
 )
@@ -1003,26 +1004,16 @@ def _route_layout(r):
     cell = 0.55
     widths = [W, Wo, W]
     height = max(H, Ho)
-    fig = plt.figure(
-        figsize=(
-            max(6.5, cell * (sum(widths) + 5)),
-            cell * (height + 1.6) + 0.7,
-        )
-    )
-    gs = fig.add_gridspec(
-        2,
-        3,
-        width_ratios=widths,
-        height_ratios=[height + 1.6, 0.7],
+    fig, axes = panels_over_strip(
+        widths,
+        height,
+        cell=cell,
+        extra=5,
+        min_width=6.5,
+        title_rows=1.6,
+        strip=0.7,
         wspace=0.3,
-        hspace=0.05,
-        left=0.03,
-        right=0.97,
-        top=0.98,
-        bottom=0.02,
     )
-    axes = [fig.add_subplot(gs[0, c]) for c in range(3)]
-    axes.append(fig.add_subplot(gs[1, :]))
     return fig, axes
 
 

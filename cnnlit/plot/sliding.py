@@ -15,7 +15,6 @@ a chapter asserts them against the package and then draws them with
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib import pyplot as plt
 
 from .._checks import (
     BOUNDARIES,
@@ -31,6 +30,7 @@ from ._style import (
     draw_array,
     draw_window,
     fmt_value,
+    panels_over_strip,
     role_colour,
     small_multiples,
 )
@@ -308,26 +308,16 @@ def _layout(s):
     widths = [s.grid.shape[1], s.kernel.shape[1], s.output.shape[1]]
     height = max(s.grid.shape[0], s.kernel.shape[0], s.output.shape[0])
     cell = 0.55 if max(s.grid.shape) <= 8 else 0.42
-    fig = plt.figure(
-        figsize=(
-            max(6.0, cell * (sum(widths) + 4)),
-            cell * (height + 1.4) + 0.8,
-        )
-    )
-    gs = fig.add_gridspec(
-        2,
-        3,
-        width_ratios=widths,
-        height_ratios=[height + 1.4, 0.8],
+    fig, axes = panels_over_strip(
+        widths,
+        height,
+        cell=cell,
+        extra=4,
+        min_width=6.0,
+        title_rows=1.4,
+        strip=0.8,
         wspace=0.25,
-        hspace=0.05,
-        left=0.03,
-        right=0.97,
-        top=0.98,
-        bottom=0.02,
     )
-    axes = [fig.add_subplot(gs[0, c]) for c in range(3)]
-    axes.append(fig.add_subplot(gs[1, :]))
     return fig, axes
 
 

@@ -32,6 +32,7 @@ from ._style import (
     draw_array,
     draw_window,
     fmt_value,
+    panels_over_strip,
     role_colour,
     small_multiples,
 )
@@ -383,26 +384,17 @@ def _layout(ts):
     widths = [W + 0.8, kW + 0.8, Wc + 0.8]
     height = max(Hc, H, kH)
     cell = 0.55 if max(Hc, Wc) <= 8 else 0.45
-    fig = plt.figure(
-        figsize=(
-            max(6.0, cell * (sum(widths) + 2.5)),
-            cell * (height + 1.6) + 0.7,
-        )
-    )
-    gs = fig.add_gridspec(
-        2,
-        3,
-        width_ratios=widths,
-        height_ratios=[height + 1.6, 0.7],
+    fig, axes = panels_over_strip(
+        widths,
+        height,
+        cell=cell,
+        extra=2.5,
+        min_width=6.0,
+        title_rows=1.6,
+        strip=0.7,
         wspace=0.2,
-        hspace=0.05,
-        left=0.02,
-        right=0.98,
-        top=0.97,
-        bottom=0.02,
+        margins=(0.02, 0.98, 0.97),
     )
-    axes = [fig.add_subplot(gs[0, c]) for c in range(3)]
-    axes.append(fig.add_subplot(gs[1, :]))
     return fig, axes
 
 
