@@ -193,6 +193,8 @@ def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
             f"delta must have the shape of the pooled output, {expected}, got shape {delta.shape}"
         )
     dtype = result_dtype(o_prev, delta)
+    if mode == "max" and not _separable(kH, kW, sH, Ho, Wo):
+        return _max_backward_taps(delta, o_prev, kH, kW, sH, sW, Ho, Wo, dtype)
     if mode == "max":
         return _max_backward(delta, o_prev, kH, kW, sH, sW, Ho, Wo).astype(
             dtype, copy=False
@@ -212,6 +214,37 @@ def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
         for _, band in _taps(grad, -2, kH, sH, Ho):
             for _, tap in _taps(band, -1, kW, sW, Wo):
                 tap += d
+    return grad
+
+
+def _max_backward_taps(delta, o_prev, kH, kW, sH, sW, Ho, Wo, dtype):
+    """Max backward for small windows: one comparison per window offset.
+
+    The offsets are visited in row-major order; each window's delta goes to
+    the first offset whose value equals the window's maximum (the first NaN
+    where the window holds one, as ``np.argmax`` decides), and is then
+    marked as routed. Overlapping windows add up.
+    """
+    m = pool_forward(o_prev, (kH, kW), stride=(sH, sW), mode="max")
+    m_nan = np.isnan(m)
+    nan = bool(m_nan.any())
+    d = delta.astype(dtype, copy=False)
+    grad = np.zeros(o_prev.shape, dtype=dtype)
+    free = np.ones(m.shape, dtype=bool)
+    for (_, band), (_, g_band) in zip(
+        _taps(o_prev, -2, kH, sH, Ho), _taps(grad, -2, kH, sH, Ho), strict=True
+    ):
+        for (_, tap), (_, g_tap) in zip(
+            _taps(band, -1, kW, sW, Wo),
+            _taps(g_band, -1, kW, sW, Wo),
+            strict=True,
+        ):
+            hit = tap == m
+            if nan:
+                hit |= m_nan & np.isnan(tap)
+            hit &= free
+            g_tap += np.where(hit, d, 0)
+            free &= ~hit
     return grad
 
 
