@@ -250,7 +250,7 @@ def test_bad_input(kwargs, error, match):
 
 def test_bad_frame_and_role():
     s = P.slide(I4, K2, mode="valid")
-    with pytest.raises(ValueError, match=r"frame must be an int in \[0, 9\)"):
+    with pytest.raises(ValueError, match=r"frame must be an int in \[-9, 9\)"):
         P.draw_slide(s, 9)
     with pytest.raises(TypeError, match="s must be a Slide"):
         P.animate_slide(np.ones((2, 2)))

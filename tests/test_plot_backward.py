@@ -508,7 +508,7 @@ def test_delta_drawings():
         (
             lambda: P.draw_weight_update(P.weight_update(O3, D2), 4),
             ValueError,
-            r"frame must be an int in \[0, 4\)",
+            r"frame must be an int in \[-4, 4\)",
         ),
         (
             lambda: P.draw_weight_update(P.slide(O3, D2)),

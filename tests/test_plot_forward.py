@@ -661,7 +661,7 @@ def test_animation_html_of_a_full_valid_animation_has_every_frame():
         (
             lambda: P.full_valid_multiples(P.full_valid(I4, K2), [25]),
             ValueError,
-            r"ints in \[0, 25\)",
+            r"each of frames must be an int in \[-25, 25\)",
         ),
         (
             lambda: P.animate_full_valid(None),
@@ -704,7 +704,7 @@ def test_animation_html_of_a_full_valid_animation_has_every_frame():
         (
             lambda: P.draw_same_sides(P.same_sides(I4, K2), 16),
             ValueError,
-            r"frame must be an int in \[0, 16\)",
+            r"frame must be an int in \[-16, 16\)",
         ),
         (
             lambda: P.animate_same_sides(P.slide(I4, K2)),

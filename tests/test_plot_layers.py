@@ -219,7 +219,7 @@ def test_feedforward_bad_input(args, kwargs, error, match):
 
 def test_feedforward_drawing_bad_input():
     ff = P.feedforward(O_PREV, W, B)
-    with pytest.raises(ValueError, match=r"frame must be an int in \[0, 9\)"):
+    with pytest.raises(ValueError, match=r"frame must be an int in \[-9, 9\)"):
         P.draw_feedforward(ff, 9)
     with pytest.raises(TypeError, match="ff must be a FeedForward"):
         P.animate_feedforward(O_PREV)
@@ -431,9 +431,9 @@ def test_pool_route_bad_input(args, kwargs, error, match):
 
 def test_pool_route_drawing_bad_input():
     r = P.pool_route(POOL_D, POOL_O, 2, stride=1)
-    with pytest.raises(ValueError, match=r"frame must be an int in \[0, 9\)"):
+    with pytest.raises(ValueError, match=r"frame must be an int in \[-9, 9\)"):
         P.draw_pool_route(r, 9)
-    with pytest.raises(ValueError, match=r"frame must be an int in \[0, 9\)"):
+    with pytest.raises(ValueError, match=r"frame must be an int in \[-9, 9\)"):
         P.pool_route_multiples(r, frames=[True])
     with pytest.raises(TypeError, match="r must be a PoolRoute"):
         P.animate_pool_route(POOL_O)

@@ -7,6 +7,7 @@ always red, and padding is always a grey cell with a dashed edge. The notation
 page (:ref:`notation`) shows the legend.
 """
 
+import numbers
 import re
 
 import matplotlib
@@ -66,6 +67,37 @@ def fmt_value(v, decimals=2):
     if r == int(r):
         return str(int(r))
     return f"{r:.{decimals}f}".rstrip("0")
+
+
+def frame_index(k, n, name="frame"):
+    """``k`` as an index into ``n`` frames; negative ``k`` counts from the end.
+
+    Raises ``ValueError`` naming ``name`` unless ``k`` is an int (not a
+    bool) in ``[-n, n)``.
+    """
+    if (
+        not isinstance(k, numbers.Integral)
+        or isinstance(k, bool)
+        or not -n <= k < n
+    ):
+        raise ValueError(f"{name} must be an int in [-{n}, {n}), got {k!r}")
+    return int(k) % n
+
+
+def check_picture(data, cls, name, made_by):
+    """Refuse ``data`` unless it is a ``cls``, made by ``cnnlit.plot.made_by``."""
+    if not isinstance(data, cls):
+        raise TypeError(
+            f"{name} must be a {cls.__name__} (from cnnlit.plot.{made_by}), "
+            f"got {type(data).__name__}"
+        )
+    return data
+
+
+def signed(v):
+    """A factor as written in a product: negative numbers in parentheses."""
+    text = fmt_value(v)
+    return f"({text})" if text.startswith("-") else text
 
 
 def draw_array(

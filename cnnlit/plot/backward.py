@@ -31,11 +31,14 @@ from matplotlib.patches import ConnectionPatch, FancyArrowPatch, Rectangle
 from .._checks import BOUNDARIES, CONVENTIONS, as_real_array, check_flag, pair
 from ._style import (
     animate,
+    check_picture,
     draw_array,
     draw_window,
     fmt_value,
+    frame_index,
     panels_over_strip,
     role_colour,
+    signed,
     small_multiples,
 )
 from .sliding import Slide, slide
@@ -95,26 +98,15 @@ def _shape2(value, name):
 
 
 def _frame_index(n, k):
-    if not isinstance(k, (int, np.integer)) or not -n <= k < n:
-        raise ValueError(f"frame must be an int in [0, {n}), got {k!r}")
-    return int(k) % n
+    return frame_index(k, n)
 
 
 def _need(data, cls, name):
-    if not isinstance(data, cls):
-        raise TypeError(
-            f"{name} must be a {cls.__name__} (from cnnlit.plot."
-            f"{_MAKERS[cls.__name__]}), got {type(data).__name__}"
-        )
-
-
-def _factor(v):
-    t = fmt_value(v)
-    return f"({t})" if t.startswith("-") else t
+    check_picture(data, cls, name, _MAKERS[cls.__name__])
 
 
 def _term(v, w):
-    return f"{_factor(v)}\u00b7{_factor(w)}"
+    return f"{signed(v)}\u00b7{signed(w)}"
 
 
 def _sum_text(values, weights, total, max_terms=9):

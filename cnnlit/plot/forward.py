@@ -40,10 +40,13 @@ from .._checks import BOUNDARIES, CONVENTIONS, as_real_array, check_flag
 from ._style import (
     ROLES,
     animate,
+    check_picture,
     draw_array,
     draw_window,
     fmt_value,
+    frame_index,
     role_colour,
+    signed,
     small_multiples,
 )
 from .sliding import Slide, slide
@@ -105,20 +108,6 @@ def _integer(value, name):
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
         raise TypeError(f"{name} must be an int, got {value!r}")
     return int(value)
-
-
-def _check_type(obj, cls, name, made_by):
-    if not isinstance(obj, cls):
-        raise TypeError(
-            f"{name} must be a {cls.__name__} (from cnnlit.plot.{made_by}), "
-            f"got {type(obj).__name__}"
-        )
-
-
-def _signed(v):
-    """A factor as written in a product: negative numbers in parentheses."""
-    text = fmt_value(v)
-    return f"({text})" if text.startswith("-") else text
 
 
 # ------------------------------------------------------- one output pixel
@@ -304,7 +293,7 @@ def _pixel_equations(ps):
     """The seed's sum for this pixel: symbols (short kernels only), numbers."""
     g, kname, _ = ps.names
     numbers = " + ".join(
-        f"{fmt_value(t[4])}\u00b7{_signed(t[5])}" for t in ps.terms
+        f"{fmt_value(t[4])}\u00b7{signed(t[5])}" for t in ps.terms
     )
     numbers = f"{numbers} = {fmt_value(ps.total)}"
     if len(ps.terms) > 4:
@@ -376,7 +365,7 @@ def _draw_pixel(axes, ps, *, fontsize=None):
         ax_p.text(
             q + 0.5,
             p + 0.95,
-            f"{fmt_value(v)}\u00b7{_signed(ps.weights[p, q])}",
+            f"{fmt_value(v)}\u00b7{signed(ps.weights[p, q])}",
             ha="center",
             va="bottom",
             fontsize=7,
@@ -425,7 +414,7 @@ def draw_pixel_sum(ps):
         labelled with its two factors; the sum, the pixel's value. Under them
         the seed's sum, term by term in the order of the kernel index.
     """
-    _check_type(ps, PixelSum, "ps", "pixel_sum")
+    check_picture(ps, PixelSum, "ps", "pixel_sum")
     (H, W), (kH, kW) = ps.image.shape, ps.kernel.shape
     span_r = max(H, ps.cells[..., 0].max() + 1) - min(0, ps.cells[..., 0].min())
     span_c = max(W, ps.cells[..., 1].max() + 1) - min(0, ps.cells[..., 1].min())
@@ -540,7 +529,7 @@ def draw_conventions(pixels):
             f"pixels must be a non-empty sequence of PixelSum, got {pixels!r}"
         )
     for ps in pixels:
-        _check_type(ps, PixelSum, "pixels[...]", "pixel_sum")
+        check_picture(ps, PixelSum, "pixels[...]", "pixel_sum")
     cell = 0.42
     spans, kws = [], []
     for ps in pixels:
@@ -571,7 +560,7 @@ def draw_conventions(pixels):
         _draw_pixel(axes, ps)
         what = ps.convention + f" of {ps.names[0]} with {ps.names[1]}"
         eq = " + ".join(
-            f"{fmt_value(t[4])}\u00b7{_signed(t[5])}" for t in ps.terms
+            f"{fmt_value(t[4])}\u00b7{signed(t[5])}" for t in ps.terms
         )
         axes[0].set_title(
             f"{what}:  {_pixel_label(ps)} = {eq} = {fmt_value(ps.total)}",
@@ -844,7 +833,7 @@ def _fv_caption(fv, k):
     x, y = fv.seed(f.out)
     oname = s.names[2]
     terms = " + ".join(
-        f"{fmt_value(v)}\u00b7{_signed(w)}"
+        f"{fmt_value(v)}\u00b7{signed(w)}"
         for v, w in zip(f.values.ravel(), f.weights.ravel(), strict=True)
     )
     head = f"{oname}({x}, {y}) = {terms} = {fmt_value(f.total)}"
@@ -856,16 +845,7 @@ def _fv_caption(fv, k):
 
 def _check_frames(fv, frames):
     n = len(fv.slide.frames)
-    out = []
-    for k in frames:
-        if (
-            not isinstance(k, (int, np.integer))
-            or isinstance(k, bool)
-            or not -n <= k < n
-        ):
-            raise ValueError(f"frames must hold ints in [0, {n}), got {k!r}")
-        out.append(int(k) % n)
-    return out
+    return [frame_index(k, n, "each of frames") for k in frames]
 
 
 def _frame_of(fv, at):
@@ -895,7 +875,7 @@ def draw_full_valid(fv, at=()):
         the valid block outlined in green; the valid output, the same block
         stored from index ``(0, 0)``.
     """
-    _check_type(fv, FullValid, "fv", "full_valid")
+    check_picture(fv, FullValid, "fv", "full_valid")
     Hf, Wf = fv.slide.output.shape
     frames = []
     for a in at:
@@ -923,7 +903,7 @@ def animate_full_valid(fv, *, interval=900):
     lands. Show it with :func:`cnnlit.plot.animation_html`; it has
     ``len(fv.slide.frames)`` frames.
     """
-    _check_type(fv, FullValid, "fv", "full_valid")
+    check_picture(fv, FullValid, "fv", "full_valid")
     fig, axes = _fv_layout(fv, with_strip=True)
     shape = fv.slide.output.shape
 
@@ -956,7 +936,7 @@ def full_valid_multiples(fv, frames=None, *, ncols=None):
     valid index it is stored at, grey with "undefined" when the window lies
     partly on the padding.
     """
-    _check_type(fv, FullValid, "fv", "full_valid")
+    check_picture(fv, FullValid, "fv", "full_valid")
     s = fv.slide
     frames = (
         range(len(s.frames)) if frames is None else _check_frames(fv, frames)
@@ -1215,7 +1195,7 @@ def draw_padding(pictures, *, show_sources=True, pixels=None, ncols=None):
             f"pictures must be a non-empty sequence of PaddingPicture, got {pictures!r}"
         )
     for pp in pictures:
-        _check_type(pp, PaddingPicture, "pictures[...]", "padding_picture")
+        check_picture(pp, PaddingPicture, "pictures[...]", "padding_picture")
     if pixels is None:
         pixels = [None] * len(pictures)
     elif not isinstance(pixels, (tuple, list)) or len(pixels) != len(pictures):
@@ -1226,7 +1206,7 @@ def draw_padding(pictures, *, show_sources=True, pixels=None, ncols=None):
     for pp, ps in zip(pictures, pixels, strict=True):
         if ps is None:
             continue
-        _check_type(ps, PixelSum, "pixels[...]", "pixel_sum")
+        check_picture(ps, PixelSum, "pixels[...]", "pixel_sum")
         top, _, left, _ = pp.pads
         r0, c0 = ps.cells[0, 0] + (top, left)
         r1, c1 = ps.cells[-1, -1] + (top, left)
@@ -1414,22 +1394,15 @@ def _draw_same(ax_g, ax_o, s, k, size):
 def _same_caption(s, k):
     f = s.frames[k]
     terms = " + ".join(
-        f"{fmt_value(v)}\u00b7{_signed(w)}"
+        f"{fmt_value(v)}\u00b7{signed(w)}"
         for v, w in zip(f.values.ravel(), f.weights.ravel(), strict=True)
     )
     return f"{terms} = {fmt_value(f.total)}  \u2192  {s.names[2]}[{f.out[0]}, {f.out[1]}]"
 
 
 def _check_same_frame(ss, k):
-    _check_type(ss, SameSides, "ss", "same_sides")
-    n = len(ss.convolution.frames)
-    if (
-        not isinstance(k, (int, np.integer))
-        or isinstance(k, bool)
-        or not -n <= k < n
-    ):
-        raise ValueError(f"frame must be an int in [0, {n}), got {k!r}")
-    return int(k) % n
+    check_picture(ss, SameSides, "ss", "same_sides")
+    return frame_index(k, len(ss.convolution.frames))
 
 
 def _draw_same_frame(axes, ss, k, size):
@@ -1576,7 +1549,7 @@ def window_multiples(s, frames=None, *, ncols=None):
     -------
     matplotlib.figure.Figure
     """
-    _check_type(s, Slide, "s", "slide")
+    check_picture(s, Slide, "s", "slide")
     n = len(s.frames)
     if frames is None:
         frames = range(n)

@@ -30,9 +30,11 @@ from matplotlib.patches import Rectangle
 from .._checks import POOL_MODES, as_real_array, check_flag, pair
 from ._style import (
     animate,
+    check_picture,
     draw_array,
     draw_window,
     fmt_value,
+    frame_index,
     panels_over_strip,
     role_colour,
     small_multiples,
@@ -260,21 +262,11 @@ def feedforward(
 
 
 def _check_ff(ff):
-    if not isinstance(ff, FeedForward):
-        raise TypeError(
-            f"ff must be a FeedForward (from cnnlit.plot.feedforward), got {type(ff).__name__}"
-        )
+    check_picture(ff, FeedForward, "ff", "feedforward")
 
 
 def _ff_frame(ff, frame):
-    n = len(ff.slides[0].frames)
-    if (
-        not isinstance(frame, (numbers.Integral,))
-        or isinstance(frame, bool)
-        or not -n <= frame < n
-    ):
-        raise ValueError(f"frame must be an int in [0, {n}), got {frame!r}")
-    return int(frame) % n
+    return frame_index(frame, len(ff.slides[0].frames))
 
 
 def _ff_geometry(ff):
@@ -828,21 +820,11 @@ def pool_route(delta, o_prev, size, *, stride=None, mode="max"):
 
 
 def _check_route(r):
-    if not isinstance(r, PoolRoute):
-        raise TypeError(
-            f"r must be a PoolRoute (from cnnlit.plot.pool_route), got {type(r).__name__}"
-        )
+    check_picture(r, PoolRoute, "r", "pool_route")
 
 
 def _route_frame(r, frame):
-    n = len(r.frames)
-    if (
-        not isinstance(frame, numbers.Integral)
-        or isinstance(frame, bool)
-        or not -n <= frame < n
-    ):
-        raise ValueError(f"frame must be an int in [0, {n}), got {frame!r}")
-    return int(frame) % n
+    return frame_index(frame, len(r.frames))
 
 
 def _contribution_text(r, k, row, col):

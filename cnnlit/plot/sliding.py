@@ -27,9 +27,11 @@ from .._checks import (
 from ..padding import NP_PAD_MODE
 from ._style import (
     animate,
+    check_picture,
     draw_array,
     draw_window,
     fmt_value,
+    frame_index,
     panels_over_strip,
     role_colour,
     small_multiples,
@@ -293,14 +295,8 @@ def _equation(s, f, max_terms=9):
 
 
 def _check_frame(s, k):
-    if not isinstance(s, Slide):
-        raise TypeError(
-            f"s must be a Slide (from cnnlit.plot.slide), got {type(s).__name__}"
-        )
-    n = len(s.frames)
-    if not isinstance(k, (int, np.integer)) or not -n <= k < n:
-        raise ValueError(f"frame must be an int in [0, {n}), got {k!r}")
-    return int(k) % n
+    check_picture(s, Slide, "s", "slide")
+    return frame_index(k, len(s.frames))
 
 
 def _layout(s):

@@ -26,7 +26,7 @@ from matplotlib import pyplot as plt
 from matplotlib.patches import FancyArrowPatch
 
 from .._checks import CONVENTIONS, as_real_array, check_flag, pair
-from ._style import draw_array, role_colour
+from ._style import check_picture, draw_array, role_colour
 from .sliding import Slide, animate_slide, slide, slide_multiples
 
 __all__ = [
@@ -250,10 +250,7 @@ def strided_backward(
 
 
 def _check(sb):
-    if not isinstance(sb, StridedBackward):
-        raise TypeError(
-            f"sb must be a StridedBackward (from cnnlit.plot.strided_backward), got {type(sb).__name__}"
-        )
+    check_picture(sb, StridedBackward, "sb", "strided_backward")
 
 
 def draw_dilation(sb):

@@ -29,9 +29,11 @@ from matplotlib.patches import Rectangle
 from .._checks import CONVENTIONS, as_real_array, check_flag, pair
 from ._style import (
     animate,
+    check_picture,
     draw_array,
     draw_window,
     fmt_value,
+    frame_index,
     panels_over_strip,
     role_colour,
     small_multiples,
@@ -312,22 +314,11 @@ def coverage(
 
 
 def _check(ts):
-    if not isinstance(ts, TransposeScatter):
-        raise TypeError(
-            f"ts must be a TransposeScatter (from cnnlit.plot.transpose.transpose_scatter), "
-            f"got {type(ts).__name__}"
-        )
+    check_picture(ts, TransposeScatter, "ts", "transpose.transpose_scatter")
 
 
 def _frame_index(ts, k):
-    n = len(ts.frames)
-    if (
-        not isinstance(k, (int, np.integer))
-        or isinstance(k, bool)
-        or not -n <= k < n
-    ):
-        raise ValueError(f"frame must be an int in [-{n}, {n}), got {k!r}")
-    return int(k) % n
+    return frame_index(k, len(ts.frames))
 
 
 def _caption(ts, f):
