@@ -19,6 +19,7 @@ Arrays are channels-first, a batch is ``(N, C, H, W)``. The losses and
 """
 
 import json
+import math
 import os
 import zipfile
 
@@ -566,9 +567,9 @@ class Flatten(Layer):
         """
         shape = self._require_cache("shape")
         dE_do = as_real_array(dE_do, "dE_do")
-        if dE_do.size != int(np.prod(shape)):
+        if dE_do.size != math.prod(shape):
             raise ValueError(
-                f"dE_do must have {int(np.prod(shape))} elements to reshape to {shape}, got shape {dE_do.shape}"
+                f"dE_do must have {math.prod(shape)} elements to reshape to {shape}, got shape {dE_do.shape}"
             )
         return dE_do.reshape(shape)
 
@@ -589,7 +590,7 @@ class Flatten(Layer):
             max(1, len(tuple(shape))),
             "(...) with at least 1 dimension",
         )
-        return (int(np.prod(shape)),)
+        return (math.prod(shape),)
 
 
 class Dense(Layer):

@@ -13,9 +13,12 @@ How it is computed: every pass walks the window offsets over strided slices of
 the input, never copying a window. Small windows are reduced in one step, one
 whole-array operation per offset; large ones in two (each row of the window,
 then across the rows), ``kH + kW`` operations instead of ``kH * kW``. The
-backward pass of max pooling finds each window's winner the same way, then
-adds every delta onto its winner in one ``np.bincount``. Memory stays a few
-times the size of the input and output, whatever the window size.
+backward pass of max pooling, for small windows, compares each window offset
+with the pooled maxima and hands every delta to the first offset that holds
+its window's maximum; for large ones it finds each window's winner in the
+two steps above and adds every delta onto its winner in one ``np.bincount``.
+Memory stays a few times the size of the input and output, whatever the
+window size.
 """
 
 import numpy as np
@@ -223,14 +226,17 @@ def _max_backward_taps(delta, o_prev, kH, kW, sH, sW, Ho, Wo, dtype):
     The offsets are visited in row-major order; each window's delta goes to
     the first offset whose value equals the window's maximum (the first NaN
     where the window holds one, as ``np.argmax`` decides), and is then
-    marked as routed. Overlapping windows add up.
+    marked as routed. Overlapping windows add up; windows that do not
+    overlap (stride >= size) write each pixel once.
     """
     m = pool_forward(o_prev, (kH, kW), stride=(sH, sW), mode="max")
     m_nan = np.isnan(m)
     nan = bool(m_nan.any())
+    overlap = sH < kH or sW < kW
     d = delta.astype(dtype, copy=False)
     grad = np.zeros(o_prev.shape, dtype=dtype)
     free = np.ones(m.shape, dtype=bool)
+    hit = np.empty(m.shape, dtype=bool)
     for (_, band), (_, g_band) in zip(
         _taps(o_prev, -2, kH, sH, Ho), _taps(grad, -2, kH, sH, Ho), strict=True
     ):
@@ -239,12 +245,15 @@ def _max_backward_taps(delta, o_prev, kH, kW, sH, sW, Ho, Wo, dtype):
             _taps(g_band, -1, kW, sW, Wo),
             strict=True,
         ):
-            hit = tap == m
+            np.equal(tap, m, out=hit)
             if nan:
                 hit |= m_nan & np.isnan(tap)
             hit &= free
-            g_tap += np.where(hit, d, 0)
-            free &= ~hit
+            free ^= hit  # hit is a subset of free: routed windows leave it
+            if overlap:
+                g_tap += np.where(hit, d, 0)
+            else:
+                g_tap[...] = np.where(hit, d, 0)
     return grad
 
 

@@ -286,3 +286,26 @@ def test_result_is_writable_and_independent(rng):
     o = cnnlit.pool_forward(x, 1)
     o[...] = 0.0
     np.testing.assert_array_equal(x, x_copy)
+
+
+def test_max_backward_equals_reference_with_ties_nan_and_inf(rng):
+    # Every window path (tiling, gaps between windows, overlap, large windows)
+    # on inputs full of ties, NaN and -inf, float32 and float64.
+    for _ in range(300):
+        kH, kW = (int(v) for v in rng.integers(1, 4, size=2))
+        sH, sW = (int(v) for v in rng.integers(1, 5, size=2))
+        H, W = int(rng.integers(kH, 10)), int(rng.integers(kW, 10))
+        dtype = (np.float32, np.float64)[int(rng.integers(2))]
+        x = rng.integers(-2, 3, size=(2, 2, H, W)).astype(dtype)
+        u = rng.random(x.shape)
+        x[u < 0.05] = np.nan
+        x[(u >= 0.05) & (u < 0.1)] = -np.inf
+        Ho, Wo = (H - kH) // sH + 1, (W - kW) // sW + 1
+        delta = rng.standard_normal((2, 2, Ho, Wo)).astype(dtype)
+        got = cnnlit.pool_backward(delta, x, (kH, kW), stride=(sH, sW))
+        want = reference.pool_backward(delta, x, (kH, kW), stride=(sH, sW))
+        assert got.dtype == dtype
+        tol = 1e-6 if dtype == np.float32 else 1e-13
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+        # no negative zeros where no delta arrives
+        assert not np.signbit(got[want == 0]).any()
