@@ -8,7 +8,8 @@ renamed only breaks the book build, so each one is resolved here: its file
 exists and the object it names is defined in it. The derivation chapters quote
 the readable, public code (the loops of :mod:`cnnlit.reference`, public
 functions); only the performance chapter, which explains the optimised code,
-may quote private names.
+may quote private names. Its tables of measurements are markdown, so they are
+compared here with the recorded numbers its code cell asserts.
 """
 
 import ast
@@ -276,4 +277,79 @@ def test_automodule_targets_exist(entry):
     page, name = entry
     assert importlib.util.find_spec(name) is not None, (
         f"{page.name}: automodule {name}: no such module"
+    )
+
+
+def _recorded_numbers():
+    """Every literal assignment of the performance chapter's recorded-numbers cell, by name."""
+    for cell in _cells(BOOK / "performance.ipynb"):
+        src = _source(cell)
+        if cell["cell_type"] == "code" and "one_thread = [" in src:
+            break
+    else:
+        raise AssertionError("no recorded numbers in performance.ipynb")
+    names = {}
+    for node in ast.parse(src).body:
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+            continue
+        target = node.targets[0]
+        try:
+            value = _literal(node.value, names)
+        except (ValueError, KeyError):
+            continue  # computed, not recorded
+        if isinstance(target, ast.Name):
+            names[target.id] = value
+        elif isinstance(target, ast.Tuple):  # L1, L2 = (...), (...)
+            for t, v in zip(target.elts, value, strict=True):
+                names[t.id] = v
+    return names
+
+
+def _literal(node, names):
+    """A literal whose names (the layers L1 .. L4) are looked up in ``names``."""
+    if isinstance(node, ast.Name):
+        return names[node.id]
+    if isinstance(node, ast.Tuple | ast.List):
+        return [_literal(e, names) for e in node.elts]
+    if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "dict":
+        return {k.arg: _literal(k.value, names) for k in node.keywords}
+    if isinstance(node, ast.Dict):
+        return {
+            _literal(k, names): _literal(v, names)
+            for k, v in zip(node.keys, node.values, strict=True)
+        }
+    return ast.literal_eval(node)
+
+
+def test_performance_tables_are_the_asserted_numbers():
+    # The chapter's markdown tables and profile are what the reader sees; the
+    # recorded numbers its code cell asserts must be the same, row for row.
+    text = _markdown(BOOK / "performance.ipynb")
+    section = text[text.index("## Where it stands") :]
+    flat = " ".join(section.split())
+    shown, dtypes = [], []
+    for line in section.splitlines():
+        if line.startswith("| ("):
+            cols = [c.strip() for c in line.strip("|").split("|")]
+            layer = [int(v) for v in cols[0].strip("()").split(",")]
+            shown.append([layer] + [float(v) for v in cols[2:]])
+            dtypes.append(cols[1])
+    rec = _recorded_numbers()
+    assert dtypes == ["float32", "float64"] * 8  # the cell's order
+    assert shown == rec["one_thread"] + rec["two_threads"]
+    step = rec["step"]
+    assert (
+        f"cnnlit {step['cnnlit']} µs, the numpy im2col baseline "
+        f"{step['baseline']} µs, PyTorch {step['torch']} µs" in flat
+    )
+    for rate in rec["matmul_float32"].values():
+        assert f"matrix product: {rate} GFLOP/s" in flat, rate
+    f, b = rec["forward"], rec["backward"]
+    assert (
+        f"the forward pass {f['total']:.2f}, of it the product "
+        f"{f['product']:.2f} and im2col {f['im2col']:.2f}; the backward pass "
+        f"{b['total']:.2f}, of it the weight-gradient product {b['dW']:.2f}, "
+        f"the columns' gradient products {b['dcols']:.2f}, col2im's sum "
+        f"{b['col2im']:.2f}, im2col {b['im2col']:.2f} and the deltas copied "
+        f"into the columns' layout {b['deltas']:.2f}" in flat
     )
