@@ -235,10 +235,13 @@ class _Geometry:
 
     def block_size(self, itemsize):
         """(examples, output rows) of a block: its column matrix, the widest of
-        the block's matrices (C_in kH kW or C_out rows), fits the budget."""
+        the block's matrices (C_in kH kW or C_out rows), fits the budget. An
+        example up to twice the budget stays whole: cutting it into row blocks
+        costs more than the larger block (measured on the largest float64 layer
+        of benchmarks/bench_conv.py)."""
         row_bytes = max(self.C_in * self.kH * self.kW, self.C_out) * itemsize
         per_example = row_bytes * self.span(0, self.Ho)
-        if per_example <= _COLS_BUDGET:
+        if per_example <= 2 * _COLS_BUDGET:
             return min(self.N, max(1, _COLS_BUDGET // per_example)), self.Ho
         return 1, min(self.Ho, max(1, _COLS_BUDGET // (row_bytes * self.pitch)))
 

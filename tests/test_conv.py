@@ -538,3 +538,33 @@ def test_blocked_computation_equals_reference(
         strict=True,
     ):
         np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("over", [1.0, 1.5, 2.0, 2.5])
+def test_example_up_to_twice_the_budget_stays_whole(over, rng, monkeypatch):
+    # One example's columns a little over the budget: a block of one whole
+    # example up to twice the budget, output-row blocks beyond it.
+    conv_module = importlib.import_module("cnnlit.conv")
+    o_prev, w, b = random_case(rng, N=3, C_in=2, C_out=3, H=9, W=8, kH=3, kW=2)
+    g = conv_module._Geometry(
+        o_prev, w, 1, 0, 1, boundary="fill", convention="correlation"
+    )
+    per_example = g.C_in * g.kH * g.kW * 8 * g.span(0, g.Ho)
+    monkeypatch.setattr(conv_module, "_COLS_BUDGET", int(per_example / over))
+    blocks, _ = g.blocks(8)
+    whole = [(n, n + 1, 0, g.Ho) for n in range(3)]
+    assert (blocks == whole) == (over <= 2.0)
+    c = cnnlit.conv_forward(o_prev, w, b, convention="correlation")
+    np.testing.assert_allclose(
+        c,
+        reference.conv_forward(o_prev, w, b, convention="correlation"),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+    delta = rng.standard_normal(c.shape)
+    for got, want in zip(
+        cnnlit.conv_backward(delta, o_prev, w, convention="correlation"),
+        reference.conv_backward(delta, o_prev, w, convention="correlation"),
+        strict=True,
+    ):
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11)
