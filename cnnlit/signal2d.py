@@ -32,7 +32,8 @@ _DIRECT_MAX_TAPS = 64
 # Where the FFT's error bound exceeds this fraction of an output's sum of
 # absolute products, that output is summed directly (see _correlate_fft).
 _FFT_RTOL = 1e-11
-# Largest block of windows copied at once when outputs are summed directly.
+# Largest block of windows copied at once when outputs are summed directly,
+# and of rows of |x| formed at once for the FFT of the error bound.
 _GATHER_BYTES = 8 * 2**20
 
 
