@@ -427,6 +427,22 @@ def panels_over_strip(
     return fig, axes
 
 
+def caption_strip(ax, text, colour, *, fontsize=11):
+    """Write ``text`` centred in ``ax``, the strip under the panels of
+    :func:`panels_over_strip` (or any axes used for a caption), in ``colour``."""
+    ax.set_axis_off()
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        ha="center",
+        va="center",
+        fontsize=fontsize,
+        color=colour,
+        transform=ax.transAxes,
+    )
+
+
 def small_multiples(
     draw_frame, frames, *, ncols=4, panel_size=(2.6, 2.6), suptitle=None
 ):

@@ -31,6 +31,7 @@ from matplotlib.patches import ConnectionPatch, FancyArrowPatch, Rectangle
 from .._checks import BOUNDARIES, CONVENTIONS, as_real_array, check_flag, pair
 from ._style import (
     animate,
+    caption_strip,
     check_picture,
     draw_array,
     draw_window,
@@ -231,20 +232,6 @@ def _arrow_between(ax_a, ax_b, xy_a, xy_b, label):
 def _limits(ax, H, W, top=1.3, left=0.6):
     ax.set_xlim(-left, W + 0.1)
     ax.set_ylim(H + 0.1, -top)
-
-
-def _strip(ax, text, colour):
-    ax.set_axis_off()
-    ax.text(
-        0.5,
-        0.5,
-        text,
-        ha="center",
-        va="center",
-        fontsize=11,
-        color=colour,
-        transform=ax.transAxes,
-    )
 
 
 # --------------------------------------------------------------------------
@@ -533,7 +520,7 @@ def _wu_draw(axes, wu, k):
         f"{_sum_text(f.values, f.weights, f.total)}   \u2192   "
         f"{cn}[{f.out[0]}, {f.out[1]}] = {gn}[{t[0]}, {t[1]}]"
     )
-    _strip(ax_t, text, role_colour("grad"))
+    caption_strip(ax_t, text, role_colour("grad"))
 
 
 def _check_wu(wu):
@@ -1080,7 +1067,7 @@ def _bp_draw(axes, bp, k):
     )
     if bp.border[f.out]:
         text += "  (window reaches the padding)"
-    _strip(ax_t, text, role_colour("grad"))
+    caption_strip(ax_t, text, role_colour("grad"))
 
 
 def _check_bp(bp):
@@ -1447,7 +1434,7 @@ def draw_fan_in(fans):
             text = _sum_text(fi.delta_values, fi.weights, fi.total)
         else:
             text = "no delta reaches this pixel: 0"
-        _strip(ax_t, text, role_colour("grad"))
+        caption_strip(ax_t, text, role_colour("grad"))
     return fig
 
 

@@ -40,6 +40,7 @@ from .._checks import BOUNDARIES, CONVENTIONS, as_real_array, check_flag
 from ._style import (
     ROLES,
     animate,
+    caption_strip,
     check_picture,
     draw_array,
     draw_window,
@@ -913,17 +914,7 @@ def animate_full_valid(fv, *, interval=900):
             done[f.out] = True
         _draw_fv(axes, fv, [k], done)
         ax_t = axes[3]
-        ax_t.set_axis_off()
-        ax_t.text(
-            0.5,
-            0.5,
-            _fv_caption(fv, k),
-            ha="center",
-            va="center",
-            fontsize=10,
-            color=role_colour("c"),
-            transform=ax_t.transAxes,
-        )
+        caption_strip(ax_t, _fv_caption(fv, k), role_colour("c"), fontsize=10)
 
     return animate(fig, draw, len(fv.slide.frames), interval=interval)
 
@@ -1409,17 +1400,7 @@ def _draw_same_frame(axes, ss, k, size):
     _draw_same(axes[0], axes[1], ss.convolution, k, size)
     _draw_same(axes[2], axes[3], ss.correlation, k, size)
     for ax, s in ((axes[4], ss.convolution), (axes[5], ss.correlation)):
-        ax.set_axis_off()
-        ax.text(
-            0.5,
-            0.5,
-            _same_caption(s, k),
-            ha="center",
-            va="center",
-            fontsize=10,
-            color=role_colour("c"),
-            transform=ax.transAxes,
-        )
+        caption_strip(ax, _same_caption(s, k), role_colour("c"), fontsize=10)
 
 
 def draw_same_sides(ss, frame=0):

@@ -30,6 +30,7 @@ from matplotlib.patches import Rectangle
 from .._checks import POOL_MODES, as_real_array, check_flag, pair
 from ._style import (
     animate,
+    caption_strip,
     check_picture,
     draw_array,
     draw_window,
@@ -1019,17 +1020,7 @@ def _draw_route(axes, r, k):
     for ax, width in ((ax_i, W), (ax_d, max(Wo, 2)), (ax_g, W)):
         ax.set_xlim(-0.6, width + 0.1)
         ax.set_ylim(height + 0.1, -1.3)
-    ax_t.set_axis_off()
-    ax_t.text(
-        0.5,
-        0.5,
-        _route_caption(r, f),
-        ha="center",
-        va="center",
-        fontsize=11,
-        color=role_colour("delta"),
-        transform=ax_t.transAxes,
-    )
+    caption_strip(ax_t, _route_caption(r, f), role_colour("delta"))
 
 
 def draw_pool_route(r, frame=-1):

@@ -27,6 +27,7 @@ from .._checks import (
 from ..padding import NP_PAD_MODE
 from ._style import (
     animate,
+    caption_strip,
     check_picture,
     draw_array,
     draw_window,
@@ -375,17 +376,7 @@ def _draw(axes, s, k):
         )
     ax_k.set_xlim(-0.6, max(s.kernel.shape[1], 2) + 0.1)
     ax_o.set_xlim(-0.6, max(s.output.shape[1], 2) + 0.1)
-    ax_t.set_axis_off()
-    ax_t.text(
-        0.5,
-        0.5,
-        _equation(s, f),
-        ha="center",
-        va="center",
-        fontsize=11,
-        color=role_colour(s.roles[2]),
-        transform=ax_t.transAxes,
-    )
+    caption_strip(ax_t, _equation(s, f), role_colour(s.roles[2]))
     ax_t.set_xlim(0, 1)
 
 

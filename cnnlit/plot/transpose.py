@@ -29,6 +29,7 @@ from matplotlib.patches import Rectangle
 from .._checks import CONVENTIONS, as_real_array, check_flag, pair
 from ._style import (
     animate,
+    caption_strip,
     check_picture,
     draw_array,
     draw_window,
@@ -411,17 +412,7 @@ def _draw(axes, ts, k):
     ):
         ax.set_xlim(-0.8, width + 0.1)
         ax.set_ylim(height + 0.1, -1.4)
-    ax_t.set_axis_off()
-    ax_t.text(
-        0.5,
-        0.5,
-        _caption(ts, f),
-        ha="center",
-        va="center",
-        fontsize=11,
-        color=role_colour("grad"),
-        transform=ax_t.transAxes,
-    )
+    caption_strip(ax_t, _caption(ts, f), role_colour("grad"))
 
 
 def draw_transpose_scatter(ts, frame=-1):
