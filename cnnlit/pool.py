@@ -6,8 +6,9 @@ routes each delta to the position that won the forward maximum. On a tie the
 first winner in row-major order takes it all, as in PyTorch. Windows may
 overlap (stride < size); where they do, the contributions add up. Rows and
 columns that no whole window reaches are dropped in the forward pass and get
-a zero gradient. A NaN in a window makes its maximum NaN, as in PyTorch's max
-pooling, and the backward pass routes that window's delta to its first NaN.
+a zero gradient. A NaN in a window makes its maximum NaN and the backward
+pass routes that window's delta to its last NaN in row-major order, both as in
+PyTorch's max pooling (whose scan lets every NaN replace the maximum so far).
 
 How it is computed: every pass walks the window offsets over strided slices of
 the input, never copying a window. Small windows are reduced in one step, one
@@ -81,20 +82,17 @@ def _first_max(x, k, s, n, axis, nan):
     """Max of the k slices of :func:`_taps` and the first slice holding it.
 
     With ``nan`` (``x`` holds a NaN somewhere), a NaN beats every number and
-    the first NaN wins, as ``np.argmax`` decides.
+    the *last* NaN wins, as in PyTorch's max pooling.
     """
-    best = arg = best_is_nan = None
+    best = arg = None
     for t, tap in _taps(x, axis, k, s, n):
         if best is None:
             best = tap.copy()
             arg = np.zeros(best.shape, dtype=np.min_scalar_type(k - 1))
-            best_is_nan = np.isnan(best) if nan else None
             continue
         take = np.greater(tap, best)
         if nan:
-            tap_is_nan = np.isnan(tap)
-            take |= tap_is_nan & ~best_is_nan
-            best_is_nan |= tap_is_nan
+            take |= np.isnan(tap)
         np.copyto(best, tap, where=take)
         np.copyto(arg, t, where=take)
     return best, arg
@@ -161,8 +159,9 @@ def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
 
     Mean pooling: every pixel of a window gets :math:`\delta / (k_H k_W)`.
     Max pooling: the first maximal pixel of each window gets :math:`\delta`,
-    the others nothing. Overlapping windows add their contributions. Derived
-    in :ref:`pooling`.
+    the others nothing; in a window holding a NaN, its last NaN (as in
+    PyTorch). Overlapping windows add their contributions. Derived in
+    :ref:`pooling`.
 
     Parameters
     ----------
@@ -224,35 +223,44 @@ def _max_backward_taps(delta, o_prev, kH, kW, sH, sW, Ho, Wo, dtype):
     """Max backward for small windows: one comparison per window offset.
 
     The offsets are visited in row-major order; each window's delta goes to
-    the first offset whose value equals the window's maximum (the first NaN
-    where the window holds one, as ``np.argmax`` decides), and is then
-    marked as routed. Overlapping windows add up; windows that do not
-    overlap (stride >= size) write each pixel once.
+    the first offset whose value equals the window's maximum, and is then
+    marked as routed. A window whose maximum is NaN equals none of its
+    values; its delta goes to its last NaN, found by visiting the offsets
+    once more in reverse order. Overlapping windows add up; windows that do
+    not overlap (stride >= size) write each pixel once.
     """
     m = pool_forward(o_prev, (kH, kW), stride=(sH, sW), mode="max")
-    m_nan = np.isnan(m)
-    nan = bool(m_nan.any())
+    nan = bool(np.isnan(m).any())
     overlap = sH < kH or sW < kW
     d = delta.astype(dtype, copy=False)
     grad = np.zeros(o_prev.shape, dtype=dtype)
     free = np.ones(m.shape, dtype=bool)
     hit = np.empty(m.shape, dtype=bool)
-    for (_, band), (_, g_band) in zip(
-        _taps(o_prev, -2, kH, sH, Ho), _taps(grad, -2, kH, sH, Ho), strict=True
-    ):
+    offsets = [
+        (tap, g_tap)
+        for (_, band), (_, g_band) in zip(
+            _taps(o_prev, -2, kH, sH, Ho),
+            _taps(grad, -2, kH, sH, Ho),
+            strict=True,
+        )
         for (_, tap), (_, g_tap) in zip(
             _taps(band, -1, kW, sW, Wo),
             _taps(g_band, -1, kW, sW, Wo),
             strict=True,
-        ):
-            np.equal(tap, m, out=hit)
-            if nan:
-                hit |= m_nan & np.isnan(tap)
+        )
+    ]
+    # Then the NaN windows, offsets in reverse: their first hit is their last NaN.
+    passes = [(offsets, lambda tap: np.equal(tap, m, out=hit))]
+    if nan:
+        passes.append((offsets[::-1], lambda tap: np.isnan(tap, out=hit)))
+    for i, (visit, matches) in enumerate(passes):
+        for tap, g_tap in visit:
+            matches(tap)
             hit &= free
             free ^= hit  # hit is a subset of free: routed windows leave it
-            if overlap:
+            if overlap or i:
                 g_tap += np.where(hit, d, 0)
-            else:
+            else:  # the first pass writes every pixel once
                 g_tap[...] = np.where(hit, d, 0)
     return grad
 

@@ -376,13 +376,15 @@ def pool_forward(o_prev, size, *, stride=None, mode="max"):
 
 
 def _first_max(o, x, y, kH, kW, sH, sW):
-    """Position of the window's first maximum in row-major order; a NaN beats every number (the first NaN)."""
+    """Position of the window's first maximum in row-major order.
+
+    A NaN beats every number, and a later NaN beats an earlier one: a window
+    holding NaNs sends its delta to its last NaN, as PyTorch does.
+    """
     best = (x * sH, y * sW)
     for p in range(kH):
         for q in range(kW):
             pos = (x * sH + p, y * sW + q)
-            if np.isnan(o[best]):
-                return best
             if np.isnan(o[pos]) or o[pos] > o[best]:
                 best = pos
     return best
@@ -392,7 +394,7 @@ def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
     r"""Send each delta to its window's first maximum, or spread it evenly.
 
     ``mode="max"`` routes ``delta(x, y)`` to the first maximum of its window
-    in row-major order (the first NaN, if any); ``mode="mean"`` adds
+    in row-major order (the last NaN, if any); ``mode="mean"`` adds
     ``delta(x, y) / (kH kW)`` to every pixel of the window. Overlapping
     windows add up. Derived in :ref:`pooling`.
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from scipy import signal
 
 import cnnlit
-from cnnlit import reference, signal2d
+from cnnlit import pool, reference, signal2d
 
 pytestmark = [
     pytest.mark.filterwarnings(
@@ -740,7 +740,7 @@ def test_reference_pooling_propagates_nan():
     x = np.array([[[1.0, np.nan], [3.0, 2.0]]])
     assert np.isnan(reference.pool_forward(x, 2)).all()
     assert np.isnan(cnnlit.pool_forward(x, 2)).all()
-    # the backward pass routes the delta to the (first) NaN, in both
+    # the backward pass routes the delta to the NaN, in both
     d = np.array([[[5.0]]])
     np.testing.assert_array_equal(
         reference.pool_backward(d, x, 2), [[[0.0, 5.0], [0.0, 0.0]]]
@@ -748,12 +748,29 @@ def test_reference_pooling_propagates_nan():
     np.testing.assert_array_equal(
         cnnlit.pool_backward(d, x, 2), [[[0.0, 5.0], [0.0, 0.0]]]
     )
-    two_nans = np.array([[[1.0, 4.0], [np.nan, np.nan]]])
+    # with two NaNs, to the last one in row-major order, as PyTorch does
+    # (its scan lets every NaN replace the maximum so far)
+    two_nans = np.array([[[np.nan, 4.0], [np.nan, 2.0]]])
     np.testing.assert_array_equal(
         reference.pool_backward(d, two_nans, 2), [[[0.0, 0.0], [5.0, 0.0]]]
     )
     np.testing.assert_array_equal(
         cnnlit.pool_backward(d, two_nans, 2), [[[0.0, 0.0], [5.0, 0.0]]]
+    )
+    # a 6 x 6 window, one offset at a time
+    big = np.zeros((1, 6, 6))
+    big[0, 1, 4] = big[0, 4, 1] = big[0, 4, 3] = np.nan
+    want = np.zeros((1, 6, 6))
+    want[0, 4, 3] = 5.0
+    for f in (reference.pool_backward, cnnlit.pool_backward):
+        np.testing.assert_array_equal(f(d, big, 6), want)
+    # 4 x 4 windows with stride 1 take the separable path (rows, then
+    # columns); the window at (1, 0) holds the NaNs at (4, 1) and (4, 3)
+    assert pool._separable(4, 4, 1, 3, 3)
+    d9 = np.zeros((1, 3, 3))
+    d9[0, 1, 0] = 5.0
+    np.testing.assert_array_equal(
+        cnnlit.pool_backward(d9, big, 4, stride=1), want
     )
 
 
