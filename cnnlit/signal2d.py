@@ -92,11 +92,14 @@ def _correlate_valid(x, k, dtype):
     kH, kW = k.shape
     Ho, Wo = H - kH + 1, W - kW + 1
     taps = kH * kW
-    if taps > _DIRECT_MAX_TAPS and Ho * Wo > taps:
-        out = _correlate_fft(x, k)
-        if out is not None:
-            return out.astype(dtype, copy=False)
-    return _correlate_direct(x, k, dtype)
+    # inf - inf and inf * 0 give NaN and large products inf, silently, as in
+    # scipy.signal
+    with np.errstate(invalid="ignore", over="ignore"):
+        if taps > _DIRECT_MAX_TAPS and Ho * Wo > taps:
+            out = _correlate_fft(x, k)
+            if out is not None:
+                return out.astype(dtype, copy=False)
+        return _correlate_direct(x, k, dtype)
 
 
 def _correlate_direct(x, k, dtype):

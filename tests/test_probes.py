@@ -12,6 +12,7 @@ they guard.
 import inspect
 import math
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -463,6 +464,24 @@ def test_fft_inf_stays_local(fast, oracle, _loops, rng):
         assert_same_nonfinite(
             fast(image, kernel, mode=mode), oracle(image, kernel, mode=mode)
         )
+
+
+@pytest.mark.parametrize("fast, oracle, _loops", SIGNAL, ids=SIGNAL_IDS)
+@pytest.mark.parametrize("shape", [(5, 6), (40, 50)])  # direct sum, FFT
+def test_nonfinite_values_propagate_without_warnings(
+    fast, oracle, _loops, shape, rng
+):
+    # scipy.signal is silent about inf - inf, inf * 0 and overflow; so is cnnlit
+    image = rng.standard_normal(shape)
+    image[2, 3], image[3, 4] = np.inf, -np.inf
+    image[1, 1] = 1e300
+    kernel = rng.standard_normal((3, 3) if shape[0] < 10 else (9, 9))
+    kernel[1, :] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = fast(image, kernel, mode="same")
+    assert_same_nonfinite(got, oracle(image, kernel, mode="same"))
+    assert np.isnan(got).any() and np.isinf(got).any()
 
 
 @pytest.mark.parametrize("fast, oracle, _loops", SIGNAL, ids=SIGNAL_IDS)
