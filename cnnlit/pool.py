@@ -249,7 +249,8 @@ def _max_backward_taps(delta, o_prev, kH, kW, sH, sW, Ho, Wo, dtype):
             strict=True,
         )
     ]
-    # Then the NaN windows, offsets in reverse: their first hit is their last NaN.
+    # Windows whose maximum is a number, then those whose maximum is NaN, with
+    # the offsets in reverse: their first hit there is their last NaN.
     passes = [(offsets, lambda tap: np.equal(tap, m, out=hit))]
     if nan:
         passes.append((offsets[::-1], lambda tap: np.isnan(tap, out=hit)))
