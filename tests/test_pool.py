@@ -309,3 +309,38 @@ def test_max_backward_equals_reference_with_ties_nan_and_inf(rng):
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
         # no negative zeros where no delta arrives
         assert not np.signbit(got[want == 0]).any()
+
+
+def test_pooling_is_pytorchs_with_ties_nan_and_inf(rng):
+    # Only where PyTorch is installed: max_pool2d and avg_pool2d, forward and
+    # backward, on windows full of ties, NaN and -inf (PyTorch's max scan lets
+    # every NaN replace the maximum so far: the last NaN of a window wins).
+    torch = pytest.importorskip("torch")
+    for _ in range(200):
+        kH, kW = (int(v) for v in rng.integers(1, 4, size=2))
+        sH, sW = (int(v) for v in rng.integers(1, 4, size=2))
+        H, W = int(rng.integers(kH, 10)), int(rng.integers(kW, 10))
+        x = rng.integers(-2, 3, size=(2, 2, H, W)).astype(float)
+        u = rng.random(x.shape)
+        x[u < 0.1] = np.nan
+        x[(u >= 0.1) & (u < 0.15)] = -np.inf
+        for mode, pool in (
+            ("max", torch.nn.functional.max_pool2d),
+            ("mean", torch.nn.functional.avg_pool2d),
+        ):
+            tx = torch.from_numpy(x).requires_grad_(True)
+            out = pool(tx, (kH, kW), (sH, sW))
+            delta = rng.standard_normal(tuple(out.shape))
+            out.backward(torch.from_numpy(delta))
+            kw = dict(stride=(sH, sW), mode=mode)
+            np.testing.assert_allclose(
+                cnnlit.pool_forward(x, (kH, kW), **kw),
+                out.detach().numpy(),
+                rtol=1e-13,
+            )
+            np.testing.assert_allclose(
+                cnnlit.pool_backward(delta, x, (kH, kW), **kw),
+                tx.grad.numpy(),
+                rtol=1e-13,
+                atol=1e-13,
+            )
