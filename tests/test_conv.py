@@ -568,3 +568,58 @@ def test_example_up_to_twice_the_budget_stays_whole(over, rng, monkeypatch):
         strict=True,
     ):
         np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11)
+
+
+def test_conv_is_pytorchs_conv2d(rng):
+    # Only where PyTorch is installed: its conv2d forward and backward (input,
+    # weight and bias gradients) on random strides, paddings (zeros or
+    # circular), dilations, both conventions, float32 and float64.
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    for _ in range(150):
+        N, C_in, C_out, kH, kW = (int(v) for v in rng.integers(1, 4, size=5))
+        s, d, p = (
+            tuple(int(v) for v in rng.integers(1, 3, size=2)) for _ in "sdp"
+        )
+        p = (p[0] - 1, p[1] * 2 - 1)  # 0 or 1 rows, 1 or 3 columns
+        boundary = ("fill", "wrap")[int(rng.integers(2))]
+        convention = ("convolution", "correlation")[int(rng.integers(2))]
+        dtype = (np.float32, np.float64)[int(rng.integers(2))]
+        H = int(rng.integers(d[0] * (kH - 1) + 1, 9))
+        W = int(rng.integers(max(d[1] * (kW - 1) + 1, p[1]), 9))
+        x = rng.standard_normal((N, C_in, H, W)).astype(dtype)
+        w = rng.standard_normal((C_out, C_in, kH, kW)).astype(dtype)
+        b = rng.standard_normal(C_out).astype(dtype)
+        tx = torch.from_numpy(x).requires_grad_(True)
+        # PyTorch's conv2d correlates: the convolution's kernel, rotated
+        kernel = w if convention == "correlation" else w[:, :, ::-1, ::-1]
+        tw = torch.from_numpy(kernel.copy()).requires_grad_(True)
+        tb = torch.from_numpy(b).requires_grad_(True)
+        mode = "constant" if boundary == "fill" else "circular"
+        padded = F.pad(tx, (p[1], p[1], p[0], p[0]), mode=mode)
+        out = F.conv2d(padded, tw, tb, stride=s, dilation=d)
+        delta = rng.standard_normal(tuple(out.shape)).astype(dtype)
+        out.backward(torch.from_numpy(delta))
+        kw = dict(
+            stride=s,
+            padding=p,
+            dilation=d,
+            boundary=boundary,
+            convention=convention,
+        )
+        tol = 1e-4 if dtype == np.float32 else 1e-10
+        np.testing.assert_allclose(
+            cnnlit.conv_forward(x, w, b, **kw),
+            out.detach().numpy(),
+            rtol=tol,
+            atol=tol,
+        )
+        dw, db, dx = cnnlit.conv_backward(delta, x, w, **kw)
+        tdw = tw.grad.numpy()
+        want_dw = tdw if convention == "correlation" else tdw[:, :, ::-1, ::-1]
+        for got, want in (
+            (dw, want_dw),
+            (db, tb.grad.numpy()),
+            (dx, tx.grad.numpy()),
+        ):
+            np.testing.assert_allclose(got, want, rtol=tol, atol=10 * tol)
