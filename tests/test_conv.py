@@ -578,10 +578,9 @@ def test_conv_is_pytorchs_conv2d(rng):
     F = torch.nn.functional
     for _ in range(150):
         N, C_in, C_out, kH, kW = (int(v) for v in rng.integers(1, 4, size=5))
-        s, d, p = (
-            tuple(int(v) for v in rng.integers(1, 3, size=2)) for _ in "sdp"
-        )
-        p = (p[0] - 1, p[1] * 2 - 1)  # 0 or 1 rows, 1 or 3 columns
+        s = tuple(int(v) for v in rng.integers(1, 3, size=2))
+        d = tuple(int(v) for v in rng.integers(1, 3, size=2))
+        p = (int(rng.integers(0, 2)), int(rng.choice([1, 3])))  # rows, columns
         boundary = ("fill", "wrap")[int(rng.integers(2))]
         convention = ("convolution", "correlation")[int(rng.integers(2))]
         dtype = (np.float32, np.float64)[int(rng.integers(2))]
