@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_real_array
+from ._checks import _shown, as_real_array
 
 __all__ = ["numerical_gradient", "relative_error"]
 
@@ -52,13 +52,24 @@ def numerical_gradient(f, x, eps=1e-6):
         raise TypeError(
             f"eps must be a positive real number, got {eps!r} ({type(eps).__name__})"
         )
-    if not (math.isfinite(eps) and eps > 0):
+    try:
+        step = float(eps)
+    except OverflowError:  # an int beyond float's range, such as 10**400
+        step = math.inf
+    if not (math.isfinite(step) and step > 0):
         raise ValueError(
-            f"eps must be a positive real number, got {eps!r}: the step must be finite and > 0"
+            f"eps must be a positive real number, got {_shown(eps)}: the step must be finite and > 0"
         )
-    eps = float(eps)
+    eps = step
     # A private C-ordered copy: its flat view below writes into the copy itself.
     x = np.array(as_real_array(x, "x"), dtype=np.float64, order="C")
+    finite = np.abs(x[np.isfinite(x)])
+    top = float(finite.max()) if finite.size else 0.0
+    if not math.isfinite(top + 2 * eps):
+        raise ValueError(
+            f"eps={eps!r} is too large for x (largest finite magnitude {top!r}): "
+            "x + eps and 2 eps must stay finite in float64"
+        )
     grad = np.empty_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
@@ -77,7 +88,12 @@ def _scalar(value):
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"f must return a real scalar, got a boolean {value!r}")
     if isinstance(value, numbers.Real):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond float's range, such as 10**400
+            raise ValueError(
+                f"f must return a real scalar within float64's range, got {_shown(value)}"
+            ) from None
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError):

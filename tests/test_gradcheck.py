@@ -271,3 +271,42 @@ def test_relative_error_by_hand():
     assert cnnlit.relative_error([1.0, 2.0], [1.0, 2.0]) == 0.0
     a, b = np.array([1.0, -2.0, 0.5]), np.array([0.0, 1.0, 2.0])
     assert cnnlit.relative_error(a, b) == cnnlit.relative_error(b, a)
+
+
+# ---- numbers beyond float64's range -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "eps, shown",
+    [(10**400, "an int of 401 digits"), (-(10**400), "a negative int")],
+    ids=["10**400", "-10**400"],
+)
+def test_numerical_gradient_eps_beyond_floats_range(eps, shown):
+    # float(10**400) raises OverflowError, which used to escape unnamed
+    with pytest.raises(
+        ValueError,
+        match=rf"eps must be a positive real number, got {shown}.*finite and > 0",
+    ):
+        cnnlit.numerical_gradient(np.sum, np.ones(2), eps=eps)
+
+
+def test_numerical_gradient_eps_too_large_for_x():
+    # x + eps = inf: the difference quotient would be nan or 0, not a gradient
+    with pytest.raises(
+        ValueError,
+        match=r"eps=1e\+308 is too large for x .*largest finite magnitude 1e\+300",
+    ):
+        cnnlit.numerical_gradient(np.sum, np.array([1.0, 1e300]), eps=1e308)
+    # a large step that stays finite is the user's choice: f = 3 v is linear
+    g = cnnlit.numerical_gradient(
+        lambda v: 3 * float(v[0]), np.ones(1), eps=1e300
+    )
+    np.testing.assert_array_equal(g, [3.0])
+
+
+def test_numerical_gradient_f_returning_an_int_beyond_floats_range():
+    with pytest.raises(
+        ValueError,
+        match=r"f must return a real scalar within float64's range, got an int of 401 digits",
+    ):
+        cnnlit.numerical_gradient(lambda v: 10**400, np.ones(2))

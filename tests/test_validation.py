@@ -287,6 +287,76 @@ def test_conv_output_shape_kernel_larger_than_input():
         cnnlit.conv_output_shape(5, 5, 0, 3)
 
 
+NUMPY_INTS = [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint64]
+
+
+@pytest.mark.parametrize("kind", NUMPY_INTS, ids=lambda t: t.__name__)
+def test_conv_output_shape_numpy_integers_compute_as_python_ints(kind):
+    # conv_output_shape(np.uint8(250), 250, 3, 3, padding=10) gave (12, 268):
+    # H + 2 * ph wrapped around in uint8; with int16 a bogus "kernel larger
+    # than input". (H + 2 p - k) // s + 1 by hand: (120 + 20 - 3) // 1 + 1 = 138.
+    H = kind(120)
+    assert cnnlit.conv_output_shape(H, 120, 3, 3, padding=10) == (138, 138)
+    got = cnnlit.conv_output_shape(
+        H, kind(120), kind(3), kind(3), padding=kind(100), stride=kind(3)
+    )
+    assert got == ((120 + 200 - 3) // 3 + 1,) * 2
+    assert all(type(n) is int for n in got)
+
+
+@pytest.mark.parametrize("kind", NUMPY_INTS, ids=lambda t: t.__name__)
+def test_conv_numpy_integer_options_as_python_ints(kind, rng):
+    o = rng.standard_normal((1, 1, 6, 7))
+    w = rng.standard_normal((1, 1, 3, 2))
+    options = dict(stride=2, padding=(1, 2), dilation=(1, 2))
+    as_numpy = {
+        k: (kind(v) if np.isscalar(v) else tuple(kind(u) for u in v))
+        for k, v in options.items()
+    }
+    c = cnnlit.conv_forward(o, w, None, **options)
+    np.testing.assert_array_equal(
+        cnnlit.conv_forward(o, w, None, **as_numpy), c
+    )
+    d = rng.standard_normal(c.shape)
+    for got, want in zip(
+        cnnlit.conv_backward(d, o, w, **as_numpy),
+        cnnlit.conv_backward(d, o, w, **options),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_conv_padding_that_cannot_be_allocated_is_named():
+    # numpy said "array is too big" (10**12) or raised MemoryError (10**6)
+    x, w = np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3))
+    for padding in (10**12, 10**6):
+        P = 2 * padding + 5
+        pattern = (
+            rf"padding \({padding}, {padding}\) implies a padded input of "
+            rf"shape \(1, 1, {P}, {P}\), .* more than this machine's memory"
+        )
+        with pytest.raises(ValueError, match=pattern):
+            cnnlit.conv_forward(x, w, None, padding=padding, stride=10**12)
+        with pytest.raises(ValueError, match=pattern):
+            cnnlit.conv_backward(np.ones((1, 1, 3, 3)), x, w, padding=padding)
+
+
+def test_conv_huge_stride_computes(rng):
+    # stride 10**12: one window, the first; its value is the sum over it
+    x, w = rng.standard_normal((1, 2, 5, 6)), rng.standard_normal((3, 2, 3, 3))
+    b = rng.standard_normal(3)
+    c = cnnlit.conv_forward(x, w, b, stride=10**12, convention="correlation")
+    want = np.einsum("nhw,mnhw->m", x[0, :, :3, :3], w) + b
+    assert c.shape == (1, 3, 1, 1)
+    np.testing.assert_allclose(c[0, :, 0, 0], want, rtol=1e-12)
+    dw, db, dx = cnnlit.conv_backward(
+        np.ones((1, 3, 1, 1)), x, w, stride=10**12, convention="correlation"
+    )
+    np.testing.assert_allclose(dw, np.broadcast_to(x[0, :, :3, :3], w.shape))
+    np.testing.assert_allclose(dx[0, :, :3, :3], w.sum(axis=0))
+    assert not dx[0, :, 3:].any() and not dx[0, :, :, 3:].any()
+
+
 # ---------------------------------------------------------------------------
 # pooling
 # ---------------------------------------------------------------------------
