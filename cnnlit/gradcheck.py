@@ -1,6 +1,7 @@
 r"""Finite differences: the independent check of every derivative in the book.
 
-See :ref:`weight-update` for how they are used.
+First used in :ref:`feedforward` (the derivative of the error with respect to
+the output), then for every gradient from :ref:`weight-update` on.
 """
 
 import math
@@ -17,7 +18,7 @@ def numerical_gradient(f, x, eps=1e-6):
     r"""Central-difference gradient of a scalar function.
 
     The independent check of the book's derivatives, first used in
-    :ref:`weight-update`.
+    :ref:`feedforward`.
 
     .. math:: \frac{\partial f}{\partial x_i} \approx \frac{f(x + \epsilon e_i) - f(x - \epsilon e_i)}{2\epsilon}
 
@@ -113,8 +114,19 @@ def _scalar(value):
 def relative_error(a, b):
     r"""Relative difference of two arrays, :math:`\|a - b\| / \max(\|a\|, \|b\|)`.
 
-    0 when both are zero; about 1e-8 or less for a correct analytic gradient
-    against :func:`numerical_gradient` in float64. See :ref:`weight-update`.
+    With the Euclidean norm over all entries,
+
+    .. math::
+
+        \operatorname{rel}(a, b) = \frac{\|a - b\|}{\max(\|a\|, \|b\|)}
+        \le \frac{\|a\| + \|b\|}{\max(\|a\|, \|b\|)} \le 2
+
+    (the triangle inequality, then each norm at most the larger one): 0 for
+    equal arrays (and when both are zero), 1 when one of them is zero and the
+    other is not, :math:`\sqrt 2` for orthogonal arrays of equal norm, and 2
+    exactly when ``b = -a`` (not zero): the two disagree in every sign. About
+    1e-8 or less for a correct analytic gradient against
+    :func:`numerical_gradient` in float64, first in :ref:`feedforward`.
 
     Symmetric in ``a`` and ``b``, and computed on the arrays divided by their
     largest magnitude, so it neither underflows nor overflows:
@@ -140,6 +152,8 @@ def relative_error(a, b):
     0.0
     >>> round(relative_error([1.0, 0.0], [0.0, 1.0]), 4)
     1.4142
+    >>> relative_error([1.0, 2.0], [-1.0, -2.0])
+    2.0
     >>> relative_error([1.0, float("nan")], [1.0, 2.0])
     nan
     """

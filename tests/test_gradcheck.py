@@ -310,3 +310,18 @@ def test_numerical_gradient_f_returning_an_int_beyond_floats_range():
         match=r"f must return a real scalar within float64's range, got an int of 401 digits",
     ):
         cnnlit.numerical_gradient(lambda v: 10**400, np.ones(2))
+
+
+def test_relative_error_bound_of_two(rng):
+    # the docstring's bound: ||a - b|| <= ||a|| + ||b|| <= 2 max(||a||, ||b||),
+    # reached exactly at b = -a; 1 against zero
+    worst = 0.0
+    for _ in range(200):
+        a = rng.standard_normal(5) * 10 ** rng.uniform(-3, 3)
+        b = rng.standard_normal(5) * 10 ** rng.uniform(-3, 3)
+        worst = max(worst, cnnlit.relative_error(a, b))
+    assert 1.0 < worst <= 2.0
+    a = rng.standard_normal((3, 4))
+    assert cnnlit.relative_error(a, -a) == 2.0
+    assert cnnlit.relative_error(a, 0 * a) == 1.0
+    assert cnnlit.relative_error(a, -0.5 * a) == 1.5  # ||1.5 a|| / ||a||
