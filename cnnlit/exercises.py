@@ -14,9 +14,10 @@ function that returns None (a missing ``return``), a complex result (even
 with zero imaginary parts) or an object numpy cannot read (a torch tensor
 that requires grad) is reported as such, with the case.
 
-All checks are one checker, ``_check``, run over a table of cases per
-exercise (an ``_Exercise``: the function's arguments, the case sizes,
-and how one case is drawn and answered by the package).
+Every check is one checker, ``_check``, run over its exercise's table of
+cases: below, each ``check_*`` is written as the function that draws one case
+(its inputs and the package's answer), and the decorator above it gives the
+reader's function's arguments and the table of case sizes.
 
 Examples
 --------
@@ -70,8 +71,8 @@ class _Exercise(NamedTuple):
 
     ``make(rng, *size)`` draws the inputs of the case ``size`` (one row of
     ``sizes``) from ``rng`` and returns them, in the order of ``arguments``,
-    with the package's answer. ``outputs`` names the parts of an answer that
-    is a tuple (None: one array).
+    followed by the package's answer. ``outputs`` names the parts of an
+    answer that is a tuple (None: one array).
     """
 
     name: str
@@ -79,6 +80,32 @@ class _Exercise(NamedTuple):
     sizes: list
     make: Callable
     outputs: tuple = None
+
+
+def _exercise(arguments, sizes, outputs=None, seeded=True):
+    """Make a case-drawing function ``make(rng, *size)`` into the check of its name.
+
+    The check ``check_x(fn, seed=0)`` (``check_x(fn)`` when not ``seeded``)
+    has ``make``'s docstring and runs :func:`_check` over ``sizes``.
+    """
+
+    def decorate(make):
+        exercise = _Exercise(make.__name__, arguments, sizes, make, outputs)
+        if seeded:
+
+            def check(fn, seed=0):
+                return _check(exercise, fn, seed)
+        else:
+
+            def check(fn):
+                return _check(exercise, fn)
+
+        check.__name__ = check.__qualname__ = make.__name__
+        check.__doc__ = make.__doc__
+        check.exercise = exercise
+        return check
+
+    return decorate
 
 
 def _check(exercise, fn, seed=0):
@@ -182,25 +209,14 @@ def _compare(where, got, expected, what, rtol=1e-6, atol=1e-9):
         )
 
 
-# ---- the exercises: for each, its cases and how one is drawn ------------------
+# ---- the exercises: each draws one case of its table; the decorator makes it the check
 
 
 def _image_kernel(rng, H, W, kH, kW):
     return rng.standard_normal((H, W)), rng.standard_normal((kH, kW))
 
 
-def _correlate_valid_case(rng, H, W, kH, kW):
-    image, kernel = _image_kernel(rng, H, W, kH, kW)
-    return image, kernel, correlate2d(image, kernel, "valid")
-
-
-def _convolve_full_case(rng, H, W, kH, kW):
-    image, kernel = _image_kernel(rng, H, W, kH, kW)
-    return image, kernel, convolve2d(image, kernel, "full")
-
-
-_CORRELATE_VALID = _Exercise(
-    "check_correlate_valid",
+@_exercise(
     ("image", "kernel"),
     [
         (4, 4, 2, 2),
@@ -210,10 +226,18 @@ _CORRELATE_VALID = _Exercise(
         (7, 6, 3, 3),
         (4, 4, 4, 4),
     ],
-    _correlate_valid_case,
 )
-_CONVOLVE_FULL = _Exercise(
-    "check_convolve_full",
+def check_correlate_valid(rng, H, W, kH, kW):
+    """``fn(image, kernel)``: the valid cross-correlation of two 2-D arrays.
+
+    Compared with ``correlate2d(image, kernel, "valid")`` on images from 1x1
+    to 7x6 and kernels up to the image's size.
+    """
+    image, kernel = _image_kernel(rng, H, W, kH, kW)
+    return image, kernel, correlate2d(image, kernel, "valid")
+
+
+@_exercise(
     ("image", "kernel"),
     [
         (4, 4, 2, 2),
@@ -223,23 +247,17 @@ _CONVOLVE_FULL = _Exercise(
         (2, 2, 3, 3),
         (6, 5, 3, 2),
     ],
-    _convolve_full_case,
 )
+def check_convolve_full(rng, H, W, kH, kW):
+    """``fn(image, kernel)``: the full convolution (zero outside the image).
+
+    Compared with ``convolve2d(image, kernel, "full")``.
+    """
+    image, kernel = _image_kernel(rng, H, W, kH, kW)
+    return image, kernel, convolve2d(image, kernel, "full")
 
 
-def _output_size_case(rng, H, k, s, p, d):
-    return (
-        H,
-        k,
-        s,
-        p,
-        d,
-        conv_output_shape(H, H, k, k, stride=s, padding=p, dilation=d)[0],
-    )
-
-
-_OUTPUT_SIZE = _Exercise(
-    "check_output_size",
+@_exercise(
     ("H", "k", "s", "p", "d"),
     [
         (H, k, s, p, d)
@@ -250,25 +268,35 @@ _OUTPUT_SIZE = _Exercise(
         for d in (1, 2)
         if d * (k - 1) + 1 <= H + 2 * p  # the dilated kernel fits
     ],
-    _output_size_case,
+    seeded=False,
 )
+def check_output_size(rng, H, k, s, p, d):
+    """``fn(H, k, s, p, d)``: the output height of a convolution.
+
+    Input height ``H``, kernel height ``k``, stride ``s``, padding ``p`` on
+    each side, dilation ``d``; compared with :func:`cnnlit.conv_output_shape`
+    on every combination where the dilated kernel fits (a few hundred).
+    """
+    H_out = conv_output_shape(H, H, k, k, stride=s, padding=p, dilation=d)[0]
+    return H, k, s, p, d, H_out
 
 
-def _bias_gradient_case(rng, N, C_out, Ho, Wo):
+@_exercise(
+    ("delta",), [(1, 1, 3, 3), (2, 3, 4, 5), (1, 4, 1, 1), (3, 2, 2, 6)] * 3
+)
+def check_bias_gradient(rng, N, C_out, Ho, Wo):
+    """``fn(delta)``: dE/db of a convolutional layer from its deltas.
+
+    ``delta`` has shape ``(N, C_out, H_out, W_out)``; the answer has shape
+    ``(C_out,)``. Compared with :func:`cnnlit.conv_backward`.
+    """
     delta = rng.standard_normal((N, C_out, Ho, Wo))
     w = rng.standard_normal((C_out, 1, 2, 2))
     o_prev = rng.standard_normal((N, 1, Ho + 1, Wo + 1))
     return delta, conv_backward(delta, o_prev, w)[1]
 
 
-_BIAS_GRADIENT = _Exercise(
-    "check_bias_gradient",
-    ("delta",),
-    [(1, 1, 3, 3), (2, 3, 4, 5), (1, 4, 1, 1), (3, 2, 2, 6)] * 3,
-    _bias_gradient_case,
-)
-
-# (C_in, C_out, H, W, kH, kW) of the unstrided convolutions
+# (C_in, C_out, H, W, kH, kW) of the convolutions without stride
 _CONV_SHAPES = [
     (1, 1, 4, 4, 2, 2),
     (1, 1, 5, 5, 3, 3),
@@ -285,37 +313,29 @@ def _conv_arrays(rng, C_in, C_out, H, W, kH, kW):
     return o_prev, w, delta
 
 
-def _complete_input_case(rng, *shape):
-    o_prev, w, _ = _conv_arrays(rng, *shape)
-    b = rng.standard_normal(w.shape[0])
-    return o_prev, w, b, conv_forward(o_prev, w, b)
+@_exercise(("delta", "o_prev"), _CONV_SHAPES)
+def check_weight_gradient(rng, *shape):
+    """``fn(delta, o_prev)``: dE/dw of one example, the seed's convolution.
 
-
-def _weight_gradient_case(rng, *shape):
+    ``delta``: ``(C_out, H_out, W_out)``, ``o_prev``: ``(C_in, H, W)``; the
+    answer has the kernels' shape ``(C_out, C_in, kH, kW)`` with
+    ``kH = H - H_out + 1``. Compared with :func:`cnnlit.conv_backward`
+    (``convention="convolution"``, stride 1, no padding).
+    """
     o_prev, w, delta = _conv_arrays(rng, *shape)
     return delta, o_prev, conv_backward(delta, o_prev, w)[0]
 
 
-def _input_gradient_case(rng, *shape):
+@_exercise(("delta", "w"), _CONV_SHAPES)
+def check_input_gradient(rng, *shape):
+    """``fn(delta, w)``: dE/do^{l-1} of one example, the seed's convolution.
+
+    ``delta``: ``(C_out, H_out, W_out)``, ``w``: ``(C_out, C_in, kH, kW)``; the
+    answer has shape ``(C_in, H_out + kH - 1, W_out + kW - 1)``. Compared with
+    :func:`cnnlit.conv_backward` (stride 1, no padding).
+    """
     o_prev, w, delta = _conv_arrays(rng, *shape)
     return delta, w, conv_backward(delta, o_prev, w)[2]
-
-
-_COMPLETE_INPUT = _Exercise(
-    "check_complete_input",
-    ("o_prev", "w", "b"),
-    _CONV_SHAPES + [(2, 2, 3, 3, 3, 3)],
-    _complete_input_case,
-)
-_WEIGHT_GRADIENT = _Exercise(
-    "check_weight_gradient",
-    ("delta", "o_prev"),
-    _CONV_SHAPES,
-    _weight_gradient_case,
-)
-_INPUT_GRADIENT = _Exercise(
-    "check_input_gradient", ("delta", "w"), _CONV_SHAPES, _input_gradient_case
-)
 
 
 def _strided_arrays(rng, C_in, C_out, H, W, kH, kW, s):
@@ -326,18 +346,7 @@ def _strided_arrays(rng, C_in, C_out, H, W, kH, kW, s):
     return o_prev, w, delta, conv_backward(delta, o_prev, w, stride=s)
 
 
-def _strided_input_gradient_case(rng, C_in, C_out, H, W, k, s):
-    _, w, delta, grads = _strided_arrays(rng, C_in, C_out, H, W, k, k, s)
-    return delta, w, s, H, W, grads[2]
-
-
-def _strided_weight_gradient_case(rng, C_in, C_out, H, W, kH, kW, s):
-    o_prev, _, delta, grads = _strided_arrays(rng, C_in, C_out, H, W, kH, kW, s)
-    return delta, o_prev, s, kH, kW, grads[0]
-
-
-_STRIDED_INPUT_GRADIENT = _Exercise(
-    "check_strided_input_gradient",
+@_exercise(
     ("delta", "w", "s", "H", "W"),
     [
         (1, 1, 5, 5, 3, 2),
@@ -346,10 +355,87 @@ _STRIDED_INPUT_GRADIENT = _Exercise(
         (1, 2, 7, 7, 3, 3),
         (2, 1, 4, 6, 1, 2),
     ],
-    _strided_input_gradient_case,
 )
-_STRIDED_WEIGHT_GRADIENT = _Exercise(
-    "check_strided_weight_gradient",
+def check_strided_input_gradient(rng, C_in, C_out, H, W, k, s):
+    """``fn(delta, w, s, H, W)``: dE/do^{l-1} of a convolution with stride ``s``.
+
+    One example; ``(H, W)`` is the input's size (with a stride it is not
+    determined by the output's). Compared with :func:`cnnlit.conv_backward`.
+    """
+    _, w, delta, grads = _strided_arrays(rng, C_in, C_out, H, W, k, k, s)
+    return delta, w, s, H, W, grads[2]
+
+
+# (C, H, W, k, s) of the pooling cases: windows that tile, overlap (s < k),
+# cover the whole image, or leave gaps (s > k: rows and columns no window reads)
+_POOL_SHAPES = [
+    (1, 4, 4, 2, 2),
+    (2, 6, 6, 3, 3),
+    (1, 5, 5, 3, 2),
+    (2, 4, 6, 2, 1),
+]
+_WHOLE_IMAGE = (1, 3, 3, 3, 3)
+_GAPPED = (1, 7, 8, 2, 3)
+
+
+def _pool_case(rng, mode, ties, C, H, W, k, s):
+    if ties:  # few distinct values: many windows hold a tie
+        o_prev = rng.integers(0, 3, size=(C, H, W)).astype(float)
+    else:
+        o_prev = rng.standard_normal((C, H, W))
+    delta = rng.standard_normal((C, (H - k) // s + 1, (W - k) // s + 1))
+    return (
+        delta,
+        o_prev,
+        k,
+        s,
+        pool_backward(delta, o_prev, k, stride=s, mode=mode),
+    )
+
+
+@_exercise(
+    ("delta", "o_prev", "k", "s"),
+    [(False, *shape) for shape in _POOL_SHAPES + [_WHOLE_IMAGE]]
+    + [(True, *shape) for shape in _POOL_SHAPES + [_GAPPED]],
+)
+def check_max_pool_backward(rng, ties, *shape):
+    """``fn(delta, o_prev, k, s)``: dE/do^{l-1} of k x k max pooling, stride s.
+
+    One example, ``o_prev``: ``(C, H, W)``. On a tie the *first* maximum in
+    row-major order gets the delta; where windows overlap (s < k) the deltas
+    add up; where they leave gaps (s > k) the pixels no window reads get
+    zero. Compared with :func:`cnnlit.pool_backward`.
+    """
+    return _pool_case(rng, "max", ties, *shape)
+
+
+@_exercise(("delta", "o_prev", "k", "s"), _POOL_SHAPES + [_GAPPED])
+def check_mean_pool_backward(rng, *shape):
+    """``fn(delta, o_prev, k, s)``: dE/do^{l-1} of k x k mean pooling, stride s.
+
+    Windows that tile, overlap (s < k) and leave gaps (s > k). Compared with
+    :func:`cnnlit.pool_backward` (``mode="mean"``).
+    """
+    return _pool_case(rng, "mean", False, *shape)
+
+
+@_exercise(
+    ("delta", "x", "w"),
+    [(1, 3, 2), (4, 5, 3), (2, 1, 1), (3, 7, 10)],
+    outputs=("dE_dw", "dE_db", "dE_dx"),
+)
+def check_dense_backward(rng, N, D_in, D_out):
+    """``fn(delta, x, w)``: ``(dE_dw, dE_db, dE_dx)`` of a dense layer ``c = x w^T + b``.
+
+    ``delta``: ``(N, D_out)``, ``x``: ``(N, D_in)``, ``w``: ``(D_out, D_in)``.
+    Compared with :func:`cnnlit.dense_backward`.
+    """
+    delta, x = rng.standard_normal((N, D_out)), rng.standard_normal((N, D_in))
+    w = rng.standard_normal((D_out, D_in))
+    return delta, x, w, dense_backward(delta, x, w)
+
+
+@_exercise(
     ("delta", "o_prev", "s", "kH", "kW"),
     [
         (1, 1, 5, 5, 3, 3, 2),
@@ -358,86 +444,36 @@ _STRIDED_WEIGHT_GRADIENT = _Exercise(
         (1, 2, 7, 8, 3, 2, 3),
         (2, 1, 4, 6, 1, 1, 2),
     ],
-    _strided_weight_gradient_case,
 )
+def check_strided_weight_gradient(rng, C_in, C_out, H, W, kH, kW, s):
+    """``fn(delta, o_prev, s, kH, kW)``: dE/dw of one example, the seed's convolution with stride ``s``.
 
-# (C, H, W, k, s) of the pooling cases: tiling, overlapping (s < k) and
-# gapped (s > k: some rows and columns are read by no window) windows.
-_POOL_SHAPES = [
-    (1, 4, 4, 2, 2),
-    (2, 6, 6, 3, 3),
-    (1, 5, 5, 3, 2),
-    (2, 4, 6, 2, 1),
-]
-_WHOLE_IMAGE = (1, 3, 3, 3, 3)  # one window, the whole image
-_GAPPED = (1, 7, 8, 2, 3)  # stride 3 > window 2
-
-
-def _pool_case(mode, ties):
-    def make(rng, C, H, W, k, s):
-        if ties:  # few distinct values: many windows hold a tie
-            o_prev = rng.integers(0, 3, size=(C, H, W)).astype(float)
-        else:
-            o_prev = rng.standard_normal((C, H, W))
-        Ho, Wo = (H - k) // s + 1, (W - k) // s + 1
-        delta = rng.standard_normal((C, Ho, Wo))
-        return (
-            delta,
-            o_prev,
-            k,
-            s,
-            pool_backward(delta, o_prev, k, stride=s, mode=mode),
-        )
-
-    return make
+    ``delta``: ``(C_out, H_out, W_out)``, ``o_prev``: ``(C_in, H, W)``; the
+    answer has the kernels' shape ``(C_out, C_in, kH, kW)`` (with a stride the
+    kernel's size does not follow from the other shapes). In some cases the
+    last rows or columns of ``o_prev`` are read by no window. Compared with
+    :func:`cnnlit.conv_backward` (``convention="convolution"``, no padding).
+    """
+    o_prev, _, delta, grads = _strided_arrays(rng, C_in, C_out, H, W, kH, kW, s)
+    return delta, o_prev, s, kH, kW, grads[0]
 
 
-def _max_pool_case(rng, ties, *shape):
-    return _pool_case("max", ties)(rng, *shape)
+@_exercise(("o_prev", "w", "b"), _CONV_SHAPES + [(2, 2, 3, 3, 3, 3)])
+def check_complete_input(rng, *shape):
+    """``fn(o_prev, w, b)``: the complete input c of one example, the seed's convolution.
+
+    ``o_prev``: ``(C_in, H, W)``, ``w``: ``(C_out, C_in, kH, kW)``, ``b``:
+    ``(C_out,)``; the answer has shape ``(C_out, H - kH + 1, W - kW + 1)``.
+    Compared with :func:`cnnlit.conv_forward` (``convention="convolution"``,
+    stride 1, no padding), on non-square kernels, 1x1 kernels, kernels as
+    large as the input and ``C_in != C_out``.
+    """
+    o_prev, w, _ = _conv_arrays(rng, *shape)
+    b = rng.standard_normal(w.shape[0])
+    return o_prev, w, b, conv_forward(o_prev, w, b)
 
 
-_MAX_POOL_BACKWARD = _Exercise(
-    "check_max_pool_backward",
-    ("delta", "o_prev", "k", "s"),
-    [(False, *shape) for shape in _POOL_SHAPES + [_WHOLE_IMAGE]]
-    + [(True, *shape) for shape in _POOL_SHAPES + [_GAPPED]],
-    _max_pool_case,
-)
-_MEAN_POOL_BACKWARD = _Exercise(
-    "check_mean_pool_backward",
-    ("delta", "o_prev", "k", "s"),
-    _POOL_SHAPES + [_GAPPED],
-    _pool_case("mean", ties=False),
-)
-
-
-def _dense_backward_case(rng, N, D_in, D_out):
-    delta, x = rng.standard_normal((N, D_out)), rng.standard_normal((N, D_in))
-    w = rng.standard_normal((D_out, D_in))
-    return delta, x, w, dense_backward(delta, x, w)
-
-
-_DENSE_BACKWARD = _Exercise(
-    "check_dense_backward",
-    ("delta", "x", "w"),
-    [(1, 3, 2), (4, 5, 3), (2, 1, 1), (3, 7, 10)],
-    _dense_backward_case,
-    outputs=("dE_dw", "dE_db", "dE_dx"),
-)
-
-
-def _conv_transpose_case(rng, H, W, kH, kW, s):
-    x, w = _image_kernel(rng, H, W, kH, kW)
-    return (
-        x,
-        w,
-        s,
-        conv_transpose_forward(x[None], w[None, None], None, stride=s)[0],
-    )
-
-
-_CONV_TRANSPOSE = _Exercise(
-    "check_conv_transpose",
+@_exercise(
     ("x", "w", "s"),
     [
         (2, 2, 3, 3, 2),
@@ -447,17 +483,22 @@ _CONV_TRANSPOSE = _Exercise(
         (4, 4, 4, 4, 2),
         (3, 1, 1, 2, 2),
     ],
-    _conv_transpose_case,
 )
+def check_conv_transpose(rng, H, W, kH, kW, s):
+    """``fn(x, w, s)``: the transposed convolution of one channel, stride ``s``.
+
+    ``x``: ``(H, W)``, ``w``: ``(kH, kW)``; the answer has shape
+    ``((H - 1) s + kH, (W - 1) s + kW)``: every pixel ``x[i, j]`` adds
+    ``x[i, j] * rot180(w)`` to the output at rows ``s i .. s i + kH - 1`` and
+    columns ``s j .. s j + kW - 1`` (the transpose of the seed's convolution,
+    no padding). Compared with :func:`cnnlit.conv_transpose_forward`.
+    """
+    x, w = _image_kernel(rng, H, W, kH, kW)
+    y = conv_transpose_forward(x[None], w[None, None], None, stride=s)[0]
+    return x, w, s, y
 
 
-def _pad_case(rng, H, W, p, boundary):
-    image = rng.standard_normal((H, W))
-    return image, p, boundary, pad(image, p, p, boundary)
-
-
-_PAD = _Exercise(
-    "check_pad",
+@_exercise(
     ("image", "p", "boundary"),
     [
         (H, W, p, boundary)
@@ -471,145 +512,8 @@ _PAD = _Exercise(
         ]
         for boundary in ("fill", "wrap", "symm")
     ],
-    _pad_case,
 )
-
-
-# ---- the checks the chapters call ------------------------------------------------
-
-
-def check_correlate_valid(fn, seed=0):
-    """``fn(image, kernel)``: the valid cross-correlation of two 2-D arrays.
-
-    Compared with ``correlate2d(image, kernel, "valid")`` on images from 1x1
-    to 7x6 and kernels up to the image's size.
-    """
-    return _check(_CORRELATE_VALID, fn, seed)
-
-
-def check_convolve_full(fn, seed=0):
-    """``fn(image, kernel)``: the full convolution (zero outside the image).
-
-    Compared with ``convolve2d(image, kernel, "full")``.
-    """
-    return _check(_CONVOLVE_FULL, fn, seed)
-
-
-def check_output_size(fn):
-    """``fn(H, k, s, p, d)``: the output height of a convolution.
-
-    Input height ``H``, kernel height ``k``, stride ``s``, padding ``p`` on
-    each side, dilation ``d``; compared with :func:`cnnlit.conv_output_shape`
-    on every combination where the dilated kernel fits (a few hundred).
-    """
-    return _check(_OUTPUT_SIZE, fn)
-
-
-def check_bias_gradient(fn, seed=0):
-    """``fn(delta)``: dE/db of a convolutional layer from its deltas.
-
-    ``delta`` has shape ``(N, C_out, H_out, W_out)``; the answer has shape
-    ``(C_out,)``. Compared with :func:`cnnlit.conv_backward`.
-    """
-    return _check(_BIAS_GRADIENT, fn, seed)
-
-
-def check_weight_gradient(fn, seed=0):
-    """``fn(delta, o_prev)``: dE/dw of one example, the seed's convolution.
-
-    ``delta``: ``(C_out, H_out, W_out)``, ``o_prev``: ``(C_in, H, W)``; the
-    answer has the kernels' shape ``(C_out, C_in, kH, kW)`` with
-    ``kH = H - H_out + 1``. Compared with :func:`cnnlit.conv_backward`
-    (``convention="convolution"``, stride 1, no padding).
-    """
-    return _check(_WEIGHT_GRADIENT, fn, seed)
-
-
-def check_input_gradient(fn, seed=0):
-    """``fn(delta, w)``: dE/do^{l-1} of one example, the seed's convolution.
-
-    ``delta``: ``(C_out, H_out, W_out)``, ``w``: ``(C_out, C_in, kH, kW)``; the
-    answer has shape ``(C_in, H_out + kH - 1, W_out + kW - 1)``. Compared with
-    :func:`cnnlit.conv_backward` (stride 1, no padding).
-    """
-    return _check(_INPUT_GRADIENT, fn, seed)
-
-
-def check_strided_input_gradient(fn, seed=0):
-    """``fn(delta, w, s, H, W)``: dE/do^{l-1} of a convolution with stride ``s``.
-
-    One example; ``(H, W)`` is the input's size (with a stride it is not
-    determined by the output's). Compared with :func:`cnnlit.conv_backward`.
-    """
-    return _check(_STRIDED_INPUT_GRADIENT, fn, seed)
-
-
-def check_max_pool_backward(fn, seed=0):
-    """``fn(delta, o_prev, k, s)``: dE/do^{l-1} of k x k max pooling, stride s.
-
-    One example, ``o_prev``: ``(C, H, W)``. On a tie the *first* maximum in
-    row-major order gets the delta; where windows overlap (s < k) the deltas
-    add up; where they leave gaps (s > k) the pixels no window reads get
-    zero. Compared with :func:`cnnlit.pool_backward`.
-    """
-    return _check(_MAX_POOL_BACKWARD, fn, seed)
-
-
-def check_mean_pool_backward(fn, seed=0):
-    """``fn(delta, o_prev, k, s)``: dE/do^{l-1} of k x k mean pooling, stride s.
-
-    Windows that tile, overlap (s < k) and leave gaps (s > k). Compared with
-    :func:`cnnlit.pool_backward` (``mode="mean"``).
-    """
-    return _check(_MEAN_POOL_BACKWARD, fn, seed)
-
-
-def check_dense_backward(fn, seed=0):
-    """``fn(delta, x, w)``: ``(dE_dw, dE_db, dE_dx)`` of a dense layer ``c = x w^T + b``.
-
-    ``delta``: ``(N, D_out)``, ``x``: ``(N, D_in)``, ``w``: ``(D_out, D_in)``.
-    Compared with :func:`cnnlit.dense_backward`.
-    """
-    return _check(_DENSE_BACKWARD, fn, seed)
-
-
-def check_strided_weight_gradient(fn, seed=0):
-    """``fn(delta, o_prev, s, kH, kW)``: dE/dw of one example, the seed's convolution with stride ``s``.
-
-    ``delta``: ``(C_out, H_out, W_out)``, ``o_prev``: ``(C_in, H, W)``; the
-    answer has the kernels' shape ``(C_out, C_in, kH, kW)`` (with a stride the
-    kernel's size does not follow from the other shapes). In some cases the
-    last rows or columns of ``o_prev`` are read by no window. Compared with
-    :func:`cnnlit.conv_backward` (``convention="convolution"``, no padding).
-    """
-    return _check(_STRIDED_WEIGHT_GRADIENT, fn, seed)
-
-
-def check_complete_input(fn, seed=0):
-    """``fn(o_prev, w, b)``: the complete input c of one example, the seed's convolution.
-
-    ``o_prev``: ``(C_in, H, W)``, ``w``: ``(C_out, C_in, kH, kW)``, ``b``:
-    ``(C_out,)``; the answer has shape ``(C_out, H - kH + 1, W - kW + 1)``.
-    Compared with :func:`cnnlit.conv_forward` (``convention="convolution"``,
-    stride 1, no padding), on non-square kernels, 1x1 kernels, kernels as
-    large as the input and ``C_in != C_out``.
-    """
-    return _check(_COMPLETE_INPUT, fn, seed)
-
-
-def check_conv_transpose(fn, seed=0):
-    """``fn(x, w, s)``: the transposed convolution of one channel, stride ``s``.
-
-    ``x``: ``(H, W)``, ``w``: ``(kH, kW)``; the answer has shape
-    ``((H - 1) s + kH, (W - 1) s + kW)``: every pixel ``x[i, j]`` adds
-    ``x[i, j] * rot180(w)`` to the output at rows ``s i .. s i + kH - 1`` and
-    columns ``s j .. s j + kW - 1`` (the transpose of the seed's convolution,
-    no padding). Compared with :func:`cnnlit.conv_transpose_forward`.
-    """
-    return _check(_CONV_TRANSPOSE, fn, seed)
-
-
-def check_pad(fn, seed=0):
+def check_pad(rng, H, W, p, boundary):
     """``fn(image, p, boundary)``: ``image`` padded by ``p`` pixels on every side.
 
     ``image``: ``(H, W)``; the answer has shape ``(H + 2p, W + 2p)``.
@@ -620,4 +524,5 @@ def check_pad(fn, seed=0):
     3, some cases with ``p`` as large as the image or larger (where the
     padding repeats the rule, not just the edge rows).
     """
-    return _check(_PAD, fn, seed)
+    image = rng.standard_normal((H, W))
+    return image, p, boundary, pad(image, p, p, boundary)
