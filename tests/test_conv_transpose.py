@@ -10,6 +10,7 @@ import itertools
 
 import numpy as np
 import pytest
+from helpers import two
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,10 +18,6 @@ import cnnlit
 from cnnlit import reference
 
 CONVENTIONS = ["convolution", "correlation"]
-
-
-def two(v):
-    return (v, v) if np.isscalar(v) else tuple(v)
 
 
 def out_size(n, k, s, p, d, op):
