@@ -5,7 +5,10 @@ the entry with a message that names the argument, says what was expected and
 shows what arrived.
 """
 
+import math
 import numbers
+import operator
+import os
 
 import numpy as np
 
@@ -73,30 +76,47 @@ def check_flag(value, name, accepted):
     return value
 
 
+def _as_int(value):
+    """``value`` as a Python int if it is an integer of any type (bools excluded), else None.
+
+    numpy's integer scalars (``np.uint8(250)``, ``np.int16``, ...) overflow
+    silently in arithmetic with small Python ints (``np.uint8(250) + 20`` is
+    14), so every integer argument is converted here, before any comparison or
+    arithmetic, and callers compute with the int this returns.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, numbers.Integral
+    ):
+        return None
+    return operator.index(value)
+
+
 def check_int(value, name, minimum, maximum=None):
-    """``value`` as an int (bools refused), at least ``minimum`` and at most ``maximum`` if given."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+    """``value`` as a Python int (bools refused), at least ``minimum`` and at most ``maximum`` if given.
+
+    Compute with the returned int, never with ``value``: a numpy integer
+    (``np.uint8``, ``np.int16``, ...) would overflow in the caller's arithmetic.
+    """
+    converted = _as_int(value)
+    if converted is None:
         raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be <= {maximum}, got {value!r}")
-    return int(value)
+    if converted < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {converted!r}")
+    if maximum is not None and converted > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {converted!r}")
+    return converted
 
 
 def pair(value, name, minimum):
-    """An int or a pair of ints, each at least ``minimum``, as a tuple of 2."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        values = (int(value), int(value))
+    """An int or a pair of ints, each at least ``minimum``, as a tuple of 2 Python ints."""
+    if _as_int(value) is not None:
+        values = (_as_int(value),) * 2
     elif (
         isinstance(value, (tuple, list))
         and len(value) == 2
-        and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool)
-            for v in value
-        )
+        and all(_as_int(v) is not None for v in value)
     ):
-        values = (int(value[0]), int(value[1]))
+        values = (_as_int(value[0]), _as_int(value[1]))
     else:
         raise TypeError(
             f"{name} must be an int or a pair of ints, got {value!r}"
@@ -116,7 +136,13 @@ def check_real(
     """
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
+    shown = _shown(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond float's range, such as 10**400
+        value = math.inf if value > 0 else -math.inf
+    else:
+        shown = repr(value)
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and (
         value >= high if high_open else value > high
@@ -129,9 +155,86 @@ def check_real(
             bounds.append(f"{'<' if high_open else '<='} {high:g}")
         raise ValueError(
             f"{name} must be a finite number {' and '.join(bounds)}".rstrip()
-            + f", got {value!r}"
+            + f", got {shown}"
         )
     return value
+
+
+def _shown(value):
+    """``repr(value)``, or for an int too long to read, its sign and number of digits."""
+    text = repr(value)
+    if len(text) <= 40 or _as_int(value) is None:
+        return text
+    digits = len(str(abs(operator.index(value))))
+    sign = "a negative" if value < 0 else "an"
+    return f"{sign} int of {digits} digits (beyond a float's range)"
+
+
+def _physical_memory():
+    """Bytes of memory of this machine, or the largest size numpy can address if unknown."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system
+        return int(np.iinfo(np.intp).max)
+
+
+# No array larger than the machine's memory is ever planned: numpy would
+# refuse it ("array is too big", "iterator is too large") or fail with a
+# MemoryError, neither of which names the argument responsible.
+_MEMORY = _physical_memory()
+
+
+def _bytes(n):
+    """``n`` bytes in binary units, e.g. ``'7.28 TiB'``."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.3g} {unit}"
+        n /= 1024
+    raise AssertionError  # unreachable
+
+
+def check_size(shape, itemsize, argument, what):
+    """Refuse an array of ``shape`` larger than this machine's memory.
+
+    ``argument`` names the argument (and its value) that asks for the array,
+    ``what`` says what the array is; both go into the ValueError, with the
+    shape and its size in bytes. Shapes are Python ints, so the product never
+    overflows.
+
+    Examples
+    --------
+    >>> check_size((2, 3), 8, "padding 1", "a padded input")
+    >>> check_size((10**12, 10**12), 8, "padding 10**12", "a padded input")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: padding 10**12 implies a padded input of shape (1000000000000, 1000000000000), ...
+    """
+    nbytes = math.prod(int(n) for n in shape) * int(itemsize)
+    if nbytes > _MEMORY:
+        raise ValueError(
+            f"{argument} implies {what} of shape {tuple(int(n) for n in shape)}, "
+            f"{_bytes(nbytes)}: more than this machine's memory ({_bytes(_MEMORY)})"
+        )
+
+
+def check_padded_size(x, padding, name="padding"):
+    """Refuse a ``padding`` whose padded copy of ``x`` (shape (..., H, W)) would not fit in memory.
+
+    ``x`` is the argument as given (any array-like); when it has no shape yet
+    (a ragged list) or fewer than two dimensions, the caller's own validation
+    reports it, and nothing is checked here. Returns nothing.
+    """
+    try:
+        shape = np.shape(x)
+    except ValueError:  # ragged nested lists
+        return
+    if len(shape) < 2:
+        return
+    ph, pw = pair(padding, name, 0)
+    dtype = getattr(x, "dtype", None)
+    itemsize = 4 if dtype == np.float32 else 8
+    padded = tuple(shape[:-2]) + (shape[-2] + 2 * ph, shape[-1] + 2 * pw)
+    check_size(padded, itemsize, f"{name} {(ph, pw)}", "a padded input")
 
 
 def check_float_dtype(dtype, name="dtype"):

@@ -32,6 +32,7 @@ from ._checks import (
     check_flag,
     check_int,
     check_ndim,
+    check_padded_size,
     pair,
     result_dtype,
 )
@@ -132,8 +133,10 @@ def conv_output_shape(H, W, kH, kW, *, stride=1, padding=0, dilation=1):
     sH, sW = pair(stride, "stride", 1)
     ph, pw = pair(padding, "padding", 0)
     dH, dW = pair(dilation, "dilation", 1)
-    for value, name in ((H, "H"), (W, "W"), (kH, "kH"), (kW, "kW")):
+    H, W, kH, kW = (
         check_int(value, name, 1)
+        for value, name in ((H, "H"), (W, "W"), (kH, "kH"), (kW, "kW"))
+    )
     span_H, span_W = _kernel_span(
         H + 2 * ph,
         W + 2 * pw,
@@ -398,6 +401,7 @@ def conv_forward(
     array([[[27., 37.],
             [57., 67.]]])
     """
+    check_padded_size(o_prev, padding)
     g, xp, w, b, _, dtype = _validate(
         o_prev,
         w,
@@ -498,6 +502,7 @@ def conv_backward(
             [ 6., 10.,  4.],
             [ 2.,  3.,  1.]]])
     """
+    check_padded_size(o_prev, padding)
     g, xp, w, _, delta, dtype = _validate(
         o_prev,
         w,

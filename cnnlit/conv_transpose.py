@@ -28,6 +28,7 @@ from ._checks import (
     as_real_array,
     check_flag,
     check_ndim,
+    check_size,
     pair,
     result_dtype,
 )
@@ -82,6 +83,36 @@ class _Geometry:
                 f"dilation {self.d}, kernel {self.k}, output_padding {self.op}"
             )
         self.convention = convention
+        self._check_size(x.dtype.itemsize)
+
+    @property
+    def full(self):
+        """``(H_full, W_full)``: the output before padding removes rows and columns, ``(H - 1) s + d (k - 1) + 1``."""
+        return tuple(
+            (n - 1) * s + d * (k - 1) + 1
+            for n, s, d, k in zip(
+                (self.H, self.W), self.s, self.d, self.k, strict=True
+            )
+        )
+
+    def _check_size(self, itemsize):
+        """Refuse a full output (computed before it is cut) larger than memory, naming stride or dilation."""
+        shape = (self.N, self.C_out) + tuple(
+            max(f, o) for f, o in zip(self.full, self.out, strict=True)
+        )
+        # (H - 1) s against d (k - 1): the larger term is the argument to blame.
+        by_stride = max(
+            (n - 1) * s for n, s in zip((self.H, self.W), self.s, strict=True)
+        )
+        by_dilation = max(
+            d * (k - 1) for d, k in zip(self.d, self.k, strict=True)
+        )
+        name, value = (
+            ("stride", self.s)
+            if by_stride >= by_dilation
+            else ("dilation", self.d)
+        )
+        check_size(shape, max(itemsize, 4), f"{name} {value}", "an output")
 
     @property
     def out_shape(self):
@@ -227,10 +258,7 @@ def conv_transpose_forward(
         convention=convention,
     )
     # The input gradient of the convolution, unpadded, whose output is x: the full output ...
-    full = tuple(
-        (n - 1) * s + d * (k - 1) + 1
-        for n, s, d, k in zip((g.H, g.W), g.s, g.d, g.k, strict=True)
-    )
+    full = g.full
     o_prev = np.broadcast_to(
         np.zeros((), dtype=dtype), (g.N, g.C_out) + full
     )  # only its shape is read

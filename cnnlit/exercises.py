@@ -9,7 +9,15 @@ where, and by how much.
 
 Each check takes the reader's function and returns the number of cases that
 agree. The function is called with plain float64 arrays and may return any
-array-like; its arguments are never reused, so it may modify them.
+array-like; its arguments are never reused, so it may modify them. A
+function that returns None (a missing ``return``), a complex result (even
+with zero imaginary parts) or an object numpy cannot read (a torch tensor
+that requires grad) is reported as such, with the case.
+
+Every check is one checker, ``_check``, run over its exercise's table of
+cases: below, each ``check_*`` is written as the function that draws one case
+(its inputs and the package's answer), and the decorator above it gives the
+reader's function's arguments and the table of case sizes.
 
 Examples
 --------
@@ -22,6 +30,9 @@ Traceback (most recent call last):
 ...
 cnnlit.exercises.ExerciseError: check_bias_gradient, case 1 of 12 (delta of shape (1, 1, 3, 3)): ...
 """
+
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -55,6 +66,88 @@ class ExerciseError(AssertionError):
     """A reader's function disagrees with the package on some case."""
 
 
+class _Exercise(NamedTuple):
+    """One exercise: the reader's function's arguments and the table of its cases.
+
+    ``make(rng, *size)`` draws the inputs of the case ``size`` (one row of
+    ``sizes``) from ``rng`` and returns them, in the order of ``arguments``,
+    followed by the package's answer. ``outputs`` names the parts of an
+    answer that is a tuple (None: one array).
+    """
+
+    name: str
+    arguments: tuple
+    sizes: list
+    make: Callable
+    outputs: tuple = None
+
+
+def _exercise(arguments, sizes, outputs=None, seeded=True):
+    """Make a case-drawing function ``make(rng, *size)`` into the check of its name.
+
+    The check ``check_x(fn, seed=0)`` (``check_x(fn)`` when not ``seeded``)
+    has ``make``'s docstring and runs :func:`_check` over ``sizes``.
+    """
+
+    def decorate(make):
+        exercise = _Exercise(make.__name__, arguments, sizes, make, outputs)
+        if seeded:
+
+            def check(fn, seed=0):
+                return _check(exercise, fn, seed)
+        else:
+
+            def check(fn):
+                return _check(exercise, fn)
+
+        check.__name__ = check.__qualname__ = make.__name__
+        check.__doc__ = make.__doc__
+        check.exercise = exercise
+        return check
+
+    return decorate
+
+
+def _check(exercise, fn, seed=0):
+    """The one checker: ``fn`` on every case of ``exercise``, compared with the package."""
+    if not callable(fn):
+        raise TypeError(
+            f"{exercise.name} takes your function, got {type(fn).__name__}"
+        )
+    rng = np.random.default_rng(seed)
+    cases = [exercise.make(rng, *size) for size in exercise.sizes]
+    n = len(cases)
+    for k, (*values, expected) in enumerate(cases, start=1):
+        inputs = dict(zip(exercise.arguments, values, strict=True))
+        where = f"{exercise.name}, case {k} of {n} ({_describe(inputs)})"
+        # fresh copies: the reader's function may modify its arguments
+        args = [np.array(a, dtype=float) if np.ndim(a) else a for a in values]
+        try:
+            got = fn(*args)
+        except Exception as exc:  # the reader's bug, reported with the case
+            raise ExerciseError(
+                f"{where}: your function raised {type(exc).__name__}: {exc}"
+            ) from exc
+        if got is None:
+            raise ExerciseError(
+                f"{where}: your function returned None (a missing return?)"
+            )
+        if exercise.outputs is None:
+            _compare(where, got, expected, "the result")
+            continue
+        if not isinstance(got, (tuple, list)) or len(got) != len(
+            exercise.outputs
+        ):
+            raise ExerciseError(
+                f"{where}: expected a tuple of {len(exercise.outputs)} "
+                f"({', '.join(exercise.outputs)}), got {type(got).__name__}"
+            )
+        for name, g, e in zip(exercise.outputs, got, expected, strict=True):
+            _compare(where, g, e, name)
+    print(f"{exercise.name}: all {n} cases agree")
+    return n
+
+
 def _describe(arrays):
     return ", ".join(
         f"{name} of shape {np.shape(a)}" if np.ndim(a) else f"{name}={a!r}"
@@ -62,14 +155,46 @@ def _describe(arrays):
     )
 
 
-def _compare(check, k, n, desc, got, expected, what, rtol=1e-6, atol=1e-9):
-    where = f"{check}, case {k} of {n} ({desc})"
+def _real_array(where, got, what):
+    """``got`` as a float array, or ExerciseError saying why it is not one.
+
+    Nothing is cast away: a complex result is wrong even when its imaginary
+    parts are zero (take ``.real`` deliberately), and an object numpy cannot
+    read (a torch tensor that requires grad, ...) is named with the case.
+    """
+    if got is None:
+        raise ExerciseError(f"{where}: {what} is None")
     try:
-        got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError) as exc:
+        arr = np.asarray(got)
+    except (
+        Exception
+    ) as exc:  # numpy cannot read it: ragged, or a foreign object
         raise ExerciseError(
-            f"{where}: {what} is not a numeric array ({exc})"
+            f"{where}: {what} is not a numeric array ({type(got).__name__} that numpy "
+            f"cannot convert: {type(exc).__name__}: {exc})"
         ) from None
+    if arr.dtype.kind == "c":
+        imag = float(np.abs(arr.imag).max()) if arr.size else 0.0
+        raise ExerciseError(
+            f"{where}: {what} is complex (dtype {arr.dtype}, largest imaginary part "
+            f"{imag:.3g}); expected real numbers"
+        )
+    if arr.dtype.kind == "O":
+        try:
+            arr = arr.astype(float)
+        except (TypeError, ValueError) as exc:
+            raise ExerciseError(
+                f"{where}: {what} is not a numeric array ({exc})"
+            ) from None
+    if arr.dtype.kind not in "biuf":
+        raise ExerciseError(
+            f"{where}: {what} is not a numeric array (dtype {arr.dtype})"
+        )
+    return arr.astype(float, copy=False)
+
+
+def _compare(where, got, expected, what, rtol=1e-6, atol=1e-9):
+    got = _real_array(where, got, what)
     expected = np.asarray(expected, dtype=float)
     if got.shape != expected.shape:
         raise ExerciseError(
@@ -84,153 +209,94 @@ def _compare(check, k, n, desc, got, expected, what, rtol=1e-6, atol=1e-9):
         )
 
 
-def _run(check, fn, cases, outputs=None):
-    """Call fn(**inputs) on every case and compare with the expected result(s)."""
-    if not callable(fn):
-        raise TypeError(f"{check} takes your function, got {type(fn).__name__}")
-    n = len(cases)
-    for k, (inputs, expected) in enumerate(cases, start=1):
-        desc = _describe(inputs)
-        args = {
-            name: (np.array(a, dtype=float) if np.ndim(a) else a)
-            for name, a in inputs.items()
-        }
-        try:
-            got = fn(*args.values())
-        except Exception as exc:  # the reader's bug, reported with the case
-            raise ExerciseError(
-                f"{check}, case {k} of {n} ({desc}): your function raised {type(exc).__name__}: {exc}"
-            ) from exc
-        if outputs is None:
-            _compare(check, k, n, desc, got, expected, "the result")
-            continue
-        if not isinstance(got, (tuple, list)) or len(got) != len(outputs):
-            raise ExerciseError(
-                f"{check}, case {k} of {n} ({desc}): expected a tuple of {len(outputs)} "
-                f"({', '.join(outputs)}), got {type(got).__name__}"
-            )
-        for name, g, e in zip(outputs, got, expected, strict=True):
-            _compare(check, k, n, desc, g, e, name)
-    print(f"{check}: all {n} cases agree")
-    return n
+# ---- the exercises: each draws one case of its table; the decorator makes it the check
 
 
-def _rng(seed):
-    return np.random.default_rng(seed)
+def _image_kernel(rng, H, W, kH, kW):
+    return rng.standard_normal((H, W)), rng.standard_normal((kH, kW))
 
 
-def check_correlate_valid(fn, seed=0):
-    """``fn(image, kernel)``: the valid cross-correlation of two 2-D arrays.
-
-    Compared with ``correlate2d(image, kernel, "valid")`` on images from 1x1
-    to 7x6 and kernels up to the image's size.
-    """
-    rng = _rng(seed)
-    cases = []
-    for H, W, kH, kW in [
+@_exercise(
+    ("image", "kernel"),
+    [
         (4, 4, 2, 2),
         (1, 1, 1, 1),
         (5, 3, 3, 1),
         (3, 5, 2, 4),
         (7, 6, 3, 3),
         (4, 4, 4, 4),
-    ]:
-        image, kernel = (
-            rng.standard_normal((H, W)),
-            rng.standard_normal((kH, kW)),
-        )
-        cases.append(
-            (
-                {"image": image, "kernel": kernel},
-                correlate2d(image, kernel, "valid"),
-            )
-        )
-    return _run("check_correlate_valid", fn, cases)
+    ],
+)
+def check_correlate_valid(rng, H, W, kH, kW):
+    """``fn(image, kernel)``: the valid cross-correlation of two 2-D arrays.
 
-
-def check_convolve_full(fn, seed=0):
-    """``fn(image, kernel)``: the full convolution (zero outside the image).
-
-    Compared with ``convolve2d(image, kernel, "full")``.
+    Compared with ``correlate2d(image, kernel, "valid")`` on images from 1x1
+    to 7x6 and kernels up to the image's size.
     """
-    rng = _rng(seed)
-    cases = []
-    for H, W, kH, kW in [
+    image, kernel = _image_kernel(rng, H, W, kH, kW)
+    return image, kernel, correlate2d(image, kernel, "valid")
+
+
+@_exercise(
+    ("image", "kernel"),
+    [
         (4, 4, 2, 2),
         (1, 1, 1, 1),
         (5, 3, 3, 1),
         (3, 5, 2, 4),
         (2, 2, 3, 3),
         (6, 5, 3, 2),
-    ]:
-        image, kernel = (
-            rng.standard_normal((H, W)),
-            rng.standard_normal((kH, kW)),
-        )
-        cases.append(
-            (
-                {"image": image, "kernel": kernel},
-                convolve2d(image, kernel, "full"),
-            )
-        )
-    return _run("check_convolve_full", fn, cases)
+    ],
+)
+def check_convolve_full(rng, H, W, kH, kW):
+    """``fn(image, kernel)``: the full convolution (zero outside the image).
+
+    Compared with ``convolve2d(image, kernel, "full")``.
+    """
+    image, kernel = _image_kernel(rng, H, W, kH, kW)
+    return image, kernel, convolve2d(image, kernel, "full")
 
 
-def check_output_size(fn):
+@_exercise(
+    ("H", "k", "s", "p", "d"),
+    [
+        (H, k, s, p, d)
+        for H in (1, 2, 5, 8, 13)
+        for k in (1, 2, 3, 5)
+        for s in (1, 2, 3)
+        for p in (0, 1, 2)
+        for d in (1, 2)
+        if d * (k - 1) + 1 <= H + 2 * p  # the dilated kernel fits
+    ],
+    seeded=False,
+)
+def check_output_size(rng, H, k, s, p, d):
     """``fn(H, k, s, p, d)``: the output height of a convolution.
 
     Input height ``H``, kernel height ``k``, stride ``s``, padding ``p`` on
     each side, dilation ``d``; compared with :func:`cnnlit.conv_output_shape`
     on every combination where the dilated kernel fits (a few hundred).
     """
-    cases = []
-    for H in (1, 2, 5, 8, 13):
-        for k in (1, 2, 3, 5):
-            for s in (1, 2, 3):
-                for p in (0, 1, 2):
-                    for d in (1, 2):
-                        if d * (k - 1) + 1 <= H + 2 * p:
-                            expected = conv_output_shape(
-                                H, H, k, k, stride=s, padding=p, dilation=d
-                            )[0]
-                            cases.append(
-                                (
-                                    {"H": H, "k": k, "s": s, "p": p, "d": d},
-                                    expected,
-                                )
-                            )
-    return _run("check_output_size", fn, cases)
+    H_out = conv_output_shape(H, H, k, k, stride=s, padding=p, dilation=d)[0]
+    return H, k, s, p, d, H_out
 
 
-def check_bias_gradient(fn, seed=0):
+@_exercise(
+    ("delta",), [(1, 1, 3, 3), (2, 3, 4, 5), (1, 4, 1, 1), (3, 2, 2, 6)] * 3
+)
+def check_bias_gradient(rng, N, C_out, Ho, Wo):
     """``fn(delta)``: dE/db of a convolutional layer from its deltas.
 
     ``delta`` has shape ``(N, C_out, H_out, W_out)``; the answer has shape
     ``(C_out,)``. Compared with :func:`cnnlit.conv_backward`.
     """
-    rng = _rng(seed)
-    cases = []
-    for N, C_out, Ho, Wo in [
-        (1, 1, 3, 3),
-        (2, 3, 4, 5),
-        (1, 4, 1, 1),
-        (3, 2, 2, 6),
-    ] * 3:
-        delta = rng.standard_normal((N, C_out, Ho, Wo))
-        w = rng.standard_normal((C_out, 1, 2, 2))
-        o_prev = rng.standard_normal((N, 1, Ho + 1, Wo + 1))
-        cases.append(({"delta": delta}, conv_backward(delta, o_prev, w)[1]))
-    return _run("check_bias_gradient", fn, cases)
+    delta = rng.standard_normal((N, C_out, Ho, Wo))
+    w = rng.standard_normal((C_out, 1, 2, 2))
+    o_prev = rng.standard_normal((N, 1, Ho + 1, Wo + 1))
+    return delta, conv_backward(delta, o_prev, w)[1]
 
 
-def _conv_cases(rng, shapes):
-    for C_in, C_out, H, W, kH, kW in shapes:
-        o_prev = rng.standard_normal((C_in, H, W))
-        w = rng.standard_normal((C_out, C_in, kH, kW))
-        delta = rng.standard_normal((C_out, H - kH + 1, W - kW + 1))
-        yield o_prev, w, delta
-
-
+# (C_in, C_out, H, W, kH, kW) of the convolutions without stride
 _CONV_SHAPES = [
     (1, 1, 4, 4, 2, 2),
     (1, 1, 5, 5, 3, 3),
@@ -240,7 +306,15 @@ _CONV_SHAPES = [
 ]
 
 
-def check_weight_gradient(fn, seed=0):
+def _conv_arrays(rng, C_in, C_out, H, W, kH, kW):
+    o_prev = rng.standard_normal((C_in, H, W))
+    w = rng.standard_normal((C_out, C_in, kH, kW))
+    delta = rng.standard_normal((C_out, H - kH + 1, W - kW + 1))
+    return o_prev, w, delta
+
+
+@_exercise(("delta", "o_prev"), _CONV_SHAPES)
+def check_weight_gradient(rng, *shape):
     """``fn(delta, o_prev)``: dE/dw of one example, the seed's convolution.
 
     ``delta``: ``(C_out, H_out, W_out)``, ``o_prev``: ``(C_in, H, W)``; the
@@ -248,127 +322,130 @@ def check_weight_gradient(fn, seed=0):
     ``kH = H - H_out + 1``. Compared with :func:`cnnlit.conv_backward`
     (``convention="convolution"``, stride 1, no padding).
     """
-    rng = _rng(seed)
-    cases = [
-        ({"delta": d, "o_prev": o}, conv_backward(d, o, w)[0])
-        for o, w, d in _conv_cases(rng, _CONV_SHAPES)
-    ]
-    return _run("check_weight_gradient", fn, cases)
+    o_prev, w, delta = _conv_arrays(rng, *shape)
+    return delta, o_prev, conv_backward(delta, o_prev, w)[0]
 
 
-def check_input_gradient(fn, seed=0):
+@_exercise(("delta", "w"), _CONV_SHAPES)
+def check_input_gradient(rng, *shape):
     """``fn(delta, w)``: dE/do^{l-1} of one example, the seed's convolution.
 
     ``delta``: ``(C_out, H_out, W_out)``, ``w``: ``(C_out, C_in, kH, kW)``; the
     answer has shape ``(C_in, H_out + kH - 1, W_out + kW - 1)``. Compared with
     :func:`cnnlit.conv_backward` (stride 1, no padding).
     """
-    rng = _rng(seed)
-    cases = [
-        ({"delta": d, "w": w}, conv_backward(d, o, w)[2])
-        for o, w, d in _conv_cases(rng, _CONV_SHAPES)
-    ]
-    return _run("check_input_gradient", fn, cases)
+    o_prev, w, delta = _conv_arrays(rng, *shape)
+    return delta, w, conv_backward(delta, o_prev, w)[2]
 
 
-def check_strided_input_gradient(fn, seed=0):
-    """``fn(delta, w, s, H, W)``: dE/do^{l-1} of a convolution with stride ``s``.
+def _strided_arrays(rng, C_in, C_out, H, W, kH, kW, s):
+    o_prev = rng.standard_normal((C_in, H, W))
+    w = rng.standard_normal((C_out, C_in, kH, kW))
+    Ho, Wo = conv_output_shape(H, W, kH, kW, stride=s)
+    delta = rng.standard_normal((C_out, Ho, Wo))
+    return o_prev, w, delta, conv_backward(delta, o_prev, w, stride=s)
 
-    One example; ``(H, W)`` is the input's size (with a stride it is not
-    determined by the output's). Compared with :func:`cnnlit.conv_backward`.
-    """
-    rng = _rng(seed)
-    cases = []
-    for C_in, C_out, H, W, k, s in [
+
+@_exercise(
+    ("delta", "w", "s", "H", "W"),
+    [
         (1, 1, 5, 5, 3, 2),
         (1, 1, 6, 6, 3, 2),
         (2, 3, 7, 5, 2, 2),
         (1, 2, 7, 7, 3, 3),
         (2, 1, 4, 6, 1, 2),
-    ]:
-        o_prev = rng.standard_normal((C_in, H, W))
-        w = rng.standard_normal((C_out, C_in, k, k))
-        Ho, Wo = conv_output_shape(H, W, k, k, stride=s)
-        delta = rng.standard_normal((C_out, Ho, Wo))
-        expected = conv_backward(delta, o_prev, w, stride=s)[2]
-        cases.append(
-            ({"delta": delta, "w": w, "s": s, "H": H, "W": W}, expected)
-        )
-    return _run("check_strided_input_gradient", fn, cases)
+    ],
+)
+def check_strided_input_gradient(rng, C_in, C_out, H, W, k, s):
+    """``fn(delta, w, s, H, W)``: dE/do^{l-1} of a convolution with stride ``s``.
+
+    One example; ``(H, W)`` is the input's size (with a stride it is not
+    determined by the output's). Compared with :func:`cnnlit.conv_backward`.
+    """
+    _, w, delta, grads = _strided_arrays(rng, C_in, C_out, H, W, k, k, s)
+    return delta, w, s, H, W, grads[2]
 
 
-def _pool_cases(rng, ties):
-    for C, H, W, k, s in [
-        (1, 4, 4, 2, 2),
-        (2, 6, 6, 3, 3),
-        (1, 5, 5, 3, 2),
-        (2, 4, 6, 2, 1),
-        (1, 3, 3, 3, 3),
-    ]:
-        if ties:  # few distinct values: many windows hold a tie
-            o_prev = rng.integers(0, 3, size=(C, H, W)).astype(float)
-        else:
-            o_prev = rng.standard_normal((C, H, W))
-        Ho, Wo = (H - k) // s + 1, (W - k) // s + 1
-        yield o_prev, rng.standard_normal((C, Ho, Wo)), k, s
+# (C, H, W, k, s) of the pooling cases: windows that tile, overlap (s < k),
+# cover the whole image, or leave gaps (s > k: rows and columns no window reads)
+_POOL_SHAPES = [
+    (1, 4, 4, 2, 2),
+    (2, 6, 6, 3, 3),
+    (1, 5, 5, 3, 2),
+    (2, 4, 6, 2, 1),
+]
+_WHOLE_IMAGE = (1, 3, 3, 3, 3)
+_GAPPED = (1, 7, 8, 2, 3)
 
 
-def check_max_pool_backward(fn, seed=0):
+def _pool_case(rng, mode, ties, C, H, W, k, s):
+    if ties:  # few distinct values: many windows hold a tie
+        o_prev = rng.integers(0, 3, size=(C, H, W)).astype(float)
+    else:
+        o_prev = rng.standard_normal((C, H, W))
+    delta = rng.standard_normal((C, (H - k) // s + 1, (W - k) // s + 1))
+    return (
+        delta,
+        o_prev,
+        k,
+        s,
+        pool_backward(delta, o_prev, k, stride=s, mode=mode),
+    )
+
+
+@_exercise(
+    ("delta", "o_prev", "k", "s"),
+    [(False, *shape) for shape in _POOL_SHAPES + [_WHOLE_IMAGE]]
+    + [(True, *shape) for shape in _POOL_SHAPES + [_GAPPED]],
+)
+def check_max_pool_backward(rng, ties, *shape):
     """``fn(delta, o_prev, k, s)``: dE/do^{l-1} of k x k max pooling, stride s.
 
     One example, ``o_prev``: ``(C, H, W)``. On a tie the *first* maximum in
     row-major order gets the delta; where windows overlap (s < k) the deltas
-    add up. Compared with :func:`cnnlit.pool_backward`.
+    add up; where they leave gaps (s > k) the pixels no window reads get
+    zero. Compared with :func:`cnnlit.pool_backward`.
     """
-    rng = _rng(seed)
-    cases = []
-    for ties in (False, True):
-        for o_prev, delta, k, s in _pool_cases(rng, ties):
-            expected = pool_backward(delta, o_prev, k, stride=s, mode="max")
-            cases.append(
-                ({"delta": delta, "o_prev": o_prev, "k": k, "s": s}, expected)
-            )
-    return _run("check_max_pool_backward", fn, cases)
+    return _pool_case(rng, "max", ties, *shape)
 
 
-def check_mean_pool_backward(fn, seed=0):
+@_exercise(("delta", "o_prev", "k", "s"), _POOL_SHAPES + [_GAPPED])
+def check_mean_pool_backward(rng, *shape):
     """``fn(delta, o_prev, k, s)``: dE/do^{l-1} of k x k mean pooling, stride s.
 
-    Compared with :func:`cnnlit.pool_backward` (``mode="mean"``).
+    Windows that tile, overlap (s < k) and leave gaps (s > k). Compared with
+    :func:`cnnlit.pool_backward` (``mode="mean"``).
     """
-    rng = _rng(seed)
-    cases = []
-    for o_prev, delta, k, s in _pool_cases(rng, False):
-        expected = pool_backward(delta, o_prev, k, stride=s, mode="mean")
-        cases.append(
-            ({"delta": delta, "o_prev": o_prev, "k": k, "s": s}, expected)
-        )
-    return _run("check_mean_pool_backward", fn, cases)
+    return _pool_case(rng, "mean", False, *shape)
 
 
-def check_dense_backward(fn, seed=0):
+@_exercise(
+    ("delta", "x", "w"),
+    [(1, 3, 2), (4, 5, 3), (2, 1, 1), (3, 7, 10)],
+    outputs=("dE_dw", "dE_db", "dE_dx"),
+)
+def check_dense_backward(rng, N, D_in, D_out):
     """``fn(delta, x, w)``: ``(dE_dw, dE_db, dE_dx)`` of a dense layer ``c = x w^T + b``.
 
     ``delta``: ``(N, D_out)``, ``x``: ``(N, D_in)``, ``w``: ``(D_out, D_in)``.
     Compared with :func:`cnnlit.dense_backward`.
     """
-    rng = _rng(seed)
-    cases = []
-    for N, D_in, D_out in [(1, 3, 2), (4, 5, 3), (2, 1, 1), (3, 7, 10)]:
-        delta, x = (
-            rng.standard_normal((N, D_out)),
-            rng.standard_normal((N, D_in)),
-        )
-        w = rng.standard_normal((D_out, D_in))
-        cases.append(
-            ({"delta": delta, "x": x, "w": w}, dense_backward(delta, x, w))
-        )
-    return _run(
-        "check_dense_backward", fn, cases, outputs=("dE_dw", "dE_db", "dE_dx")
-    )
+    delta, x = rng.standard_normal((N, D_out)), rng.standard_normal((N, D_in))
+    w = rng.standard_normal((D_out, D_in))
+    return delta, x, w, dense_backward(delta, x, w)
 
 
-def check_strided_weight_gradient(fn, seed=0):
+@_exercise(
+    ("delta", "o_prev", "s", "kH", "kW"),
+    [
+        (1, 1, 5, 5, 3, 3, 2),
+        (1, 1, 6, 6, 3, 3, 2),
+        (2, 3, 7, 5, 2, 2, 2),
+        (1, 2, 7, 8, 3, 2, 3),
+        (2, 1, 4, 6, 1, 1, 2),
+    ],
+)
+def check_strided_weight_gradient(rng, C_in, C_out, H, W, kH, kW, s):
     """``fn(delta, o_prev, s, kH, kW)``: dE/dw of one example, the seed's convolution with stride ``s``.
 
     ``delta``: ``(C_out, H_out, W_out)``, ``o_prev``: ``(C_in, H, W)``; the
@@ -377,30 +454,12 @@ def check_strided_weight_gradient(fn, seed=0):
     last rows or columns of ``o_prev`` are read by no window. Compared with
     :func:`cnnlit.conv_backward` (``convention="convolution"``, no padding).
     """
-    rng = _rng(seed)
-    cases = []
-    for C_in, C_out, H, W, kH, kW, s in [
-        (1, 1, 5, 5, 3, 3, 2),
-        (1, 1, 6, 6, 3, 3, 2),
-        (2, 3, 7, 5, 2, 2, 2),
-        (1, 2, 7, 8, 3, 2, 3),
-        (2, 1, 4, 6, 1, 1, 2),
-    ]:
-        o_prev = rng.standard_normal((C_in, H, W))
-        w = rng.standard_normal((C_out, C_in, kH, kW))
-        Ho, Wo = conv_output_shape(H, W, kH, kW, stride=s)
-        delta = rng.standard_normal((C_out, Ho, Wo))
-        expected = conv_backward(delta, o_prev, w, stride=s)[0]
-        cases.append(
-            (
-                {"delta": delta, "o_prev": o_prev, "s": s, "kH": kH, "kW": kW},
-                expected,
-            )
-        )
-    return _run("check_strided_weight_gradient", fn, cases)
+    o_prev, _, delta, grads = _strided_arrays(rng, C_in, C_out, H, W, kH, kW, s)
+    return delta, o_prev, s, kH, kW, grads[0]
 
 
-def check_complete_input(fn, seed=0):
+@_exercise(("o_prev", "w", "b"), _CONV_SHAPES + [(2, 2, 3, 3, 3, 3)])
+def check_complete_input(rng, *shape):
     """``fn(o_prev, w, b)``: the complete input c of one example, the seed's convolution.
 
     ``o_prev``: ``(C_in, H, W)``, ``w``: ``(C_out, C_in, kH, kW)``, ``b``:
@@ -409,17 +468,23 @@ def check_complete_input(fn, seed=0):
     stride 1, no padding), on non-square kernels, 1x1 kernels, kernels as
     large as the input and ``C_in != C_out``.
     """
-    rng = _rng(seed)
-    cases = []
-    for o_prev, w, _ in _conv_cases(rng, _CONV_SHAPES + [(2, 2, 3, 3, 3, 3)]):
-        b = rng.standard_normal(w.shape[0])
-        cases.append(
-            ({"o_prev": o_prev, "w": w, "b": b}, conv_forward(o_prev, w, b))
-        )
-    return _run("check_complete_input", fn, cases)
+    o_prev, w, _ = _conv_arrays(rng, *shape)
+    b = rng.standard_normal(w.shape[0])
+    return o_prev, w, b, conv_forward(o_prev, w, b)
 
 
-def check_conv_transpose(fn, seed=0):
+@_exercise(
+    ("x", "w", "s"),
+    [
+        (2, 2, 3, 3, 2),
+        (1, 1, 2, 2, 1),
+        (3, 2, 2, 3, 1),
+        (2, 3, 3, 2, 3),
+        (4, 4, 4, 4, 2),
+        (3, 1, 1, 2, 2),
+    ],
+)
+def check_conv_transpose(rng, H, W, kH, kW, s):
     """``fn(x, w, s)``: the transposed convolution of one channel, stride ``s``.
 
     ``x``: ``(H, W)``, ``w``: ``(kH, kW)``; the answer has shape
@@ -428,25 +493,27 @@ def check_conv_transpose(fn, seed=0):
     columns ``s j .. s j + kW - 1`` (the transpose of the seed's convolution,
     no padding). Compared with :func:`cnnlit.conv_transpose_forward`.
     """
-    rng = _rng(seed)
-    cases = []
-    for H, W, kH, kW, s in [
-        (2, 2, 3, 3, 2),
-        (1, 1, 2, 2, 1),
-        (3, 2, 2, 3, 1),
-        (2, 3, 3, 2, 3),
-        (4, 4, 4, 4, 2),
-        (3, 1, 1, 2, 2),
-    ]:
-        x, w = rng.standard_normal((H, W)), rng.standard_normal((kH, kW))
-        expected = conv_transpose_forward(
-            x[None], w[None, None], None, stride=s
-        )[0]
-        cases.append(({"x": x, "w": w, "s": s}, expected))
-    return _run("check_conv_transpose", fn, cases)
+    x, w = _image_kernel(rng, H, W, kH, kW)
+    y = conv_transpose_forward(x[None], w[None, None], None, stride=s)[0]
+    return x, w, s, y
 
 
-def check_pad(fn, seed=0):
+@_exercise(
+    ("image", "p", "boundary"),
+    [
+        (H, W, p, boundary)
+        for H, W, p in [
+            (4, 4, 1),
+            (3, 5, 2),
+            (1, 1, 2),
+            (4, 3, 0),
+            (2, 3, 3),
+            (5, 4, 1),
+        ]
+        for boundary in ("fill", "wrap", "symm")
+    ],
+)
+def check_pad(rng, H, W, p, boundary):
     """``fn(image, p, boundary)``: ``image`` padded by ``p`` pixels on every side.
 
     ``image``: ``(H, W)``; the answer has shape ``(H + 2p, W + 2p)``.
@@ -457,22 +524,5 @@ def check_pad(fn, seed=0):
     3, some cases with ``p`` as large as the image or larger (where the
     padding repeats the rule, not just the edge rows).
     """
-    rng = _rng(seed)
-    cases = []
-    for H, W, p in [
-        (4, 4, 1),
-        (3, 5, 2),
-        (1, 1, 2),
-        (4, 3, 0),
-        (2, 3, 3),
-        (5, 4, 1),
-    ]:
-        for boundary in ("fill", "wrap", "symm"):
-            image = rng.standard_normal((H, W))
-            cases.append(
-                (
-                    {"image": image, "p": p, "boundary": boundary},
-                    pad(image, p, p, boundary),
-                )
-            )
-    return _run("check_pad", fn, cases)
+    image = rng.standard_normal((H, W))
+    return image, p, boundary, pad(image, p, p, boundary)

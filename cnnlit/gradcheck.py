@@ -1,6 +1,7 @@
 r"""Finite differences: the independent check of every derivative in the book.
 
-See :ref:`weight-update` for how they are used.
+First used in :ref:`feedforward` (the derivative of the error with respect to
+the output), then for every gradient from :ref:`weight-update` on.
 """
 
 import math
@@ -8,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_real_array
+from ._checks import _shown, as_real_array
 
 __all__ = ["numerical_gradient", "relative_error"]
 
@@ -17,7 +18,7 @@ def numerical_gradient(f, x, eps=1e-6):
     r"""Central-difference gradient of a scalar function.
 
     The independent check of the book's derivatives, first used in
-    :ref:`weight-update`.
+    :ref:`feedforward`.
 
     .. math:: \frac{\partial f}{\partial x_i} \approx \frac{f(x + \epsilon e_i) - f(x - \epsilon e_i)}{2\epsilon}
 
@@ -52,13 +53,24 @@ def numerical_gradient(f, x, eps=1e-6):
         raise TypeError(
             f"eps must be a positive real number, got {eps!r} ({type(eps).__name__})"
         )
-    if not (math.isfinite(eps) and eps > 0):
+    try:
+        step = float(eps)
+    except OverflowError:  # an int beyond float's range, such as 10**400
+        step = math.inf
+    if not (math.isfinite(step) and step > 0):
         raise ValueError(
-            f"eps must be a positive real number, got {eps!r}: the step must be finite and > 0"
+            f"eps must be a positive real number, got {_shown(eps)}: the step must be finite and > 0"
         )
-    eps = float(eps)
+    eps = step
     # A private C-ordered copy: its flat view below writes into the copy itself.
     x = np.array(as_real_array(x, "x"), dtype=np.float64, order="C")
+    finite = np.abs(x[np.isfinite(x)])
+    top = float(finite.max()) if finite.size else 0.0
+    if not math.isfinite(top + 2 * eps):
+        raise ValueError(
+            f"eps={eps!r} is too large for x (largest finite magnitude {top!r}): "
+            "x + eps and 2 eps must stay finite in float64"
+        )
     grad = np.empty_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
@@ -77,7 +89,12 @@ def _scalar(value):
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"f must return a real scalar, got a boolean {value!r}")
     if isinstance(value, numbers.Real):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond float's range, such as 10**400
+            raise ValueError(
+                f"f must return a real scalar within float64's range, got {_shown(value)}"
+            ) from None
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError):
@@ -97,8 +114,19 @@ def _scalar(value):
 def relative_error(a, b):
     r"""Relative difference of two arrays, :math:`\|a - b\| / \max(\|a\|, \|b\|)`.
 
-    0 when both are zero; about 1e-8 or less for a correct analytic gradient
-    against :func:`numerical_gradient` in float64. See :ref:`weight-update`.
+    With the Euclidean norm over all entries,
+
+    .. math::
+
+        \operatorname{rel}(a, b) = \frac{\|a - b\|}{\max(\|a\|, \|b\|)}
+        \le \frac{\|a\| + \|b\|}{\max(\|a\|, \|b\|)} \le 2
+
+    (the triangle inequality, then each norm at most the larger one): 0 for
+    equal arrays (and when both are zero), 1 when one of them is zero and the
+    other is not, :math:`\sqrt 2` for orthogonal arrays of equal norm, and 2
+    exactly when ``b = -a`` (not zero): the two disagree in every sign. About
+    1e-8 or less for a correct analytic gradient against
+    :func:`numerical_gradient` in float64, first in :ref:`feedforward`.
 
     Symmetric in ``a`` and ``b``, and computed on the arrays divided by their
     largest magnitude, so it neither underflows nor overflows:
@@ -124,6 +152,8 @@ def relative_error(a, b):
     0.0
     >>> round(relative_error([1.0, 0.0], [0.0, 1.0]), 4)
     1.4142
+    >>> relative_error([1.0, 2.0], [-1.0, -2.0])
+    2.0
     >>> relative_error([1.0, float("nan")], [1.0, 2.0])
     nan
     """

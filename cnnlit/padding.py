@@ -8,6 +8,8 @@ backward passes) in :ref:`adjoint`. The boundary flags are those of
 
 import numpy as np
 
+from ._checks import check_int, check_size
+
 __all__ = ["NP_PAD_MODE", "pad", "pad_adjoint"]
 
 # np.pad's names for the boundary flags (scipy.signal's vocabulary).
@@ -38,8 +40,16 @@ def pad(x, ph, pw, boundary, fillvalue=0.0):
     >>> pad(np.array([[1.0, 2.0]]), 0, 1, "wrap")
     array([[2., 1., 2., 1.]])
     """
+    ph, pw = check_int(ph, "ph", 0), check_int(pw, "pw", 0)
     if ph == 0 and pw == 0:
         return x
+    *rest, H, W = x.shape
+    check_size(
+        (*rest, H + 2 * ph, W + 2 * pw),
+        x.dtype.itemsize,
+        f"(ph, pw) = {(ph, pw)}",
+        "a padded array",
+    )
     width = [(0, 0)] * (x.ndim - 2) + [(ph, ph), (pw, pw)]
     if boundary == "fill":
         return np.pad(x, width, mode="constant", constant_values=fillvalue)
@@ -74,6 +84,8 @@ def pad_adjoint(g, ph, pw, boundary, H, W):
     >>> pad_adjoint(np.array([[1.0, 10.0, 100.0, 1000.0]]), 0, 1, "wrap", 1, 2)
     array([[1010.,  101.]])
     """
+    ph, pw = check_int(ph, "ph", 0), check_int(pw, "pw", 0)
+    H, W = check_int(H, "H", 1), check_int(W, "W", 1)
     if ph == 0 and pw == 0:
         return g
     if boundary == "fill":

@@ -26,18 +26,33 @@ __all__ = [
 ]
 
 
+def _source(x, n, boundary):
+    """The pixel of an axis of length ``n`` that position ``x`` holds, or None.
+
+    Inside the image (``0 <= x < n``) a position holds its own pixel; outside,
+    ``wrap`` repeats the image with period n, ``symm`` mirrors it with the
+    edge pixel repeated (period 2n: the image, then its mirror image), and
+    ``fill`` holds the constant (None here). The one map of a padded index to
+    its source, used by the forward passes (read the pixel) and the backward
+    (add the gradient onto it).
+    """
+    if 0 <= x < n:
+        return x
+    if boundary == "wrap":
+        return x % n
+    if boundary == "symm":
+        r = x % (2 * n)
+        return r if r < n else 2 * n - 1 - r
+    return None
+
+
 def _extend(i, x, y, boundary, fillvalue):
     """The image ``i`` at (x, y), extended past its edges as ``boundary`` says."""
     H, W = i.shape
-    if 0 <= x < H and 0 <= y < W:
-        return i[x, y]
-    if boundary == "fill":
+    sx, sy = _source(x, H, boundary), _source(y, W, boundary)
+    if sx is None or sy is None:
         return fillvalue
-    if boundary == "wrap":
-        return i[x % H, y % W]
-    # symm: mirror with the edge pixel repeated, period 2H (2W)
-    x, y = x % (2 * H), y % (2 * W)
-    return i[x if x < H else 2 * H - 1 - x, y if y < W else 2 * W - 1 - y]
+    return i[sx, sy]
 
 
 def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
@@ -145,11 +160,13 @@ def _crop(full, shape, kshape, mode, same_start):
     return full[kH - 1 : H, kW - 1 : W]  # valid
 
 
-def _pairs(stride, padding, dilation):
-    def two(v):
-        return (v, v) if np.isscalar(v) else tuple(v)
+def _two(v):
+    """An int or a pair as a pair of Python ints (numpy integers would overflow in the index arithmetic)."""
+    return (int(v), int(v)) if np.isscalar(v) else tuple(int(u) for u in v)
 
-    return two(stride), two(padding), two(dilation)
+
+def _pairs(stride, padding, dilation):
+    return _two(stride), _two(padding), _two(dilation)
 
 
 def _padded(o_prev, ph, pw, boundary):
@@ -310,15 +327,10 @@ def conv_backward(
         for n in range(C_in):
             for X in range(Hp):
                 for Y in range(Wp):
-                    x, y = X - ph, Y - pw
-                    if 0 <= x < H and 0 <= y < W:
-                        dE_do_prev[j, n, x, y] += dE_do[j, n, X, Y]
-                    elif boundary == "wrap":
-                        dE_do_prev[j, n, x % H, y % W] += dE_do[j, n, X, Y]
-                    elif boundary == "symm":
-                        x, y = x % (2 * H), y % (2 * W)
-                        x = x if x < H else 2 * H - 1 - x
-                        y = y if y < W else 2 * W - 1 - y
+                    # the pixel the padded one copies (None: a constant)
+                    x = _source(X - ph, H, boundary)
+                    y = _source(Y - pw, W, boundary)
+                    if x is not None and y is not None:
                         dE_do_prev[j, n, x, y] += dE_do[j, n, X, Y]
     if single:
         dE_do_prev = dE_do_prev[0]
@@ -326,11 +338,8 @@ def conv_backward(
 
 
 def _pool_geometry(shape, size, stride):
-    kH, kW = (size, size) if np.isscalar(size) else tuple(size)
-    if stride is None:
-        sH, sW = kH, kW
-    else:
-        sH, sW = (stride, stride) if np.isscalar(stride) else tuple(stride)
+    kH, kW = _two(size)
+    sH, sW = (kH, kW) if stride is None else _two(stride)
     H, W = shape[-2:]
     return kH, kW, sH, sW, (H - kH) // sH + 1, (W - kW) // sW + 1
 
@@ -430,11 +439,7 @@ def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
 
 def _transposed_geometry(x, w, stride, padding, output_padding, dilation):
     (sH, sW), (ph, pw), (dH, dW) = _pairs(stride, padding, dilation)
-    opH, opW = (
-        (output_padding, output_padding)
-        if np.isscalar(output_padding)
-        else tuple(output_padding)
-    )
+    opH, opW = _two(output_padding)
     _, _, H, W = x.shape
     _, _, kH, kW = w.shape
     H_out = (H - 1) * sH - 2 * ph + dH * (kH - 1) + opH + 1

@@ -5,6 +5,8 @@ so every test module can import them.
 """
 
 import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
 
 from cnnlit.network import Activation, Conv2D, Dense, Flatten, Network, Pool
 
@@ -47,3 +49,37 @@ def small_network(seed=0, dtype=np.float64, last="sigmoid", bias=True):
     if last:
         layers.append(Activation(last))
     return Network(layers)
+
+
+# A few hypothesis examples per property (the slow ones run loops).
+FEW = settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+def sprinkle(rng, a, fraction=0.08):
+    """A copy of ``a`` with NaN, +inf and -inf at random places."""
+    a = a.copy()
+    spots = rng.random(a.shape) < fraction
+    a[spots] = rng.choice([np.nan, np.inf, -np.inf], size=int(spots.sum()))
+    return a
+
+
+def assert_same_nonfinite(got, want, rtol=1e-9, atol=1e-9):
+    """NaN, +inf and -inf in exactly the same places; the finite values close."""
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(np.isposinf(got), np.isposinf(want))
+    np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=rtol, atol=atol)
+
+
+# NaN and inf inputs: numpy says so while computing what scipy computes.
+NONFINITE_INPUTS = pytest.mark.filterwarnings(
+    "ignore:invalid value encountered:RuntimeWarning",
+    "ignore:overflow encountered:RuntimeWarning",
+)
+# np.matrix inputs, read as the plain arrays they hold.
+MATRIX_INPUTS = pytest.mark.filterwarnings(
+    "ignore:the matrix subclass:PendingDeprecationWarning"
+)

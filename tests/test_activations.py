@@ -212,3 +212,44 @@ def test_accepts_lists_and_scalars(f):
         f([0.5, -0.5]), ORACLES[f.__name__](np.array([0.5, -0.5])), rtol=1e-14
     )
     assert np.shape(f(0.5)) == ()
+
+
+# ---------------------------------------------------------------------------
+# bad input
+# ---------------------------------------------------------------------------
+
+BAD_INPUT_FUNCTIONS = [
+    cnnlit.sigmoid,
+    cnnlit.sigmoid_prime,
+    cnnlit.tanh,
+    cnnlit.tanh_prime,
+    cnnlit.relu,
+    cnnlit.relu_prime,
+]
+
+
+@pytest.mark.parametrize(
+    "f", BAD_INPUT_FUNCTIONS, ids=[f.__name__ for f in BAD_INPUT_FUNCTIONS]
+)
+@pytest.mark.parametrize(
+    "bad, pattern",
+    [
+        (
+            np.ones(3) * 1j,
+            r"c must be real-valued, got a complex array \(dtype complex128\)",
+        ),
+        (
+            np.array(["a", "b"]),
+            r"c must be a real numeric array, got dtype <U1",
+        ),
+        (
+            np.array([1.0, None], dtype=object),
+            r"c must be a real numeric array, got dtype object",
+        ),
+        (["1", "2"], r"c must be a real numeric array, got dtype <U1"),
+    ],
+    ids=["complex", "strings", "objects", "list of strings"],
+)
+def test_activation_bad_input(f, bad, pattern):
+    with pytest.raises(TypeError, match=pattern):
+        f(bad)

@@ -10,6 +10,7 @@ import itertools
 
 import numpy as np
 import pytest
+from helpers import two
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,10 +18,6 @@ import cnnlit
 from cnnlit import reference
 
 CONVENTIONS = ["convolution", "correlation"]
-
-
-def two(v):
-    return (v, v) if np.isscalar(v) else tuple(v)
 
 
 def out_size(n, k, s, p, d, op):
@@ -1087,3 +1084,31 @@ def test_good_input_next_to_the_bad():
     assert F(X, W, B, dilation=2, output_padding=(0, 1)).shape == (2, 5, 6, 7)
     assert F(X, W, B, padding=2).shape == (2, 5, 1, 1)
     assert [a.shape for a in BW(DELTA, X, W)] == [W.shape, B.shape, X.shape]
+
+
+@pytest.mark.parametrize("name", ["stride", "dilation"])
+def test_sizes_that_cannot_be_allocated_are_named(name):
+    # numpy said "iterator is too large": the full output of a 5x5 input with
+    # stride 10**12 is (5 - 1) 10**12 + 3 pixels a side, with dilation 10**12
+    # 4 + 2 * 10**12 + 1
+    x, w = np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3))
+    n = 4 * 10**12 + 3 if name == "stride" else 2 * 10**12 + 5
+    with pytest.raises(
+        ValueError,
+        match=rf"{name} \(1000000000000, 1000000000000\) implies an output of shape "
+        rf"\(1, 1, {n}, {n}\), .*: more than this machine's memory",
+    ):
+        cnnlit.conv_transpose_forward(x, w, None, **{name: 10**12})
+
+
+def test_huge_stride_of_one_pixel_computes(rng):
+    # one input pixel never reaches a second footprint: the output is x w
+    # (rotated under the convolution convention), whatever the stride
+    x, w = rng.standard_normal((2, 1, 1)), rng.standard_normal((2, 3, 2, 3))
+    y = cnnlit.conv_transpose_forward(x, w, None, stride=10**12)
+    want = np.einsum("c,cmhw->mhw", x[:, 0, 0], w[:, :, ::-1, ::-1])
+    np.testing.assert_allclose(y, want, rtol=1e-12)
+    dw, db, dx = cnnlit.conv_transpose_backward(
+        np.ones_like(y), x, w, stride=10**12
+    )
+    np.testing.assert_allclose(dx[:, 0, 0], w.sum(axis=(1, 2, 3)), rtol=1e-12)

@@ -137,3 +137,96 @@ def test_read_only_inputs_unchanged(rng):
     cnnlit.dense_backward(delta, x, w)
     for a, c in zip((x, w, b, delta), copies, strict=True):
         np.testing.assert_array_equal(a, c)
+
+
+# ---------------------------------------------------------------------------
+# bad input, b=None
+# ---------------------------------------------------------------------------
+
+XD, WD, BD = np.ones((2, 3)), np.ones((4, 3)), np.zeros(4)
+DENSE_BAD = [
+    (
+        "x 1-D",
+        lambda: cnnlit.dense_forward(np.ones(3), WD, BD),
+        ValueError,
+        r"x must have shape \(N, D_in\), got shape \(3,\)",
+    ),
+    (
+        "w 1-D",
+        lambda: cnnlit.dense_forward(XD, np.ones(3), BD),
+        ValueError,
+        r"w must have shape \(D_out, D_in\), got shape \(3,\)",
+    ),
+    (
+        "D_in mismatch",
+        lambda: cnnlit.dense_forward(XD, np.ones((4, 2)), BD),
+        ValueError,
+        r"w has D_in=2 \(w.shape \(4, 2\)\) but x has D_in=3 \(x.shape \(2, 3\)\)",
+    ),
+    (
+        "bias shape",
+        lambda: cnnlit.dense_forward(XD, WD, np.zeros(3)),
+        ValueError,
+        r"b must have shape \(D_out,\) = \(4,\), got shape \(3,\)",
+    ),
+    (
+        "complex x",
+        lambda: cnnlit.dense_forward(XD * 1j, WD, BD),
+        TypeError,
+        r"x must be real-valued",
+    ),
+    (
+        "string w",
+        lambda: cnnlit.dense_forward(XD, WD.astype(str), BD),
+        TypeError,
+        r"w must be a real numeric array",
+    ),
+    (
+        "backward delta shape",
+        lambda: cnnlit.dense_backward(np.ones((2, 3)), XD, WD),
+        ValueError,
+        r"delta must have shape \(N, D_out\) = \(2, 4\), got shape \(2, 3\)",
+    ),
+    (
+        "backward delta batch",
+        lambda: cnnlit.dense_backward(np.ones((3, 4)), XD, WD),
+        ValueError,
+        r"delta must have shape \(N, D_out\) = \(2, 4\), got shape \(3, 4\)",
+    ),
+    (
+        "backward D_in mismatch",
+        lambda: cnnlit.dense_backward(np.ones((2, 4)), XD, np.ones((4, 5))),
+        ValueError,
+        r"w has D_in=5 .* x has D_in=3",
+    ),
+    (
+        "backward complex delta",
+        lambda: cnnlit.dense_backward(np.ones((2, 4)) * 1j, XD, WD),
+        TypeError,
+        r"delta must be real-valued",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "call, exc, pattern",
+    [c[1:] for c in DENSE_BAD],
+    ids=[c[0] for c in DENSE_BAD],
+)
+def test_dense_bad_input(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+def test_dense_forward_b_none_means_no_bias(rng):
+    x, w = rng.standard_normal((3, 5)), rng.standard_normal((2, 5))
+    np.testing.assert_array_equal(
+        cnnlit.dense_forward(x, w, None),
+        cnnlit.dense_forward(x, w, np.zeros(2)),
+    )
+    assert (
+        cnnlit.dense_forward(
+            x.astype(np.float32), w.astype(np.float32), None
+        ).dtype
+        == np.float32
+    )

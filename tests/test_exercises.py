@@ -391,3 +391,122 @@ def test_reader_may_modify_the_arguments():
         return out
 
     assert ex.check_bias_gradient(destructive) == 12
+
+
+# ---- results that are not real arrays -------------------------------------------
+
+# One right answer per check, called with the check's arguments.
+ANSWER = {check.__name__: answer for check, answer in RIGHT}
+
+
+def _tuple_map(result, f):
+    return (
+        tuple(f(r) for r in result) if isinstance(result, tuple) else f(result)
+    )
+
+
+@pytest.mark.parametrize(
+    "check", [c for c, _ in RIGHT], ids=lambda c: c.__name__
+)
+def test_a_complex_result_is_wrong(check):
+    # the right values plus 1j used to pass every case (cast to real)
+    answer = ANSWER[check.__name__]
+    with pytest.raises(
+        ExerciseError,
+        match=rf"{check.__name__}, case 1 of \d+ \(.*\): .* is complex "
+        r"\(dtype complex128, largest imaginary part 1\); expected real numbers",
+    ):
+        check(lambda *a: _tuple_map(answer(*a), lambda r: np.asarray(r) + 1j))
+    # complex with zero imaginary parts is refused too: take .real deliberately
+    with pytest.raises(ExerciseError, match="largest imaginary part 0"):
+        check(lambda *a: _tuple_map(answer(*a), lambda r: np.asarray(r) + 0j))
+
+
+@pytest.mark.parametrize(
+    "check", [c for c, _ in RIGHT], ids=lambda c: c.__name__
+)
+def test_a_missing_return_is_named(check):
+    # used to be "has shape ()" or "got nan" in 13 of the 14 checks
+    def forgot_return(*args):
+        ANSWER[check.__name__](*args)
+
+    with pytest.raises(
+        ExerciseError,
+        match=rf"{check.__name__}, case 1 of \d+ \(.*\): your function returned None "
+        r"\(a missing return\?\)$",
+    ):
+        check(forgot_return)
+
+
+def test_a_missing_part_of_a_tuple_is_named():
+    with pytest.raises(
+        ExerciseError, match=r"case 1 of 4 \(.*\): dE_db is None$"
+    ):
+        ex.check_dense_backward(lambda d, x, w: (d.T @ x, None, d @ w))
+
+
+class Unconvertible:
+    """Like a torch tensor that requires grad: numpy cannot read it."""
+
+    def __array__(self, dtype=None, copy=None):
+        raise RuntimeError(
+            "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+        )
+
+
+@pytest.mark.parametrize(
+    "check, wrong, what",
+    [
+        (ex.check_bias_gradient, lambda d: Unconvertible(), "the result"),
+        (
+            ex.check_dense_backward,
+            lambda d, x, w: (d.T @ x, Unconvertible(), d @ w),
+            "dE_db",
+        ),
+    ],
+)
+def test_an_object_numpy_cannot_read_is_named_with_the_case(check, wrong, what):
+    # the RuntimeError used to escape the check bare
+    with pytest.raises(
+        ExerciseError,
+        match=rf"case 1 of \d+ \(.*\): {what} is not a numeric array \(Unconvertible that "
+        r"numpy cannot convert: RuntimeError: Can't call numpy\(\) on Tensor that requires grad",
+    ):
+        check(wrong)
+
+
+@pytest.mark.parametrize(
+    "result, message",
+    [
+        ("abc", r"the result is not a numeric array \(dtype <U3\)"),
+        ([[1.0, 2.0], [3.0]], "the result is not a numeric array"),
+        (np.array([1j], dtype=object), "the result is not a numeric array"),
+    ],
+    ids=["string", "ragged", "object complex"],
+)
+def test_other_non_numeric_results(result, message):
+    with pytest.raises(ExerciseError, match=message):
+        ex.check_bias_gradient(lambda d: result)
+
+
+# ---- pooling with gaps between the windows ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "check, mode",
+    [
+        (ex.check_max_pool_backward, "max"),
+        (ex.check_mean_pool_backward, "mean"),
+    ],
+)
+def test_pooling_checks_have_a_stride_larger_than_the_window(check, mode):
+    # an answer wrong only where windows leave gaps (s > k) passed every case
+    seen = []
+
+    def right_but_where_gapped(delta, o_prev, k, s):
+        seen.append((k, s))
+        return pool_backward(delta, o_prev, k, s, mode) + (s > k)
+
+    with pytest.raises(ExerciseError, match=r"k=2, s=3\): the result differs"):
+        check(right_but_where_gapped)
+    assert all(s <= k for k, s in seen[:-1]) and seen[-1] == (2, 3)

@@ -3,12 +3,17 @@
 For a layer f and a random array g shaped like its output, the backward pass
 given g must equal the gradient of the scalar sum(g * f(x)). A random g (rather
 than ones) catches transposed or mis-aligned gradients that a sum would hide.
-Also: numerical_gradient and relative_error themselves.
+Also: numerical_gradient and relative_error themselves (their bad input, any
+layout and dtype, numbers beyond float64's range: the checks must never lie).
 """
+
+import math
 
 import numpy as np
 import pytest
-from helpers import distinct_values
+from helpers import FEW, distinct_values
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cnnlit
 
@@ -271,3 +276,259 @@ def test_relative_error_by_hand():
     assert cnnlit.relative_error([1.0, 2.0], [1.0, 2.0]) == 0.0
     a, b = np.array([1.0, -2.0, 0.5]), np.array([0.0, 1.0, 2.0])
     assert cnnlit.relative_error(a, b) == cnnlit.relative_error(b, a)
+
+
+# ---- numbers beyond float64's range -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "eps, shown",
+    [(10**400, "an int of 401 digits"), (-(10**400), "a negative int")],
+    ids=["10**400", "-10**400"],
+)
+def test_numerical_gradient_eps_beyond_floats_range(eps, shown):
+    # float(10**400) raises OverflowError, which used to escape unnamed
+    with pytest.raises(
+        ValueError,
+        match=rf"eps must be a positive real number, got {shown}.*finite and > 0",
+    ):
+        cnnlit.numerical_gradient(np.sum, np.ones(2), eps=eps)
+
+
+def test_numerical_gradient_eps_too_large_for_x():
+    # x + eps = inf: the difference quotient would be nan or 0, not a gradient
+    with pytest.raises(
+        ValueError,
+        match=r"eps=1e\+308 is too large for x .*largest finite magnitude 1e\+300",
+    ):
+        cnnlit.numerical_gradient(np.sum, np.array([1.0, 1e300]), eps=1e308)
+    # a large step that stays finite is the user's choice: f = 3 v is linear
+    g = cnnlit.numerical_gradient(
+        lambda v: 3 * float(v[0]), np.ones(1), eps=1e300
+    )
+    np.testing.assert_array_equal(g, [3.0])
+
+
+def test_numerical_gradient_f_returning_an_int_beyond_floats_range():
+    with pytest.raises(
+        ValueError,
+        match=r"f must return a real scalar within float64's range, got an int of 401 digits",
+    ):
+        cnnlit.numerical_gradient(lambda v: 10**400, np.ones(2))
+
+
+def test_relative_error_bound_of_two(rng):
+    # the docstring's bound: ||a - b|| <= ||a|| + ||b|| <= 2 max(||a||, ||b||),
+    # reached exactly at b = -a; 1 against zero
+    worst = 0.0
+    for _ in range(200):
+        a = rng.standard_normal(5) * 10 ** rng.uniform(-3, 3)
+        b = rng.standard_normal(5) * 10 ** rng.uniform(-3, 3)
+        worst = max(worst, cnnlit.relative_error(a, b))
+    assert 1.0 < worst <= 2.0
+    a = rng.standard_normal((3, 4))
+    assert cnnlit.relative_error(a, -a) == 2.0
+    assert cnnlit.relative_error(a, 0 * a) == 1.0
+    assert cnnlit.relative_error(a, -0.5 * a) == 1.5  # ||1.5 a|| / ||a||
+
+
+# ---------------------------------------------------------------------------
+# bad input; numerical_gradient and relative_error never lie
+# ---------------------------------------------------------------------------
+
+GRADCHECK_BAD = [
+    (
+        "f not callable",
+        lambda: cnnlit.numerical_gradient(3, np.ones(2)),
+        TypeError,
+        r"f must be callable, got int",
+    ),
+    (
+        "eps zero",
+        lambda: cnnlit.numerical_gradient(np.sum, np.ones(2), eps=0),
+        ValueError,
+        r"eps must be a positive real number, got 0",
+    ),
+    (
+        "eps negative",
+        lambda: cnnlit.numerical_gradient(np.sum, np.ones(2), eps=-1e-6),
+        ValueError,
+        r"eps must be a positive real number, got -1e-06",
+    ),
+    (
+        "x complex",
+        lambda: cnnlit.numerical_gradient(np.sum, np.ones(2) * 1j),
+        TypeError,
+        r"x must be real-valued",
+    ),
+    (
+        "relative_error shapes",
+        lambda: cnnlit.relative_error(np.ones(3), np.ones(4)),
+        ValueError,
+        r"a and b must have the same shape, got \(3,\) and \(4,\)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "call, exc, pattern",
+    [c[1:] for c in GRADCHECK_BAD],
+    ids=[c[0] for c in GRADCHECK_BAD],
+)
+def test_gradcheck_bad_input(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        np.asfortranarray,
+        lambda a: np.ascontiguousarray(a.T).T,
+        lambda a: a[::-1, ::-1].copy()[::-1, ::-1],
+        lambda a: np.repeat(np.repeat(a, 2, axis=0), 3, axis=1)[::2, ::3],
+    ],
+    ids=["fortran", "transposed", "negative strides", "non-contiguous view"],
+)
+def test_numerical_gradient_any_layout(make, rng):
+    # Regression: a Fortran-ordered x was copied by reshape(-1), so the steps
+    # never reached f and the "gradient" was uninitialised memory.
+    x0 = rng.standard_normal((3, 4))
+    x = make(x0)
+    np.testing.assert_array_equal(x, x0)
+    g = cnnlit.numerical_gradient(lambda v: float(np.sum(v**3)), x)
+    np.testing.assert_allclose(
+        g, 3 * x0**2, rtol=1e-6, atol=1e-7
+    )  # rounding: ~1e-16 |f| / eps
+
+
+@pytest.mark.parametrize(
+    "dtype", [np.float16, np.float32, np.float64, np.longdouble, np.int32]
+)
+def test_numerical_gradient_any_real_dtype(dtype):
+    # d/dx sum(x^2) = 2x at values every dtype holds exactly; the result is float64.
+    x = np.asfortranarray(np.array([[1, -2, 3], [4, 5, -6]], dtype=dtype))
+    g = cnnlit.numerical_gradient(lambda v: float(np.sum(v**2)), x)
+    assert g.dtype == np.float64
+    np.testing.assert_allclose(g, 2 * x.astype(np.float64), rtol=1e-8)
+
+
+# ---------------------------------------------------------------------------
+# numerical_gradient and relative_error: the checks must never lie
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "eps",
+    [math.inf, -math.inf, math.nan, 0.0, 0, -1e-6, np.float64(np.inf)],
+    ids=repr,
+)
+def test_numerical_gradient_eps_must_be_finite_and_positive(eps):
+    with pytest.raises(
+        ValueError,
+        match=r"eps must be a positive real number, got .*finite and > 0",
+    ):
+        cnnlit.numerical_gradient(np.sum, np.ones(2), eps=eps)
+
+
+@pytest.mark.parametrize("eps", ["1e-6", None, True, 1e-6j], ids=repr)
+def test_numerical_gradient_eps_must_be_a_real_number(eps):
+    with pytest.raises(
+        TypeError, match=r"eps must be a positive real number, got"
+    ):
+        cnnlit.numerical_gradient(np.sum, np.ones(2), eps=eps)
+
+
+@pytest.mark.parametrize(
+    "f, shown",
+    [
+        (lambda v: v * 2, r"an array of shape \(2,\)"),
+        (lambda v: np.array([np.sum(v)]), r"an array of shape \(1,\)"),
+        (lambda v: None, r"NoneType"),
+        (lambda v: "3.0", r"str"),
+        (lambda v: complex(np.sum(v)), r"complex"),
+        (lambda v: bool(np.sum(v) > 0), r"a boolean"),
+    ],
+    ids=["array", "one-element array", "None", "string", "complex", "bool"],
+)
+def test_numerical_gradient_f_must_return_a_real_scalar(f, shown):
+    with pytest.raises(
+        TypeError, match=r"f must return a real scalar, got " + shown
+    ):
+        cnnlit.numerical_gradient(f, np.ones(2))
+
+
+@pytest.mark.parametrize(
+    "scalar",
+    [np.float32, np.int64, np.array, int, float],
+    ids=["float32", "int64", "0-d array", "int", "float"],
+)
+def test_numerical_gradient_accepts_every_real_scalar(scalar):
+    # f = 2 * round(100 v[0]), returned as ``scalar``: exact in every type with eps = 0.01 -> (202 - 198) / 0.02
+    g = cnnlit.numerical_gradient(
+        lambda v: scalar(2 * round(float(v[0]) * 100)),
+        np.array([1.0, 1.0]),
+        eps=0.01,
+    )
+    np.testing.assert_allclose(g, [200.0, 0.0], rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ([np.nan], [1.0]),
+        ([1.0], [np.nan]),
+        ([0.0], [np.nan]),
+        ([np.nan], [0.0]),
+        ([np.nan], [np.nan]),
+        ([1.0, np.nan], [1.0, 2.0]),
+        ([np.inf], [np.inf]),
+        ([np.inf], [1.0]),
+        ([0.0], [-np.inf]),
+    ],
+    ids=str,
+)
+def test_relative_error_never_reports_agreement_with_nan_or_inf(a, b):
+    # Regression: relative_error([0.0], [nan]) was 0.0, a perfect match.
+    err = cnnlit.relative_error(a, b)
+    assert math.isnan(err)
+    assert not err < 1e-8 and not err <= 0.0 and not err > 0.5
+
+
+def test_relative_error_scale_safe():
+    # Regression: 1e-170 squared underflowed (0.0 reported), 1e200 squared overflowed (nan).
+    assert cnnlit.relative_error([1e-170], [0.0]) == 1.0
+    assert cnnlit.relative_error([0.0], [1e-170]) == 1.0
+    assert cnnlit.relative_error([1e200], [2e200]) == 0.5
+    assert cnnlit.relative_error([5e-324], [0.0]) == 1.0
+    assert (
+        cnnlit.relative_error([1.7e308, -1.7e308], [-1.7e308, 1.7e308]) == 2.0
+    )
+    # the same ratio at every scale: [3, 4] against [3, 0] is 4 / 5
+    for scale in (1e-300, 1e-160, 1.0, 1e160, 1e300):
+        assert cnnlit.relative_error(
+            np.array([3.0, 4.0]) * scale, np.array([3.0, 0.0]) * scale
+        ) == pytest.approx(0.8)
+
+
+@FEW
+@given(st.integers(0, 2**32 - 1), st.integers(-300, 300))
+def test_relative_error_symmetric(seed, exponent):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(5) * 10.0**exponent
+    b = a + rng.standard_normal(5) * 10.0 ** (exponent - rng.integers(0, 10))
+    assert cnnlit.relative_error(a, b) == cnnlit.relative_error(b, a)
+    assert 0 <= cnnlit.relative_error(a, b) <= 2
+
+
+def test_numerical_gradient_and_relative_error_in_the_books_pattern(rng):
+    # The chapters' pattern: analytic gradient against finite differences of
+    # sum(g * f(x)) with a random upstream g, on a Fortran-ordered input.
+    x = np.asfortranarray(rng.standard_normal((4, 3)))
+    g = rng.standard_normal((4, 3))
+    numeric = cnnlit.numerical_gradient(lambda v: np.sum(g * cnnlit.tanh(v)), x)
+    assert cnnlit.relative_error(g * cnnlit.tanh_prime(x), numeric) < 1e-8
+    assert (
+        cnnlit.relative_error(g * cnnlit.tanh_prime(x.T.T + 0.1), numeric)
+        > 1e-3
+    )

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import MATRIX_INPUTS
 from scipy import special
 
 import cnnlit
@@ -345,3 +346,144 @@ def test_loss_and_grad_refuses_an_empty_batch(loss):
         match=r"o must hold at least one example .* got shape \(0, 3\)",
     ):
         cnnlit.loss_and_grad(np.zeros((0, 3)), np.zeros(0, dtype=int), loss)
+
+
+# ---------------------------------------------------------------------------
+# bad input
+# ---------------------------------------------------------------------------
+
+LOSS_BAD = [
+    (
+        "hse shape",
+        lambda: cnnlit.half_squared_error(np.ones(3), np.ones(4)),
+        ValueError,
+        r"t must have the shape of o, \(3,\), got shape \(4,\)",
+    ),
+    (
+        "hse grad shape",
+        lambda: cnnlit.half_squared_error_grad(np.ones(3), np.ones((3, 1))),
+        ValueError,
+        r"t must have the shape of o, \(3,\), got shape \(3, 1\)",
+    ),
+    (
+        "hse complex",
+        lambda: cnnlit.half_squared_error(np.ones(3) * 1j, np.ones(3)),
+        TypeError,
+        r"o must be real-valued",
+    ),
+    (
+        "hse strings",
+        lambda: cnnlit.half_squared_error(np.ones(3), np.array(["a"] * 3)),
+        TypeError,
+        r"t must be a real numeric array, got dtype <U1",
+    ),
+    (
+        "sce label too large",
+        lambda: cnnlit.softmax_cross_entropy(np.zeros((2, 3)), [0, 3]),
+        ValueError,
+        r"labels must lie in \[0, 2\], got values from 0 to 3",
+    ),
+    (
+        "sce label negative",
+        lambda: cnnlit.softmax_cross_entropy(np.zeros((2, 3)), [-1, 0]),
+        ValueError,
+        r"labels must lie in \[0, 2\], got values from -1 to 0",
+    ),
+    (
+        "sce grad label too large",
+        lambda: cnnlit.softmax_cross_entropy_grad(np.zeros((2, 3)), [0, 5]),
+        ValueError,
+        r"labels must lie in \[0, 2\], got values from 0 to 5",
+    ),
+    (
+        "sce float labels",
+        lambda: cnnlit.softmax_cross_entropy(np.zeros((2, 3)), [0.0, 1.0]),
+        TypeError,
+        r"labels must be integer class indices, got dtype float64",
+    ),
+    (
+        "sce labels shape",
+        lambda: cnnlit.softmax_cross_entropy(np.zeros((2, 3)), [0, 1, 2]),
+        ValueError,
+        r"labels must have shape \(N,\) = \(2,\), got shape \(3,\)",
+    ),
+    (
+        "sce labels 2-D",
+        lambda: cnnlit.softmax_cross_entropy_grad(np.zeros((2, 3)), [[0], [1]]),
+        ValueError,
+        r"labels must have shape \(N,\) = \(2,\), got shape \(2, 1\)",
+    ),
+    (
+        "sce z 1-D",
+        lambda: cnnlit.softmax_cross_entropy(np.zeros(3), [0]),
+        ValueError,
+        r"z must have shape \(N, K\) .*got shape \(3,\)",
+    ),
+    (
+        "sce z complex",
+        lambda: cnnlit.softmax_cross_entropy(np.zeros((1, 3)) * 1j, [0]),
+        TypeError,
+        r"z must be real-valued",
+    ),
+    (
+        "softmax complex",
+        lambda: cnnlit.softmax(np.ones(3) * 1j),
+        TypeError,
+        r"z must be real-valued",
+    ),
+    (
+        "softmax strings",
+        lambda: cnnlit.softmax(np.array(["a"])),
+        TypeError,
+        r"z must be a real numeric array",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "call, exc, pattern",
+    [c[1:] for c in LOSS_BAD],
+    ids=[c[0] for c in LOSS_BAD],
+)
+def test_loss_bad_input(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+@MATRIX_INPUTS
+def test_half_squared_error_of_a_matrix():
+    # Regression: on np.matrix, ** is a matrix power: 0.5 * sum([[7, 10], [15, 22]]) = 27.
+    o = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    assert (
+        cnnlit.half_squared_error(o, np.zeros((2, 2))) == 15.0
+    )  # 0.5 * (1 + 4 + 9 + 16)
+    np.testing.assert_array_equal(
+        cnnlit.half_squared_error_grad(o, np.zeros((2, 2))),
+        [[1.0, 2.0], [3.0, 4.0]],
+    )
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (0,), (2, 4, 0)], ids=str)
+def test_softmax_over_an_empty_axis_is_a_clear_error(shape):
+    with pytest.raises(
+        ValueError,
+        match=r"z must have at least one class along its last axis \(K >= 1\); got shape",
+    ):
+        cnnlit.softmax(np.zeros(shape))
+    if len(shape) == 2:
+        with pytest.raises(ValueError, match=r"z must have at least one class"):
+            cnnlit.softmax_cross_entropy(
+                np.zeros(shape), np.zeros(shape[0], dtype=int)
+            )
+
+
+def test_softmax_of_a_scalar_is_a_clear_error():
+    with pytest.raises(
+        ValueError,
+        match=r"z must have shape \(\.\.\., K\) with at least one dimension, got a scalar",
+    ):
+        cnnlit.softmax(2.0)
+
+
+def test_softmax_of_an_empty_batch_is_empty():
+    assert cnnlit.softmax(np.zeros((0, 3))).shape == (0, 3)

@@ -56,3 +56,34 @@ def test_inputs_not_modified(rng):
     pad_adjoint(g, 1, 2, "wrap", 3, 4)
     np.testing.assert_array_equal(x, x0)
     np.testing.assert_array_equal(g, g0)
+
+
+@pytest.mark.parametrize(
+    "kind", [np.uint8, np.int8, np.int16, np.uint64], ids=lambda t: t.__name__
+)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_numpy_integer_sizes_compute_as_python_ints(kind, boundary, rng):
+    # pad_adjoint computes H + 2 ph: with np.uint8 arithmetic that wraps around
+    H, W, ph, pw = 5, 120, 3, 4
+    g = rng.standard_normal((2, H + 2 * ph, W + 2 * pw))
+    want = pad_adjoint(g, ph, pw, boundary, H, W)
+    got = pad_adjoint(g, kind(ph), kind(pw), boundary, kind(H), kind(W))
+    np.testing.assert_array_equal(got, want)
+    x = rng.standard_normal((H, W))
+    np.testing.assert_array_equal(
+        pad(x, kind(ph), kind(pw), boundary), pad(x, ph, pw, boundary)
+    )
+
+
+def test_padding_that_cannot_be_allocated_is_named():
+    # np.pad said only "array is too big" or raised MemoryError
+    with pytest.raises(
+        ValueError,
+        match=r"\(ph, pw\) = \(1000000000000, 0\) implies a padded array of shape "
+        r"\(2000000000003, 3\)",
+    ):
+        pad(np.ones((3, 3)), 10**12, 0, "fill")
+    with pytest.raises(ValueError, match=r"ph must be >= 0, got -1"):
+        pad(np.ones((3, 3)), -1, 0, "fill")
+    with pytest.raises(TypeError, match=r"pw must be an int, got 1.0"):
+        pad(np.ones((3, 3)), 1, 1.0, "wrap")

@@ -1,13 +1,26 @@
 """pool_forward and pool_backward against loops, cnnlit.reference and hand-made cases.
 
-Finite-difference checks of pool_backward are in test_gradcheck.py.
+Finite-difference checks of pool_backward are in test_gradcheck.py. At the end:
+bad input, NaN and inf against the loops, memory and the large-window path.
 """
+
+import tracemalloc
 
 import numpy as np
 import pytest
-from helpers import distinct_values, two
+from helpers import (
+    FEW,
+    NONFINITE_INPUTS,
+    assert_same_nonfinite,
+    distinct_values,
+    sprinkle,
+    two,
+)
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cnnlit
+from cnnlit import pool as pool_module
 from cnnlit import reference
 
 
@@ -344,3 +357,242 @@ def test_pooling_is_pytorchs_with_ties_nan_and_inf(rng):
                 rtol=1e-13,
                 atol=1e-13,
             )
+
+
+# ---------------------------------------------------------------------------
+# bad input, NaN and inf, the large-window path
+# ---------------------------------------------------------------------------
+
+# ---------------------------------------------------------------------------
+# pooling
+# ---------------------------------------------------------------------------
+
+X = np.ones((2, 3, 5, 5))  # o_prev: N=2, C=3, 5x5
+POOL_BAD = [
+    (
+        "o_prev 2-D",
+        lambda: cnnlit.pool_forward(np.ones((5, 5)), 2),
+        ValueError,
+        r"o_prev must have shape \(N, C, H, W\) or \(C, H, W\), got shape \(5, 5\)",
+    ),
+    (
+        "window larger than input",
+        lambda: cnnlit.pool_forward(X, 6),
+        ValueError,
+        r"window size \(6, 6\) is larger than the input's \(H, W\) = \(5, 5\)",
+    ),
+    (
+        "window taller than input",
+        lambda: cnnlit.pool_forward(X, (6, 1)),
+        ValueError,
+        r"window size \(6, 1\).*\(5, 5\)",
+    ),
+    (
+        "mode",
+        lambda: cnnlit.pool_forward(X, 2, mode="avg"),
+        ValueError,
+        r"mode must be one of 'max', 'mean'; got 'avg'",
+    ),
+    (
+        "size 0",
+        lambda: cnnlit.pool_forward(X, 0),
+        ValueError,
+        r"size must be >= 1, got 0",
+    ),
+    (
+        "size float",
+        lambda: cnnlit.pool_forward(X, 2.0),
+        TypeError,
+        r"size must be an int or a pair of ints, got 2.0",
+    ),
+    (
+        "stride 0",
+        lambda: cnnlit.pool_forward(X, 2, stride=0),
+        ValueError,
+        r"stride must be >= 1, got 0",
+    ),
+    (
+        "stride pair negative",
+        lambda: cnnlit.pool_forward(X, 2, stride=(1, -1)),
+        ValueError,
+        r"stride must be >= 1, got \(1, -1\)",
+    ),
+    (
+        "complex",
+        lambda: cnnlit.pool_forward(X + 1j, 2),
+        TypeError,
+        r"o_prev must be real-valued, got a complex array",
+    ),
+    (
+        "strings",
+        lambda: cnnlit.pool_forward(np.full((1, 4, 4), "a"), 2),
+        TypeError,
+        r"o_prev must be a real numeric array, got dtype <U1",
+    ),
+    (
+        "objects",
+        lambda: cnnlit.pool_forward(np.ones((1, 4, 4), dtype=object), 2),
+        TypeError,
+        r"o_prev must be a real numeric array, got dtype object",
+    ),
+    (
+        "backward delta shape",
+        lambda: cnnlit.pool_backward(np.ones((2, 3, 3, 3)), X, 2),
+        ValueError,
+        r"delta must have the shape of the pooled output, \(2, 3, 2, 2\), got shape \(2, 3, 3, 3\)",
+    ),
+    (
+        "backward delta for overlapping windows",
+        lambda: cnnlit.pool_backward(np.ones((2, 3, 2, 2)), X, 2, stride=1),
+        ValueError,
+        r"delta must have the shape of the pooled output, \(2, 3, 4, 4\), got shape \(2, 3, 2, 2\)",
+    ),
+    (
+        "backward complex delta",
+        lambda: cnnlit.pool_backward(np.ones((2, 3, 2, 2)) * 1j, X, 2),
+        TypeError,
+        r"delta must be real-valued",
+    ),
+    (
+        "backward mode",
+        lambda: cnnlit.pool_backward(np.ones((2, 3, 2, 2)), X, 2, mode="sum"),
+        ValueError,
+        r"mode must be one of 'max', 'mean'; got 'sum'",
+    ),
+    (
+        "backward window larger",
+        lambda: cnnlit.pool_backward(np.ones((2, 3, 1, 1)), X, 7),
+        ValueError,
+        r"window size \(7, 7\) is larger",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "call, exc, pattern",
+    [c[1:] for c in POOL_BAD],
+    ids=[c[0] for c in POOL_BAD],
+)
+def test_pool_bad_input(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+@NONFINITE_INPUTS
+@FEW
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    mode=st.sampled_from(["max", "mean"]),
+    size=st.sampled_from([2, (2, 3), (4, 4), (5, 6)]),
+    stride=st.sampled_from([None, 1, (2, 1)]),
+)
+def test_pool_nonfinite_and_ties_as_the_loops(seed, mode, size, stride):
+    # Small integers (ties everywhere) with NaN and inf sprinkled in, NaN in delta too.
+    rng = np.random.default_rng(seed)
+    o_prev = sprinkle(
+        rng, rng.integers(-2, 3, size=(2, 2, 7, 8)).astype(float), 0.05
+    )
+    o = cnnlit.pool_forward(o_prev, size, stride=stride, mode=mode)
+    np.testing.assert_array_equal(
+        o, reference.pool_forward(o_prev, size, stride=stride, mode=mode)
+    )
+    delta = sprinkle(rng, rng.standard_normal(o.shape), 0.05)
+    got = cnnlit.pool_backward(delta, o_prev, size, stride=stride, mode=mode)
+    want = reference.pool_backward(
+        delta, o_prev, size, stride=stride, mode=mode
+    )
+    assert_same_nonfinite(got, want, rtol=1e-13, atol=1e-13)
+
+
+def test_reference_pooling_propagates_nan():
+    # Regression: Python's max skipped a NaN that was not first in the window.
+    x = np.array([[[1.0, np.nan], [3.0, 2.0]]])
+    assert np.isnan(reference.pool_forward(x, 2)).all()
+    assert np.isnan(cnnlit.pool_forward(x, 2)).all()
+    # the backward pass routes the delta to the NaN, in both
+    d = np.array([[[5.0]]])
+    np.testing.assert_array_equal(
+        reference.pool_backward(d, x, 2), [[[0.0, 5.0], [0.0, 0.0]]]
+    )
+    np.testing.assert_array_equal(
+        cnnlit.pool_backward(d, x, 2), [[[0.0, 5.0], [0.0, 0.0]]]
+    )
+    # with two NaNs, to the last one in row-major order, as PyTorch does
+    # (its scan lets every NaN replace the maximum so far)
+    two_nans = np.array([[[np.nan, 4.0], [np.nan, 2.0]]])
+    np.testing.assert_array_equal(
+        reference.pool_backward(d, two_nans, 2), [[[0.0, 0.0], [5.0, 0.0]]]
+    )
+    np.testing.assert_array_equal(
+        cnnlit.pool_backward(d, two_nans, 2), [[[0.0, 0.0], [5.0, 0.0]]]
+    )
+    # a 6 x 6 window, one offset at a time
+    big = np.zeros((1, 6, 6))
+    big[0, 1, 4] = big[0, 4, 1] = big[0, 4, 3] = np.nan
+    want = np.zeros((1, 6, 6))
+    want[0, 4, 3] = 5.0
+    for f in (reference.pool_backward, cnnlit.pool_backward):
+        np.testing.assert_array_equal(f(d, big, 6), want)
+    # 4 x 4 windows with stride 1 take the separable path (rows, then
+    # columns); the window at (1, 0) holds the NaNs at (4, 1) and (4, 3)
+    assert pool_module._separable(4, 4, 1, 3, 3)
+    d9 = np.zeros((1, 3, 3))
+    d9[0, 1, 0] = 5.0
+    np.testing.assert_array_equal(
+        cnnlit.pool_backward(d9, big, 4, stride=1), want
+    )
+
+
+# ---------------------------------------------------------------------------
+# pooling: memory and the large-window path
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["max", "mean"])
+def test_pool_backward_memory_linear_in_input_and_output(mode, rng):
+    # Regression: max pooling's backward copied every window, (windows x window
+    # size) numbers: here 81^2 x 1600 x 8 bytes = 84 MB for a 120x120 map.
+    x = rng.standard_normal((1, 1, 120, 120))
+    o = cnnlit.pool_forward(x, 40, stride=1, mode=mode)
+    delta = rng.standard_normal(o.shape)
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    cnnlit.pool_backward(delta, x, 40, stride=1, mode=mode)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    assert peak <= 8 * (x.nbytes + delta.nbytes)
+
+
+@FEW
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    kH=st.integers(1, 7),
+    kW=st.integers(1, 7),
+    sH=st.integers(1, 3),
+    sW=st.integers(1, 3),
+    mode=st.sampled_from(["max", "mean"]),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_pool_large_and_small_windows_as_the_loops(
+    seed, kH, kW, sH, sW, mode, dtype
+):
+    # Both ways of reducing a window (offset by offset; rows then columns),
+    # ties from small integers, overlapping windows adding up.
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-3, 4, size=(2, 1, 9, 10)).astype(dtype)
+    o = cnnlit.pool_forward(x, (kH, kW), stride=(sH, sW), mode=mode)
+    assert o.dtype == dtype
+    np.testing.assert_allclose(
+        o,
+        reference.pool_forward(x, (kH, kW), stride=(sH, sW), mode=mode),
+        rtol=1e-6,
+    )
+    delta = rng.standard_normal(o.shape).astype(dtype)
+    g = cnnlit.pool_backward(delta, x, (kH, kW), stride=(sH, sW), mode=mode)
+    assert g.dtype == dtype
+    want = reference.pool_backward(
+        delta, x, (kH, kW), stride=(sH, sW), mode=mode
+    )
+    np.testing.assert_allclose(
+        g, want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6
+    )
