@@ -247,6 +247,10 @@ class Layer:
         """
         return {}
 
+    def _label(self) -> str:
+        """The layer as ``summary`` shows it: its repr, without the arguments left at their defaults."""
+        return repr(self)
+
     def _require_cache(self, attr: str) -> Any:
         if getattr(self, attr, None) is None:
             raise RuntimeError(
@@ -579,7 +583,7 @@ class Conv2D(_Weighted):
             **self._common_config(),
         )
 
-    def __repr__(self) -> str:
+    def _label(self) -> str:
         text = f"Conv2D({self.C_in}, {self.C_out}, {(self.kH, self.kW)}"
         if self.stride != (1, 1):
             text += f", stride={self.stride}"
@@ -591,6 +595,16 @@ class Conv2D(_Weighted):
             text += f", dilation={self.dilation}"
         if self.convention != "convolution":
             text += f", convention={self.convention!r}"
+        return text + ("" if self.bias else ", bias=False") + ")"
+
+    def __repr__(self) -> str:
+        padding = "'same'" if self.same else str(self.padding)
+        text = (
+            f"Conv2D({self.C_in}, {self.C_out}, {(self.kH, self.kW)}, stride={self.stride}, "
+            f"padding={padding}, convention={self.convention!r}"
+        )
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
         return text + ("" if self.bias else ", bias=False") + ")"
 
 
@@ -829,9 +843,11 @@ class Pool(Layer):
             size=list(self.size), stride=list(self.stride), mode=self.mode
         )
 
+    def _label(self) -> str:
+        stride = "" if self.stride == self.size else f", stride={self.stride}"
+        return f"Pool({self.size}{stride}, mode={self.mode!r})"
+
     def __repr__(self) -> str:
-        if self.stride == self.size:
-            return f"Pool({self.size}, mode={self.mode!r})"
         return f"Pool({self.size}, stride={self.stride}, mode={self.mode!r})"
 
 
@@ -1251,7 +1267,7 @@ class Network:
                     f"receives shape {shape}: {exc}"
                 ) from None
             count = int(sum(p.size for p in layer.params.values()))
-            rows.append(SummaryRow(repr(layer), shape, count))
+            rows.append(SummaryRow(layer._label(), shape, count))
         return Summary(rows, tuple(input_shape))
 
     def check_gradients(
