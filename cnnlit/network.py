@@ -25,7 +25,6 @@ are in ``cnnlit.saving``; training in ``cnnlit.train`` (``Network.fit``).
 
 from __future__ import annotations
 
-import hashlib
 import math
 import numbers
 from collections.abc import Iterable, Sequence
@@ -101,11 +100,9 @@ def as_rng(rng: Any, name: str = "rng") -> np.random.Generator:
     )
 
 
-def _digest(a: ArrayLike) -> bytes:
-    """A digest of the values of ``a``: tells whether they changed."""
-    return hashlib.blake2b(
-        np.ascontiguousarray(a).tobytes(), digest_size=16
-    ).digest()
+def _digest(a: ArrayLike) -> int:
+    """A hash of the values of ``a``: tells whether they changed."""
+    return hash(np.ascontiguousarray(a).tobytes())
 
 
 def _example_shape(
@@ -276,7 +273,7 @@ class _Weighted(Layer):
     dtype: np.dtype[Any]
     bias: bool
     init: str | None
-    _auto_init: bytes | None
+    _auto_init: int | None
     fan_in: int
     fan_out: int
 
