@@ -1142,6 +1142,7 @@ class Network:
         ndarray, shape (N, ...) (or one example's) of the last layer's output
         """
         x = as_real_array(x, "x")
+        given = x.shape
         ndim = self._example_ndim()
         self._single = ndim is not None and x.ndim == ndim
         if self._single:
@@ -1149,7 +1150,7 @@ class Network:
         if self.input_shape is not None and x.shape[1:] != self.input_shape:
             raise ValueError(
                 f"x must have shape (N, {', '.join(map(str, self.input_shape))}) "
-                f"or {self.input_shape} (the network's input_shape), got shape {x.shape}"
+                f"or {self.input_shape} (the network's input_shape), got shape {given}"
             )
         if self.input_scale is not None:
             x = x.astype(self.dtype) * self.dtype.type(self.input_scale)

@@ -367,6 +367,11 @@ def test_the_file_records_input_shape_dtype_scale_and_classes(tmp_path):
     assert again.classify(raw[0]) == ["a", "b", "c"][int(np.argmax(by_hand[0]))]
     with pytest.raises(ValueError, match=r"x must have shape \(N, 1, 4, 4\)"):
         again.predict(np.zeros((2, 1, 5, 5)))
+    with pytest.raises(
+        ValueError,
+        match=r"or \(1, 4, 4\) \(the network's input_shape\), got shape \(5, 4, 4\)",
+    ):
+        again.predict(raw[:, 0])  # the channel axis forgotten
 
 
 def test_a_saved_digits_network_classifies_raw_pixels_in_a_new_process(
