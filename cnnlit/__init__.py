@@ -1,10 +1,21 @@
 """cnnlit: backpropagation through convolutional networks, derived and tested.
 
-Every function here is derived in a chapter of the cnnlit book (start at
-:ref:`intro`; the symbols are in :ref:`notation`) and checked there against an
-independent computation. Arrays are channels-first: a batch is
+Every function here is derived in a chapter of the cnnlit book (start at the
+introduction; the symbols are on the notation page) and checked there against
+an independent computation. Arrays are channels-first: a batch is
 ``(N, C, H, W)``, kernels are ``(C_out, C_in, kH, kW)``.
+
+The submodules are attributes, imported on first use: ``cnnlit.data``,
+``cnnlit.train`` (``fit``, ``evaluate``, the digits command),
+``cnnlit.saving``, ``cnnlit.plot`` (needs ``pip install "cnnlit[plot]"``),
+``cnnlit.reference``, ``cnnlit.exercises``. ``cnnlit.fit``,
+``cnnlit.evaluate`` and ``cnnlit.accuracy`` are those of ``cnnlit.train``.
 """
+
+import importlib
+import sys
+import types
+from typing import Any
 
 from .activations import (
     relu,
@@ -27,7 +38,16 @@ from .losses import (
     softmax_cross_entropy,
     softmax_cross_entropy_grad,
 )
-from .network import Activation, Conv2D, Dense, Flatten, Layer, Network, Pool
+from .network import (
+    Activation,
+    Conv2D,
+    Dense,
+    Flatten,
+    Layer,
+    Network,
+    Pool,
+    check_gradients,
+)
 from .optim import SGD
 from .pool import pool_backward, pool_forward
 from .signal2d import convolve2d, correlate2d, rot180
@@ -68,7 +88,67 @@ __all__ = [
     "Flatten",
     "Dense",
     "Network",
+    "check_gradients",
     "SGD",
     "loss_and_grad",
     "one_hot",
 ]
+
+# Submodules reached as attributes (``cnnlit.data``) are imported on first use,
+# so that ``import cnnlit`` stays fast and never imports matplotlib or
+# scikit-learn.
+_SUBMODULES = (
+    "activations",
+    "conv",
+    "conv_transpose",
+    "data",
+    "dense",
+    "exercises",
+    "gradcheck",
+    "losses",
+    "network",
+    "optim",
+    "padding",
+    "plot",
+    "pool",
+    "reference",
+    "saving",
+    "signal2d",
+    "train",
+)
+_FROM_TRAIN = ("fit", "evaluate", "accuracy")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _FROM_TRAIN:
+        return getattr(importlib.import_module(".train", __name__), name)
+    raise AttributeError(f"module 'cnnlit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_SUBMODULES) | set(_FROM_TRAIN))
+
+
+class _NamedModule(types.ModuleType):
+    """A submodule whose name is also a function's: calling it says which function to call."""
+
+    _hint = ""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            f"{self.__name__} is a module, not a function: {self._hint}"
+        )
+
+
+_HINTS = {
+    "gradcheck": "for a whole network call cnnlit.check_gradients(network, x); "
+    "for a function, cnnlit.numerical_gradient(f, x) and cnnlit.relative_error(a, b)",
+    "conv_transpose": "call cnnlit.conv_transpose_forward(...) or cnnlit.conv_transpose_backward(...)",
+}
+for _name, _hint in _HINTS.items():
+    _module = sys.modules[f"{__name__}.{_name}"]
+    _module.__class__ = _NamedModule
+    _module._hint = _hint  # type: ignore[attr-defined]
+del _name, _hint, _module

@@ -1,6 +1,6 @@
-"""The data of :ref:`training`: scikit-learn's 8x8 digits, their splits and random shifts.
+"""The data of the chapter "Training on digits": scikit-learn's 8x8 digits, their splits and random shifts.
 
-The 1,797 images of :func:`sklearn.datasets.load_digits` (shipped inside
+The 1,797 images of ``sklearn.datasets.load_digits`` (shipped inside
 scikit-learn: nothing is downloaded), pixels scaled to [0, 1], are split once
 into a stratified training set (75 %) and test set (25 %) by a fixed seed of
 their own; the training set is split again, the same way with another fixed
@@ -9,7 +9,7 @@ seed, into the images the network learns from (80 %) and a validation set
 splits never depend on the training seed.
 
 numpy is the package's only runtime dependency: scikit-learn is needed only
-here, for its data file (``pip install cnnlit[train]``), and a clear
+here, for its data file (``pip install "cnnlit[train]"``), and a clear
 ImportError says so when it is missing.
 """
 
@@ -54,7 +54,7 @@ def _digits_file():
     if spec is None or not spec.submodule_search_locations:
         raise ImportError(
             "training needs scikit-learn for its data set (the digits of sklearn.datasets.load_digits, "
-            "shipped with it); install it with `pip install cnnlit[train]` (or `pip install scikit-learn`)"
+            'shipped with it); install it with `pip install "cnnlit[train]"` (or `pip install scikit-learn`)'
         )
     return (
         Path(list(spec.submodule_search_locations)[0])
@@ -65,7 +65,7 @@ def _digits_file():
 
 
 def load_digits_arrays():
-    """The 1,797 digits of :func:`sklearn.datasets.load_digits`: images (0..16) and labels.
+    """The 1,797 digits of ``sklearn.datasets.load_digits``: images (0..16) and labels.
 
     Reads the table that scikit-learn ships (``sklearn/datasets/data/digits.csv.gz``,
     no download) the way ``load_digits`` does, without importing scikit-learn
@@ -123,20 +123,26 @@ def stratified_split(labels, test_size=TEST_SIZE, seed=SPLIT_SEED):
     return np.sort(np.concatenate(first)), np.sort(np.concatenate(second))
 
 
-def _scaled_digits(dtype):
+def _scaled_digits(dtype, scaled=True):
+    if not isinstance(scaled, (bool, np.bool_)):
+        raise TypeError(f"scaled must be True or False, got {scaled!r}")
+    dtype = check_float_dtype(dtype)
     images, labels = load_digits_arrays()
-    x = (images / 16.0).astype(check_float_dtype(dtype))[
-        :, None
-    ]  # pixels 0..16 -> [0, 1], one channel
+    if scaled:
+        images = images / 16.0  # pixels 0..16 -> [0, 1]
+    x = images.astype(dtype)[:, None]  # one channel
     return x, labels
 
 
-def load_data(dtype=np.float32):
+def load_data(dtype=np.float32, scaled=True):
     """The digits, scaled to [0, 1], split into a fixed stratified training and test set.
 
     Parameters
     ----------
     dtype : {float32, float64}
+    scaled : bool
+        False: the raw pixels 0..16 (dividing them by 16 gives the scaled
+        ones exactly).
 
     Returns
     -------
@@ -145,13 +151,13 @@ def load_data(dtype=np.float32):
     x_test : ndarray, shape (450, 1, 8, 8)
     y_test : ndarray of int, shape (450,)
     """
-    x, labels = _scaled_digits(dtype)
+    x, labels = _scaled_digits(dtype, scaled)
     train_idx, test_idx = stratified_split(labels)
     return x[train_idx], labels[train_idx], x[test_idx], labels[test_idx]
 
 
 class Splits(NamedTuple):
-    """The three parts of the digits returned by :func:`load_splits`."""
+    """The three parts of the digits returned by ``load_splits``."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -161,16 +167,18 @@ class Splits(NamedTuple):
     y_test: np.ndarray
 
 
-def load_splits(dtype=np.float32):
-    """Training, validation and test sets: :func:`load_data`'s training set split once more.
+def load_splits(dtype=np.float32, scaled=True):
+    """Training, validation and test sets: ``load_data``'s training set split once more.
 
-    The test set is that of :func:`load_data`; its training set is split,
+    The test set is that of ``load_data``; its training set is split,
     stratified, by the fixed seed ``VAL_SEED`` into the images a network
     learns from and ``VAL_SIZE`` of each class for validation.
 
     Parameters
     ----------
     dtype : {float32, float64}
+    scaled : bool
+        False: the raw pixels 0..16.
 
     Returns
     -------
@@ -178,7 +186,7 @@ def load_splits(dtype=np.float32):
         ``x_train`` (1078, 1, 8, 8), ``y_train`` (1078,), ``x_val`` (269, 1, 8, 8),
         ``y_val`` (269,), ``x_test`` (450, 1, 8, 8), ``y_test`` (450,).
     """
-    x_rest, y_rest, x_test, y_test = load_data(dtype)
+    x_rest, y_rest, x_test, y_test = load_data(dtype, scaled)
     train_idx, val_idx = stratified_split(y_rest, VAL_SIZE, VAL_SEED)
     return Splits(
         x_rest[train_idx],

@@ -1,41 +1,59 @@
-r"""The optimiser: stochastic gradient descent with momentum and weight decay.
+"""The optimiser: stochastic gradient descent with momentum and weight decay.
 
-Used in :ref:`training`. It reads every layer's parameters and gradients by
-name (:attr:`~cnnlit.network.Layer.params`, :attr:`~cnnlit.network.Layer.grads`)
-at each step and keeps its velocities by (layer, name), so a parameter
-replaced by assignment (``layer.w = array``) is trained from then on.
+Used in the chapter "Training on digits". It reads every layer's parameters
+and gradients by name (``layer.params``, ``layer.grads``) at each step and
+keeps its velocities by (layer, name), so a parameter replaced by assignment
+(``layer.w = array``) is trained from then on.
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from ._checks import check_real
-from .network import Network
+from .network import Layer, Network
 
-__all__ = ["SGD"]
+__all__ = ["SGD", "real_option"]
+
+
+def real_option(value: Any, name: str, **bounds: Any) -> float:
+    """``value`` as a finite float within ``bounds`` (those of ``check_real``), naming ``name``.
+
+    An int too large for a float (``10**400``) is a ValueError naming the
+    option, like any other number out of range.
+    """
+    try:
+        return check_real(value, name, **bounds)
+    except OverflowError:
+        raise ValueError(
+            f"{name} must be a finite number, got an int of {len(str(abs(value)))} digits, too large for a float"
+        ) from None
 
 
 class SGD:
     r"""Stochastic gradient descent with (heavy-ball) momentum.
 
-    .. math:: v \leftarrow \mu v - \eta\, (\nabla E + \lambda \theta), \qquad \theta \leftarrow \theta + v
+    v <- mu v - lr (grad E + lambda theta),  theta <- theta + v
 
     Parameters
     ----------
     lr : float
-        Learning rate :math:`\eta`, finite and > 0 (may be changed between
-        steps, e.g. by a schedule; it is checked again then).
+        Learning rate, finite and > 0 (may be changed between steps, e.g. by
+        a schedule; it is checked again then).
     momentum : float
-        :math:`\mu \in [0, 1)`; 0 is plain gradient descent.
+        mu in [0, 1); 0 is plain gradient descent.
     weight_decay : float
-        :math:`\lambda \ge 0`, finite: the gradient of
-        :math:`\frac{\lambda}{2}\|w\|^2` is added for the parameters named in
-        ``DECAYED`` (the weights ``"w"``, not the biases); 0 turns it off.
+        lambda >= 0, finite: the gradient of lambda/2 ||w||^2 is added for the
+        parameters named in ``DECAYED`` (the weights ``"w"``, not the
+        biases); 0 turns it off.
 
     Examples
     --------
     >>> import numpy as np
     >>> from cnnlit.network import Dense, Network
-    >>> net = Network([Dense(2, 1, rng=np.random.default_rng(0))])
+    >>> net = Network([Dense(2, 1, rng=0)])
     >>> layer = net.layers[0]
     >>> layer.w = [[1.0, 2.0]]
     >>> layer.dE_dw[...] = [[0.5, -0.5]]
@@ -46,24 +64,27 @@ class SGD:
 
     DECAYED = ("w",)
 
-    def __init__(self, lr, momentum=0.0, weight_decay=0.0):
+    def __init__(
+        self, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
+    ) -> None:
         self.lr = lr
-        self.momentum = check_real(
+        self.momentum = real_option(
             momentum, "momentum", low=0, high=1, high_open=True
         )
-        self.weight_decay = check_real(weight_decay, "weight_decay", low=0)
-        self._velocity = {}  # (layer, name) -> v, shaped like the parameter
+        self.weight_decay = real_option(weight_decay, "weight_decay", low=0)
+        # (layer, name) -> v, shaped like the parameter
+        self._velocity: dict[tuple[Layer, str], np.ndarray[Any, Any]] = {}
 
     @property
-    def lr(self):
+    def lr(self) -> float:
         """float: the learning rate of the next step."""
         return self._lr
 
     @lr.setter
-    def lr(self, value):
-        self._lr = check_real(value, "lr", low=0, low_open=True)
+    def lr(self, value: float) -> None:
+        self._lr = real_option(value, "lr", low=0, low_open=True)
 
-    def step(self, network):
+    def step(self, network: Network) -> None:
         """Update ``network``'s parameters in place from its layers' gradients.
 
         Parameters

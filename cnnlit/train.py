@@ -1,85 +1,339 @@
-r"""Train a small CNN on scikit-learn's 8x8 digits; the command line of :ref:`training`.
+"""Training: one loop for any Network on any arrays, and the digits command built on it.
 
-Run ``python -m cnnlit.train --help`` (or ``cnnlit-train --help`` once
-installed). The data (:mod:`cnnlit.data`) are split into training,
-validation and test sets, fixed whatever the seed; ``--seed`` changes only the
-initial weights, the order of the examples and their random shifts. The
-network learns from the training set, the validation accuracy is reported
-after every epoch (the learning rate and the number of epochs were chosen on
-it), and the test set is used once, at the end: the run ends by printing
-``test accuracy: 0.XXXX`` on stdout. A progress bar goes to stderr when it is
-a terminal (or with ``--progress``).
+``fit(network, x, y, ...)`` (also ``network.fit(x, y, ...)``) trains with
+mini-batch SGD: every epoch visits the examples in a fresh order drawn from
+``seed``, optionally moves them (``augment``), measures the network on the
+validation arrays after the epoch and calls ``log`` with one line.
+``evaluate`` and ``accuracy`` measure a network on arrays.
 
-Every option of the run is a field of :class:`TrainConfig`, which checks its
-values; the command line is built from those fields, so a default is written
-once. Training needs scikit-learn, for its data file only:
-``pip install cnnlit[train]``.
+``train(...)`` trains the CNN of the chapter "Training on digits"
+(``build_network``) on scikit-learn's 8x8 digits (``cnnlit.data``): the
+training, validation and test sets are fixed whatever the seed; ``seed``
+changes only the initial weights, the order of the examples and their random
+shifts. The test set is used once, at the end. ``python -m cnnlit.train
+--help`` (or ``cnnlit-train --help`` once installed) is its command line.
+Training on the digits needs scikit-learn, for its data file only:
+``pip install "cnnlit[train]"``.
 """
+
+from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
-from ._checks import check_flag, check_float_dtype, check_int, check_real
-from .data import (  # noqa: F401  (re-exported: the data of a run are importable from here too)
-    Splits,
-    load_data,
-    load_digits_arrays,
-    load_splits,
-    shift_batch,
-    stratified_split,
+from ._checks import (
+    as_real_array,
+    check_flag,
+    check_float_dtype,
+    check_int,
+    check_labels,
 )
-from .losses import LOSSES, loss_and_grad, one_hot  # noqa: F401  (one_hot re-exported)
-from .network import Activation, Conv2D, Dense, Flatten, Network, Pool
-from .optim import SGD
+from .data import load_splits, shift_batch
+from .losses import LOSSES, loss_and_grad
+from .network import Activation, Conv2D, Dense, Flatten, Network, Pool, as_rng
+from .optim import SGD, real_option
 
-# The data functions imported above stay importable from here (documented in cnnlit.data).
 __all__ = [
-    "TrainConfig",
-    "TrainResult",
+    "fit",
+    "evaluate",
+    "accuracy",
+    "History",
     "build_network",
     "train",
+    "TrainResult",
     "main",
     "DEFAULT_LR",
+    "MAX_PARAMETERS",
 ]
 
-# Initial learning rate when none is given. The defaults of the learning rate
-# and of the number of epochs were chosen on the validation set alone: the mean
-# validation accuracy over seeds 0 to 9 of every pair of a grid, lr in
-# {0.1, 0.2, 0.3, 0.5} times epochs in {15, 25, 40} for the half squared error
-# (best: 0.2 and 40), then lr in {0.02, 0.05, 0.1} at 40 epochs for softmax
-# cross-entropy (best: 0.05); more epochs would make the default run too slow
-# for the book. The sigmoid in front of the half squared error shrinks its
-# gradients (a'(c) <= 1/4), so it takes a larger step.
+# Initial learning rate when none is given. For the digits, the defaults of the
+# learning rate and of the number of epochs were chosen on the validation set
+# alone: the mean validation accuracy over seeds 0 to 9 of every pair of a grid,
+# lr in {0.1, 0.2, 0.3, 0.5} times epochs in {15, 25, 40} for the half squared
+# error (best: 0.2 and 40), then lr in {0.02, 0.05, 0.1} at 40 epochs for
+# softmax cross-entropy (best: 0.05); more epochs would make the default run
+# too slow for the book. The sigmoid in front of the half squared error shrinks
+# its gradients (a'(c) <= 1/4), so it takes a larger step.
 DEFAULT_LR = {"half_squared_error": 0.2, "softmax_cross_entropy": 0.05}
 
 MAX_SHIFT = 3  # pixels: a digit of 8x8 moved further leaves little of itself
+MAX_PARAMETERS = 10**8  # the digits command refuses larger networks at once
+SCHEDULES = ("linear", "constant")
 
 
-def build_network(
-    *, rng, loss="half_squared_error", channels=32, hidden=128, dtype=np.float32
-):
-    r"""The chapter's CNN for 8x8 single-channel images and 10 classes.
+class History(dict[str, list[float]]):
+    """What ``fit`` returns: one list per measure, one entry per epoch.
 
-    ``Conv2D(1, channels, 3, padding=1)`` -> ReLU -> max pool 2 -> flatten ->
-    ``Dense(channels * 4 * 4, hidden)`` -> ReLU -> ``Dense(hidden, 10)``.
-    Weights are drawn as in :class:`~cnnlit.network.Conv2D` and
-    :class:`~cnnlit.network.Dense` (He), in the same order for both losses.
-    With the half squared error a sigmoid follows, so that the outputs live in
-    (0, 1) like the one-hot targets; the last weights then start at zero and
-    the last biases at :math:`\log(0.1 / 0.9)`, so that every output starts at
-    exactly 0.1, the share of each class (see :ref:`training` for why). With
-    softmax cross-entropy the 10 outputs are the logits.
+    ``"loss"``: the mean training loss over the epoch's mini-batches;
+    ``"train_accuracy"``: the share of training examples classified correctly
+    in the forward passes of the epoch (augmented examples, weights still
+    moving: no extra pass over the data, so it lags behind);
+    ``"val_accuracy"``: measured after the epoch, when validation arrays are
+    given. ``seconds`` is the wall time of the loop.
+    """
+
+    seconds: float = 0.0
+
+
+def _progress_bar(
+    epoch: int, epochs: int, done: int, total: int, loss: float, width: int = 20
+) -> str:
+    filled = int(round(width * done / total))
+    percent = int(round(100 * done / total))
+    return f"\repoch {epoch}/{epochs} [{'#' * filled}{'-' * (width - filled)}] {percent:3d}% loss {loss:.4f}"
+
+
+def _xy(x: ArrayLike, y: ArrayLike, name: str) -> tuple[Any, Any]:
+    x = as_real_array(x, f"x{name}")
+    y = check_labels(y, f"y{name}")
+    if len(x) != len(y):
+        raise ValueError(
+            f"x{name} and y{name} must hold as many examples, got {len(x)} and {len(y)}"
+        )
+    if len(x) == 0:
+        raise ValueError(f"x{name} holds no examples")
+    return x, y
+
+
+def accuracy(
+    network: Network, x: ArrayLike, y: ArrayLike, batch_size: int = 256
+) -> float:
+    """Share of the examples ``x`` whose predicted class is ``y``.
 
     Parameters
     ----------
-    rng : numpy.random.Generator
+    network : Network
+    x : array_like, shape (N, ...)
+    y : array_like of int, shape (N,)
+    batch_size : int
+
+    Returns
+    -------
+    float in [0, 1]
+    """
+    x, y = _xy(x, y, "")
+    return float(np.mean(network.predict(x, batch_size) == y))
+
+
+def evaluate(
+    network: Network,
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    loss: str = "softmax_cross_entropy",
+    batch_size: int = 256,
+) -> dict[str, float]:
+    """Mean loss and accuracy of ``network`` on ``(x, y)``, in batches.
+
+    Parameters
+    ----------
+    network : Network
+    x : array_like, shape (N, ...)
+    y : array_like of int, shape (N,)
+    loss : {'softmax_cross_entropy', 'half_squared_error'}
+    batch_size : int
+
+    Returns
+    -------
+    dict
+        ``{"loss": mean loss per example, "accuracy": share correct}``.
+    """
+    check_flag(loss, "loss", LOSSES)
+    batch_size = check_int(batch_size, "batch_size", 1)
+    x, y = _xy(x, y, "")
+    total, correct = 0.0, 0
+    for i in range(0, len(x), batch_size):
+        o = network.forward(x[i : i + batch_size])
+        E, _ = loss_and_grad(o, y[i : i + batch_size], loss)
+        total += float(E) * len(o)
+        correct += int(np.sum(np.argmax(o, axis=1) == y[i : i + batch_size]))
+    return {"loss": total / len(x), "accuracy": correct / len(x)}
+
+
+def fit(
+    network: Network,
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    loss: str = "softmax_cross_entropy",
+    epochs: int = 10,
+    batch_size: int = 32,
+    lr: float | None = None,
+    momentum: float = 0.9,
+    weight_decay: float = 0.0,
+    schedule: str = "linear",
+    validation: tuple[ArrayLike, ArrayLike] | None = None,
+    seed: np.random.Generator | int | None = 0,
+    augment: Callable[[Any, np.random.Generator], Any] | None = None,
+    log: Callable[[str], Any] | None = None,
+    progress: bool = False,
+) -> History:
+    """Train ``network`` on ``(x, y)`` with mini-batch SGD; the network is changed in place.
+
+    Each epoch visits the examples once in a fresh random order; each step
+    uses the mean gradient of its mini-batch (``loss_and_grad``); the
+    learning rate falls linearly from ``lr`` towards 0 over the run
+    (``schedule="linear"``) or stays (``"constant"``). After each epoch the
+    network is measured on ``validation``.
+
+    Parameters
+    ----------
+    network : Network
+    x : array_like, shape (N, ...)
+        The examples, as the network takes them (its ``input_scale`` applies).
+    y : array_like of int, shape (N,)
+        Their classes, 0 to K - 1 for K outputs.
+    loss : {'softmax_cross_entropy', 'half_squared_error'}
+        Softmax cross-entropy takes the outputs as logits; the half squared
+        error compares them with one-hot targets.
+    epochs, batch_size : int
+    lr : float, optional
+        Initial learning rate (default: 0.05 for softmax cross-entropy, 0.2
+        for the half squared error).
+    momentum, weight_decay : float
+        As in ``SGD``.
+    schedule : {'linear', 'constant'}
+    validation : (x_val, y_val), optional
+    seed : numpy.random.Generator, int or None
+        Draws the order of the examples and is passed to ``augment``: the
+        same seed gives the same run.
+    augment : callable, optional
+        ``augment(batch, rng)`` returns the batch to train on (e.g.
+        ``cnnlit.data.shift_batch``).
+    log : callable, optional
+        Called with one line of text after every epoch (e.g. ``print``).
+    progress : bool
+        Draw a progress bar on stderr.
+
+    Returns
+    -------
+    History
+        ``"loss"``, ``"train_accuracy"`` and (with ``validation``)
+        ``"val_accuracy"``, one entry per epoch; ``.seconds``.
+
+    Examples
+    --------
+    >>> from cnnlit.network import Dense, Network
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(64, 2)); y = (x[:, 0] > x[:, 1]).astype(int)
+    >>> net = Network([Dense(2, 2, rng=1)])
+    >>> history = fit(net, x, y, epochs=20, lr=0.5, seed=2)
+    >>> accuracy(net, x, y) > 0.9
+    True
+    """
+    if not isinstance(network, Network):
+        raise TypeError(
+            f"network must be a Network, got {type(network).__name__}"
+        )
+    check_flag(loss, "loss", LOSSES)
+    epochs = check_int(epochs, "epochs", 1)
+    batch_size = check_int(batch_size, "batch_size", 1)
+    lr0 = (
+        DEFAULT_LR[loss]
+        if lr is None
+        else real_option(lr, "lr", low=0, low_open=True)
+    )
+    check_flag(schedule, "schedule", SCHEDULES)
+    for value, name in ((log, "log"), (augment, "augment")):
+        if value is not None and not callable(value):
+            raise TypeError(f"{name} must be callable or None, got {value!r}")
+    if not isinstance(progress, bool):
+        raise TypeError(f"progress must be True or False, got {progress!r}")
+    x, y = _xy(x, y, "")
+    if validation is not None:
+        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+            raise TypeError(
+                f"validation must be a pair (x_val, y_val), got {type(validation).__name__}"
+            )
+        x_val, y_val = _xy(*validation, "_val")
+    rng = as_rng(seed, "seed")
+    optimizer = SGD(lr0, momentum, weight_decay)
+    history = History(loss=[], train_accuracy=[])
+    if validation is not None:
+        history["val_accuracy"] = []
+    N = len(x)
+    n_batches = -(-N // batch_size)
+    total_steps = epochs * n_batches
+    step = 0
+    start = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(N)
+        losses = []
+        correct = 0
+        for i in range(n_batches):
+            if schedule == "linear":
+                optimizer.lr = lr0 * (1 - step / total_steps)
+            idx = order[i * batch_size : (i + 1) * batch_size]
+            batch = x[idx] if augment is None else augment(x[idx], rng)
+            o = network.forward(batch)
+            E, dE_do = loss_and_grad(o, y[idx], loss)
+            correct += int(np.sum(np.argmax(o, axis=1) == y[idx]))
+            network.backward(dE_do)
+            optimizer.step(network)
+            losses.append(E)
+            step += 1
+            if progress:
+                sys.stderr.write(
+                    _progress_bar(
+                        epoch, epochs, i + 1, n_batches, float(np.mean(losses))
+                    )
+                )
+                sys.stderr.flush()
+        history["loss"].append(float(np.mean(losses)))
+        history["train_accuracy"].append(correct / N)
+        if validation is not None:
+            history["val_accuracy"].append(accuracy(network, x_val, y_val))
+        if progress:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+        if log is not None:
+            line = (
+                f"epoch {epoch:{len(str(epochs))}d}/{epochs}  loss {history['loss'][-1]:.4f}  "
+                f"train accuracy {history['train_accuracy'][-1]:.4f}"
+            )
+            if validation is not None:
+                line += (
+                    f"  validation accuracy {history['val_accuracy'][-1]:.4f}"
+                )
+            log(line)
+    history.seconds = time.perf_counter() - start
+    return history
+
+
+# ----- the digits -------------------------------------------------------------------------------
+
+
+def build_network(
+    *,
+    rng: np.random.Generator | int | None = None,
+    loss: str = "half_squared_error",
+    channels: int = 32,
+    hidden: int = 128,
+    dtype: DTypeLike = np.float32,
+) -> Network:
+    """The chapter's CNN for 8x8 single-channel images and 10 classes.
+
+    ``Conv2D(1, channels, 3, padding=1)`` -> ReLU -> max pool 2 -> flatten ->
+    ``Dense(channels * 4 * 4, hidden)`` -> ReLU -> ``Dense(hidden, 10)``.
+    Weights are drawn from ``rng`` as He's N(0, 2 / fan_in), in the same
+    order for both losses. With the half squared error a sigmoid follows, so
+    that the outputs live in (0, 1) like the one-hot targets; the last
+    weights then start at zero and the last biases at log(0.1 / 0.9), so that
+    every output starts at exactly 0.1, the share of each class (the chapter
+    says why). With softmax cross-entropy the 10 outputs are the logits.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator, int or None
         Draws the initial weights.
     loss : {'half_squared_error', 'softmax_cross_entropy'}
     channels : int
@@ -91,17 +345,19 @@ def build_network(
     Returns
     -------
     Network
+        With ``input_shape`` (1, 8, 8) and the classes 0 to 9.
     """
     check_flag(loss, "loss", LOSSES)
     channels = check_int(channels, "channels", 1)
     hidden = check_int(hidden, "hidden", 1)
-    out = Dense(hidden, 10, rng=rng, dtype=dtype)
+    rng = as_rng(rng)
+    out = Dense(hidden, 10, rng=rng, dtype=dtype, init="he")
     layers = [
-        Conv2D(1, channels, 3, rng=rng, padding=1, dtype=dtype),
+        Conv2D(1, channels, 3, padding=1, rng=rng, dtype=dtype, init="he"),
         Activation("relu"),
         Pool(2),
         Flatten(),
-        Dense(channels * 4 * 4, hidden, rng=rng, dtype=dtype),
+        Dense(channels * 4 * 4, hidden, rng=rng, dtype=dtype, init="he"),
         Activation("relu"),
         out,
     ]
@@ -109,239 +365,58 @@ def build_network(
         out.w[...] = 0
         out.b[...] = np.log(0.1 / 0.9)
         layers.append(Activation("sigmoid"))
-    return Network(layers)
+    return Network(layers, input_shape=(1, 8, 8), classes=list(range(10)))
 
 
-# ----- the options of a run -------------------------------------------------------------------
-
-
-def _option(default, help, check, parse=None, **argparse_options):
-    """A field of :class:`TrainConfig`: its default, its check and how the command line reads it.
-
-    ``check`` takes a value and returns it normalised, or raises TypeError /
-    ValueError naming the option; ``parse`` turns the command line's text into
-    a value (the check follows).
-    """
-    return field(
-        default=default,
-        metadata=dict(
-            help=help, check=check, parse=parse, argparse=argparse_options
-        ),
-    )
-
-
-def _positive_lr(value):
-    return (
-        None if value is None else check_real(value, "lr", low=0, low_open=True)
-    )
-
-
-def _threads(value):
-    return None if value is None else check_int(value, "threads", 1)
-
-
-def _limit(value):
-    return None if value is None else check_int(value, "limit", 1)
-
-
-def _progress(value):
-    if value is not None and not isinstance(value, bool):
-        raise TypeError(f"progress must be True, False or None, got {value!r}")
-    return value
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Every option of a training run, checked when the configuration is made.
-
-    The command line of ``python -m cnnlit.train`` has one option per field
-    (``batch_size`` is ``--batch-size``), with the same defaults.
-    :func:`dataclasses.replace` makes a changed copy (checked again).
-
-    Examples
-    --------
-    >>> config = TrainConfig(epochs=5)
-    >>> config.epochs, config.initial_lr
-    (5, 0.2)
-    >>> TrainConfig(lr=float("inf"))
-    Traceback (most recent call last):
-    ...
-    ValueError: lr must be a finite number > 0, got inf
-    """
-
-    seed: int = _option(
-        0,
-        "seed of the initial weights, the order of the examples and the shifts",
-        lambda v: check_int(v, "seed", 0),
-        int,
-    )
-    epochs: int = _option(
-        40,
-        "passes over the training set",
-        lambda v: check_int(v, "epochs", 1),
-        int,
-    )
-    loss: str = _option(
-        "half_squared_error",
-        "loss to minimise",
-        lambda v: check_flag(v, "loss", LOSSES),
-        str,
-        choices=LOSSES,
-    )
-    batch_size: int = _option(
-        32, "examples per step", lambda v: check_int(v, "batch_size", 1), int
-    )
-    lr: float = _option(
-        None,
-        "initial learning rate, decayed linearly towards 0 (default: "
-        + ", ".join(f"{v} for {k}" for k, v in DEFAULT_LR.items())
-        + ")",
-        _positive_lr,
-        float,
-    )
-    momentum: float = _option(
-        0.9,
-        "SGD momentum in [0, 1)",
-        lambda v: check_real(v, "momentum", low=0, high=1, high_open=True),
-        float,
-    )
-    channels: int = _option(
-        32,
-        "kernels of the convolution",
-        lambda v: check_int(v, "channels", 1),
-        int,
-    )
-    hidden: int = _option(
-        128,
-        "units of the hidden dense layer",
-        lambda v: check_int(v, "hidden", 1),
-        int,
-    )
-    shift: int = _option(
-        1,
-        f"largest random shift of a training image in pixels, 0 to {MAX_SHIFT}",
-        lambda v: check_int(v, "shift", 0, MAX_SHIFT),
-        int,
-    )
-    limit: int = _option(
-        None,
-        "train on the first LIMIT (or limit) training examples only, for quick runs",
-        _limit,
-        int,
-    )
-    dtype: np.dtype = _option(
-        np.dtype(np.float32),
-        "floating-point type",
-        check_float_dtype,
-        str,
-        choices=("float32", "float64"),
-    )
-    threads: int = _option(
-        1,
-        "BLAS threads while training; None (0 on the command line) keeps the library's default",
-        _threads,
-        lambda text: int(text) or None,
-    )
-    progress: bool = _option(
-        None,
-        "draw a progress bar on stderr (default: only on a terminal)",
-        _progress,
-    )
-
-    def __post_init__(self):
-        for f in dataclasses.fields(self):
-            object.__setattr__(
-                self, f.name, f.metadata["check"](getattr(self, f.name))
-            )
-
-    @property
-    def initial_lr(self):
-        """float: ``lr``, or the default learning rate of ``loss`` (:data:`DEFAULT_LR`) when ``lr`` is None."""
-        return DEFAULT_LR[self.loss] if self.lr is None else self.lr
-
-
-def _parameters_section(cls):
-    """Write the numpydoc Parameters of ``cls`` from its fields' help (the help is written once)."""
-    lines = ["Parameters", "----------"]
-    for f in dataclasses.fields(cls):
-        default = (
-            f.default.name if isinstance(f.default, np.dtype) else f.default
-        )
-        choices = f.metadata["argparse"].get("choices")
-        kind = (
-            "{" + ", ".join(map(repr, choices)) + "}"
-            if choices
-            else f.type.__name__
-        )
-        lines += [
-            f"{f.name} : {kind}, default {default!r}",
-            f"    {f.metadata['help'][:1].upper()}{f.metadata['help'][1:]}.",
-        ]
-    section = "".join(f"    {line}\n" for line in lines)
-    cls.__doc__ = cls.__doc__.replace(
-        "    Examples\n", section + "\n    Examples\n", 1
-    )
-    return cls
-
-
-_parameters_section(TrainConfig)
+def _network_size(channels: int, hidden: int) -> int:
+    return channels * 10 + (channels * 16 + 1) * hidden + (hidden + 1) * 10
 
 
 @dataclass
 class TrainResult:
-    """What :func:`train` returns.
+    """What ``train`` returns.
 
     Attributes
     ----------
     network : Network
-        The trained network.
-    history : dict of str to list of float
-        One entry per epoch: ``"loss"``, the mean training loss over the epoch's
-        mini-batches; ``"train_accuracy"``, the share of training images the
-        network classified correctly in the forward passes of the epoch (shifted
-        images, weights still moving: no extra pass over the data); and
-        ``"val_accuracy"``, measured on the validation set after the epoch.
+        The trained network. It takes raw digit pixels, 0 to 16
+        (``input_scale`` 1/16), as ``load_digits`` gives them.
+    history : History
+        One entry per epoch (see ``fit``): ``"loss"``, ``"train_accuracy"``
+        and ``"val_accuracy"``.
     val_accuracy : float
         The validation accuracy after the last epoch.
     x_test : ndarray, shape (450, 1, 8, 8)
+        Scaled to [0, 1].
     y_test : ndarray of int, shape (450,)
     predictions : ndarray of int, shape (450,)
         The trained network's classes for ``x_test``.
     test_accuracy : float
         Measured once, after training.
-    config : TrainConfig
-        The options of the run.
+    options : dict
+        The options of the run, every one of ``train``'s keywords.
     seconds : float
         Wall time of the training loop (varies from run to run).
     """
 
     network: Network
-    history: dict
+    history: History
     val_accuracy: float
-    x_test: np.ndarray
-    y_test: np.ndarray
-    predictions: np.ndarray
+    x_test: np.ndarray[Any, Any]
+    y_test: np.ndarray[Any, Any]
+    predictions: np.ndarray[Any, Any]
     test_accuracy: float
-    config: TrainConfig
+    options: dict[str, Any]
     seconds: float
 
 
-# ----- the run ---------------------------------------------------------------------------------
-
-
-def _progress_bar(epoch, epochs, done, total, loss, width=20):
-    filled = int(round(width * done / total))
-    percent = int(round(100 * done / total))
-    return f"\repoch {epoch}/{epochs} [{'#' * filled}{'-' * (width - filled)}] {percent:3d}% loss {loss:.4f}"
-
-
-def _blas_threads(threads):
+def _blas_threads(threads: int) -> Any:
     """Limit the BLAS threads (through threadpoolctl, installed with scikit-learn) while training.
 
     The matrix products of this network are small: on a busy machine extra BLAS
     threads mostly wait for each other, and one thread is several times faster.
     """
-    if threads is None:
+    if threads == 0:
         return contextlib.nullcontext()
     try:
         from threadpoolctl import threadpool_limits
@@ -350,24 +425,59 @@ def _blas_threads(threads):
     return threadpool_limits(limits=threads, user_api="blas")
 
 
-def train(config=None, /, *, log=None, **options):
-    """Train the chapter's CNN (:func:`build_network`) on the digits with mini-batch SGD.
+def train(
+    *,
+    seed: int = 0,
+    epochs: int = 40,
+    loss: str = "half_squared_error",
+    batch_size: int = 32,
+    lr: float | None = None,
+    momentum: float = 0.9,
+    channels: int = 32,
+    hidden: int = 128,
+    shift: int = 1,
+    limit: int | None = None,
+    dtype: DTypeLike = "float32",
+    threads: int = 1,
+    progress: bool | None = None,
+    log: Callable[[str], Any] | None = None,
+) -> TrainResult:
+    """Train the chapter's CNN (``build_network``) on the digits with ``fit``.
 
     Each epoch visits the training set once in a fresh random order, every
-    image moved by up to ``shift`` pixels (:func:`~cnnlit.data.shift_batch`);
-    each step uses the mean gradient of its mini-batch; the learning rate falls
-    linearly from ``lr`` towards 0 over the run. After each epoch the network
-    is measured on the validation set; the test set is used once, after the
-    last epoch. Shuffling, shifts and initial weights all come from ``seed``,
-    so the same options give the same numbers.
+    image moved by up to ``shift`` pixels (``cnnlit.data.shift_batch``); the
+    learning rate falls linearly from ``lr`` towards 0. After each epoch the
+    network is measured on the validation set; the test set is used once,
+    after the last epoch. Initial weights, shuffling and shifts all come from
+    one generator seeded by ``seed``, so the same options give the same
+    numbers.
 
     Parameters
     ----------
-    config : TrainConfig, optional
-        The options of the run; keyword ``options`` override its fields (or
-        make a new :class:`TrainConfig` when ``config`` is not given), e.g.
-        ``train(seed=1, epochs=5)``. See :class:`TrainConfig` for every option
-        and its default.
+    seed : int, default 0
+        Seed of the initial weights, the order of the examples and the shifts.
+    epochs : int, default 40
+        Passes over the training set.
+    loss : {'half_squared_error', 'softmax_cross_entropy'}
+    batch_size : int, default 32
+        Examples per step.
+    lr : float, optional
+        Initial learning rate (default: ``DEFAULT_LR[loss]``).
+    momentum : float, default 0.9
+        SGD momentum in [0, 1).
+    channels : int, default 32
+        Kernels of the convolution.
+    hidden : int, default 128
+        Units of the hidden dense layer.
+    shift : int, default 1
+        Largest random shift of a training image in pixels, 0 to 3.
+    limit : int, optional
+        Train on the first ``limit`` training examples only, for quick runs.
+    dtype : {'float32', 'float64'}
+    threads : int, default 1
+        BLAS threads while training; 0 keeps the library's own default.
+    progress : bool, optional
+        Draw a progress bar on stderr (default: only when it is a terminal).
     log : callable, optional
         Called with one line of text after every epoch (loss, training and
         validation accuracy); the command line passes ``print``.
@@ -376,90 +486,71 @@ def train(config=None, /, *, log=None, **options):
     -------
     TrainResult
     """
-    if config is None:
-        config = TrainConfig(**options)
-    elif isinstance(config, TrainConfig):
-        config = dataclasses.replace(config, **options)
-    else:
+    options = dict(
+        seed=check_int(seed, "seed", 0),
+        epochs=check_int(epochs, "epochs", 1),
+        loss=check_flag(loss, "loss", LOSSES),
+        batch_size=check_int(batch_size, "batch_size", 1),
+        lr=None if lr is None else real_option(lr, "lr", low=0, low_open=True),
+        momentum=real_option(
+            momentum, "momentum", low=0, high=1, high_open=True
+        ),
+        channels=check_int(channels, "channels", 1),
+        hidden=check_int(hidden, "hidden", 1),
+        shift=check_int(shift, "shift", 0, MAX_SHIFT),
+        limit=None if limit is None else check_int(limit, "limit", 1),
+        dtype=check_float_dtype(dtype).name,
+        threads=check_int(threads, "threads", 0),
+        progress=progress,
+    )
+    if progress is not None and not isinstance(progress, bool):
         raise TypeError(
-            f"config must be a TrainConfig, got {type(config).__name__}"
+            f"progress must be True, False or None, got {progress!r}"
         )
     if log is not None and not callable(log):
         raise TypeError(
             f"log must be callable (e.g. print) or None, got {log!r}"
         )
-    with _blas_threads(config.threads):
-        return _train(config, log)
+    size = _network_size(options["channels"], options["hidden"])
+    if size > MAX_PARAMETERS:
+        raise ValueError(
+            f"channels={options['channels']} and hidden={options['hidden']} make a network of "
+            f"{size:,} parameters, more than the {MAX_PARAMETERS:,} this command trains"
+        )
+    with _blas_threads(options["threads"]):
+        return _train(options, log)
 
 
-def _train(config, log):
-    """The loop of :func:`train`, its options already checked."""
-    progress = (
-        sys.stderr.isatty() if config.progress is None else config.progress
-    )
-    data = load_splits(config.dtype)
-    x_train, y_train = (
-        data.x_train[: config.limit],
-        data.y_train[: config.limit],
-    )
-    rng = np.random.default_rng(config.seed)
+def _train(o: dict[str, Any], log: Callable[[str], Any] | None) -> TrainResult:
+    """The run of ``train``, its options already checked."""
+    # Raw pixels 0..16: the network scales them (by 1/16, exactly), so that it
+    # takes the digits as load_digits gives them, in training and once saved.
+    data = load_splits(o["dtype"], scaled=False)
+    rng = np.random.default_rng(o["seed"])
     network = build_network(
         rng=rng,
-        loss=config.loss,
-        channels=config.channels,
-        hidden=config.hidden,
-        dtype=config.dtype,
+        loss=o["loss"],
+        channels=o["channels"],
+        hidden=o["hidden"],
+        dtype=o["dtype"],
     )
-    lr = config.initial_lr
-    optimizer = SGD(lr, config.momentum)
-    history = {"loss": [], "train_accuracy": [], "val_accuracy": []}
-    N = len(x_train)
-    n_batches = -(-N // config.batch_size)
-    total_steps = config.epochs * n_batches
-    step = 0
-    start = time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
-        order = rng.permutation(N)
-        losses = []
-        correct = 0
-        for i in range(n_batches):
-            optimizer.lr = lr * (1 - step / total_steps)
-            idx = order[i * config.batch_size : (i + 1) * config.batch_size]
-            o = network.forward(shift_batch(x_train[idx], rng, config.shift))
-            E, dE_do = loss_and_grad(o, y_train[idx], config.loss)
-            correct += int(np.sum(np.argmax(o, axis=1) == y_train[idx]))
-            network.backward(dE_do)
-            optimizer.step(network)
-            losses.append(E)
-            step += 1
-            if progress:
-                sys.stderr.write(
-                    _progress_bar(
-                        epoch,
-                        config.epochs,
-                        i + 1,
-                        n_batches,
-                        float(np.mean(losses)),
-                    )
-                )
-                sys.stderr.flush()
-        history["loss"].append(float(np.mean(losses)))
-        history["train_accuracy"].append(
-            correct / N
-        )  # as seen during the epoch: no extra pass
-        history["val_accuracy"].append(
-            float(np.mean(network.predict(data.x_val) == data.y_val))
-        )
-        if progress:
-            sys.stderr.write("\r" + " " * 60 + "\r")
-            sys.stderr.flush()
-        if log is not None:
-            log(
-                f"epoch {epoch:{len(str(config.epochs))}d}/{config.epochs}  loss {history['loss'][-1]:.4f}  "
-                f"train accuracy {history['train_accuracy'][-1]:.4f}  "
-                f"validation accuracy {history['val_accuracy'][-1]:.4f}"
-            )
-    seconds = time.perf_counter() - start
+    network.input_scale = 1 / 16
+    progress = sys.stderr.isatty() if o["progress"] is None else o["progress"]
+    history = fit(
+        network,
+        data.x_train[: o["limit"]],
+        data.y_train[: o["limit"]],
+        loss=o["loss"],
+        epochs=o["epochs"],
+        batch_size=o["batch_size"],
+        lr=DEFAULT_LR[o["loss"]] if o["lr"] is None else o["lr"],
+        momentum=o["momentum"],
+        validation=(data.x_val, data.y_val),
+        seed=rng,
+        augment=lambda batch, rng: shift_batch(batch, rng, o["shift"]),
+        log=log,
+        progress=progress,
+    )
     predictions = network.predict(data.x_test)  # the only use of the test set
     return TrainResult(
         network=network,
@@ -469,106 +560,202 @@ def _train(config, log):
         y_test=data.y_test,
         predictions=predictions,
         test_accuracy=float(np.mean(predictions == data.y_test)),
-        config=config,
-        seconds=seconds,
+        options=o,
+        seconds=history.seconds,
     )
 
 
 # ----- the command line ------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line: the message, no usage block."""
+def _typed(
+    parse: Callable[[str], Any],
+    check: Callable[[Any], Any],
+    name: str,
+    kind: str,
+) -> Callable[[str], Any]:
+    """An argparse ``type``: parse the text, then check the value; both errors name the option."""
 
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _argument_type(f):
-    """The argparse ``type`` of field ``f``: parse the text, then the field's own check."""
-    parse, check = f.metadata["parse"], f.metadata["check"]
-
-    def convert(text):
+    def convert(text: str) -> Any:
         try:
             value = parse(text)
         except ValueError:
-            expected = "an int" if f.type is int else "a number"
             raise argparse.ArgumentTypeError(
-                f"{f.name} must be {expected}, got {text!r}"
+                f"{name} must be {kind}, got {text!r}"
             ) from None
         try:
             return check(value)
         except (TypeError, ValueError) as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
-    convert.__name__ = f.name
     return convert
 
 
-def _save_path(text):
-    directory = os.path.dirname(os.path.abspath(text))
-    if not os.path.isdir(directory):
-        raise argparse.ArgumentTypeError(
-            f"cannot write {text!r}: the directory {directory!r} does not exist"
-        )
-    return text
+def _int_option(
+    name: str, low: int, high: int | None = None
+) -> Callable[[str], Any]:
+    return _typed(int, lambda v: check_int(v, name, low, high), name, "an int")
 
 
-def _parser():
+def _dtype(text: str) -> str:
+    try:
+        return check_float_dtype(text).name
+    except (TypeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _save_path(text: str) -> str:
+    from .saving import check_destination
+
+    try:
+        return check_destination(text)
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     prog = (
         "cnnlit-train"
         if os.path.basename(sys.argv[0]) == "cnnlit-train"
         else "python -m cnnlit.train"
     )
-    p = _Parser(
+    p = argparse.ArgumentParser(
         prog=prog,
         description="Train a small CNN (cnnlit) on scikit-learn's 8x8 digits, report its validation "
         "accuracy after every epoch and its test accuracy at the end.",
+        epilog="The train accuracy of an epoch is counted during the epoch, on shifted images while the "
+        "weights still move; the validation accuracy is measured after it, so the first is lower early on. "
+        'Needs scikit-learn: pip install "cnnlit[train]".',
     )
-    for f in dataclasses.fields(TrainConfig):
-        flag = "--" + f.name.replace("_", "-")
-        default = (
-            f.default.name if isinstance(f.default, np.dtype) else f.default
-        )
-        if f.name == "progress":
-            bar = p.add_mutually_exclusive_group()
-            bar.add_argument(
-                flag,
-                dest=f.name,
-                action="store_true",
-                default=default,
-                help=f.metadata["help"],
-            )
-            bar.add_argument(
-                "--no-" + f.name,
-                dest=f.name,
-                action="store_false",
-                help="never draw it",
-            )
-            continue
-        shown = "" if f.default is None else f" (default {default})"
-        p.add_argument(
-            flag,
-            dest=f.name,
-            type=_argument_type(f),
-            default=default,
-            metavar=None
-            if "choices" in f.metadata["argparse"]
-            else f.name.upper(),
-            help=f.metadata["help"] + shown,
-            **f.metadata["argparse"],
-        )
+    # errors in one line: the message, no usage block
+    setattr(  # noqa: B010 (assigning the method directly is refused by mypy)
+        p,
+        "error",
+        lambda message: p.exit(2, f"{p.prog}: error: {message} (see --help)\n"),
+    )
     p.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    lr_default = ", ".join(f"{v} for {k}" for k, v in DEFAULT_LR.items())
+    real = lambda name, **bounds: _typed(
+        float, lambda v: real_option(v, name, **bounds), name, "a number"
+    )
+    add = p.add_argument
+    add(
+        "--seed",
+        type=_int_option("seed", 0),
+        default=0,
+        metavar="SEED",
+        help="random seed of the initial weights, the order of the examples and the shifts (default 0)",
+    )
+    add(
+        "--epochs",
+        type=_int_option("epochs", 1),
+        default=40,
+        metavar="EPOCHS",
+        help="passes over the training set (default 40)",
+    )
+    add(
+        "--loss",
+        type=_typed(
+            str, lambda v: check_flag(v, "loss", LOSSES), "loss", "a name"
+        ),
+        default="half_squared_error",
+        choices=LOSSES,
+        help="loss to minimise (default half_squared_error)",
+    )
+    add(
+        "--batch-size",
+        type=_int_option("batch_size", 1),
+        default=32,
+        metavar="BATCH_SIZE",
+        help="examples per step (default 32)",
+    )
+    add(
+        "--lr",
+        type=real("lr", low=0, low_open=True),
+        default=None,
+        metavar="LR",
+        help=f"initial learning rate, decayed linearly towards 0 (default {lr_default})",
+    )
+    add(
+        "--momentum",
+        type=real("momentum", low=0, high=1, high_open=True),
+        default=0.9,
+        metavar="MOMENTUM",
+        help="SGD momentum in [0, 1) (default 0.9)",
+    )
+    add(
+        "--channels",
+        type=_int_option("channels", 1),
+        default=32,
+        metavar="CHANNELS",
+        help="kernels of the convolution (default 32)",
+    )
+    add(
+        "--hidden",
+        type=_int_option("hidden", 1),
+        default=128,
+        metavar="HIDDEN",
+        help="units of the hidden dense layer (default 128)",
+    )
+    add(
+        "--shift",
+        type=_int_option("shift", 0, MAX_SHIFT),
+        default=1,
+        metavar="SHIFT",
+        help=f"largest random shift of a training image in pixels, 0 to {MAX_SHIFT} (default 1)",
+    )
+    add(
+        "--limit",
+        type=_int_option("limit", 1),
+        default=None,
+        metavar="LIMIT",
+        help="train on the first LIMIT training examples only, for quick runs (default: all 1078)",
+    )
+    add(
+        "--dtype",
+        type=_dtype,
+        default="float32",
+        choices=("float32", "float64"),
+        help="floating-point type (default float32)",
+    )
+    add(
+        "--threads",
+        type=_int_option("threads", 0),
+        default=1,
+        metavar="THREADS",
+        help="BLAS threads while training (default 1; 0 keeps the BLAS library's own default)",
+    )
+    bar = p.add_mutually_exclusive_group()
+    bar.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_true",
+        default=None,
+        help="draw a progress bar on stderr (default: only on a terminal)",
+    )
+    bar.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        help="never draw it",
+    )
+    add(
         "--save",
         metavar="FILE",
         type=_save_path,
-        help="write the trained network to FILE (.npz)",
+        help="write the trained network to FILE (.npz); checked before training",
     )
     return p
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point: parse ``argv``, train, print one line per epoch and ``test accuracy: 0.XXXX``.
+
+    The last line also gives the time the run took.
 
     Parameters
     ----------
@@ -579,19 +766,36 @@ def main(argv=None):
     -------
     int
         Exit status 0. A bad argument prints a one-line error and exits with
-        status 2; a missing scikit-learn (``pip install cnnlit[train]``) or a
-        file that ``--save`` cannot write, with status 1.
+        status 2; a missing scikit-learn (``pip install "cnnlit[train]"``),
+        a network too large or a file that ``--save`` cannot write, with
+        status 1.
     """
+    start = time.perf_counter()
     parser = _parser()
     args = vars(parser.parse_args(argv))
     save = args.pop("save")
-    config = TrainConfig(**args)
     try:
-        result = train(config, log=print)
+        result = train(**args, log=print)
     except (
         ImportError
-    ) as exc:  # scikit-learn missing: the message names the extra to install
+    ) as exc:  # scikit-learn missing: the message names the extra
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
+    except ValueError as exc:  # a network too large for this command
+        parser.exit(1, f"{parser.prog}: error: {exc}\n")
+    except MemoryError:
+        size = _network_size(args["channels"], args["hidden"])
+        parser.exit(
+            1,
+            f"{parser.prog}: error: not enough memory for --channels {args['channels']} --hidden "
+            f"{args['hidden']} ({size:,} parameters)\n",
+        )
+    chance = 1 / 10
+    if result.val_accuracy < 2 * chance:
+        print(
+            f"note: validation accuracy {result.val_accuracy:.4f} is close to chance ({chance:.2f}): "
+            "train on more examples (--limit) or for more epochs (--epochs)",
+            file=sys.stderr,
+        )
     if save is not None:
         try:
             result.network.save(save)
@@ -599,8 +803,11 @@ def main(argv=None):
             parser.exit(
                 1, f"{parser.prog}: error: cannot write {save!r}: {exc}\n"
             )
-        print(f"saved the trained network to {save}")
-    print(f"test accuracy: {result.test_accuracy:.4f}")
+        print(
+            f"saved the trained network to {save} (it takes raw pixels 0..16)"
+        )
+    elapsed = time.perf_counter() - start
+    print(f"test accuracy: {result.test_accuracy:.4f}  ({elapsed:.1f} s)")
     return 0
 
 

@@ -160,5 +160,5 @@ def test_missing_scikit_learn_names_the_extra(monkeypatch):
     import importlib.util
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
-    with pytest.raises(ImportError, match=r"pip install cnnlit\[train\]"):
+    with pytest.raises(ImportError, match=r'pip install "cnnlit\[train\]"'):
         load_digits_arrays()

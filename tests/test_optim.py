@@ -135,7 +135,7 @@ def test_float32_parameters_stay_float32():
     )
     net.backward(np.ones_like(net.forward(x)))
     SGD(0.1, momentum=0.9, weight_decay=0.01).step(net)
-    assert all(p.dtype == np.float32 for p in net.params())
+    assert all(p.dtype == np.float32 for p in net.params.values())
 
 
 @pytest.mark.parametrize(
@@ -194,6 +194,21 @@ def test_float32_parameters_stay_float32():
             "weight_decay must be a real number, got None",
         ),
         (
+            lambda: SGD(10**400),
+            ValueError,
+            "lr must be a finite number, got an int of 401 digits, too large for a float",
+        ),
+        (
+            lambda: SGD(0.1, momentum=10**400),
+            ValueError,
+            "momentum must be a finite number, got an int of 401 digits",
+        ),
+        (
+            lambda: SGD(0.1, weight_decay=-(10**400)),
+            ValueError,
+            "weight_decay must be a finite number, got an int of 401 digits",
+        ),
+        (
             lambda: SGD(0.1).step([Flatten()]),
             TypeError,
             "network must be a Network, got list",
@@ -213,4 +228,8 @@ def test_a_learning_rate_set_later_is_checked_too():
         ValueError, match="lr must be a finite number > 0, got inf"
     ):
         opt.lr = float("inf")
+    with pytest.raises(
+        ValueError, match="lr must be a finite number, got an int"
+    ):
+        opt.lr = 10**400
     assert opt.lr == 0.05

@@ -9,6 +9,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
+
 import cnnlit
 import cnnlit.train
 
@@ -80,4 +82,82 @@ def test_the_unit_tests_do_not_need_nbval():
         command in readme
         and command in ci
         and ".ci/bare_install_check.sh" in ci
+    )
+
+
+def test_the_package_is_typed_and_ci_checks_the_types():
+    assert (ROOT / "cnnlit" / "py.typed").is_file()
+    assert PYPROJECT["tool"]["setuptools"]["package-data"] == {
+        "cnnlit": ["py.typed"]
+    }
+    assert "Typing :: Typed" in PROJECT["classifiers"]
+    assert PYPROJECT["tool"]["mypy"]["files"] == ["cnnlit"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "\n.venv/bin/mypy\n" in ci
+    requirements = (ROOT / "requirements.txt").read_text().splitlines()
+    assert any(line.startswith("mypy") for line in requirements)
+
+
+def test_the_book_is_published_by_a_workflow_that_ci_lints():
+    workflow = (ROOT / ".github" / "workflows" / "book.yml").read_text()
+    for step in (
+        "run: .ci/run",
+        "actions/upload-pages-artifact@",
+        "actions/deploy-pages@",
+        "path: _build/html",
+        "pages: write",
+    ):
+        assert step in workflow, step
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert (
+        "check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml"
+        in ci
+    )
+
+
+def test_the_readme_names_the_source_post_and_quotes_the_extras():
+    readme = (ROOT / "README.md").read_text()
+    assert (
+        "*Convolutional Neural Network's\nBackpropagation* (the source post)"
+        in readme
+    )
+    assert 'pip install "cnnlit[train]"' in readme
+    assert "pip install cnnlit[" not in readme
+    assert "the seed" not in readme.lower()
+    assert "https://<owner>.github.io/<repository>/" in readme
+
+
+def readme_block(heading):
+    """The first python block after ``heading`` in the README."""
+    readme = (ROOT / "README.md").read_text()
+    after = readme[readme.index(heading) :]
+    start = after.index("```python\n") + len("```python\n")
+    return after[start : after.index("```", start)]
+
+
+def test_the_readmes_training_example_runs_and_learns(tmp_path, monkeypatch):
+    import contextlib
+    import io
+
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    namespace = {}
+    with contextlib.redirect_stdout(out):
+        exec(readme_block("### Train a network of your own"), namespace)
+    text = out.getvalue()
+    assert text.count("validation accuracy") == 15
+    assert "total parameters: 1,370" in text
+    evaluation = namespace["net"].evaluate(
+        namespace["d"].x_test, namespace["d"].y_test
+    )
+    assert evaluation["accuracy"] > 0.9, evaluation
+    assert "worst relative error per parameter" in text
+    assert namespace["net"].check_gradients(namespace["x"]).worst < 1e-5
+    trained = namespace["net"]
+    exec(readme_block("### Save, load and classify"), namespace)
+    loaded = namespace["net"]
+    assert loaded is not trained and (tmp_path / "digits.npz").is_file()
+    x_test = namespace["d"].x_test
+    np.testing.assert_array_equal(
+        loaded.predict(x_test), trained.predict(x_test)
     )

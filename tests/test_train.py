@@ -1,6 +1,6 @@
 """Tests of cnnlit.train: the configuration, a tiny training run, the command line and its errors."""
 
-import dataclasses
+import inspect
 import re
 import subprocess
 import sys
@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 
 import cnnlit.train
-from cnnlit.network import Network
+from cnnlit.network import Activation, Dense, Network
 from cnnlit.train import (
-    DEFAULT_LR,
-    TrainConfig,
     _parser,
+    accuracy,
     build_network,
+    evaluate,
+    fit,
     main,
     train,
 )
@@ -24,13 +25,13 @@ TINY_ARGS = [
     "--epochs",
     "1",
     "--limit",
-    "100",
+    "300",
     "--channels",
     "4",
     "--hidden",
     "8",
 ]
-LINE = re.compile(r"test accuracy: [01]\.\d{4}\n\Z")
+LINE = re.compile(r"test accuracy: [01]\.\d{4}  \(\d+\.\d s\)\n\Z")
 EPOCH = re.compile(
     r"^epoch +\d+/\d+  loss \d\.\d{4}  train accuracy [01]\.\d{4}  validation accuracy [01]\.\d{4}$"
 )
@@ -53,36 +54,6 @@ def test_build_network_for_both_losses():
 
 
 # ----- the configuration ------------------------------------------------------------------------
-
-
-def test_config_defaults_and_initial_learning_rate():
-    config = TrainConfig()
-    assert (config.seed, config.epochs, config.batch_size, config.momentum) == (
-        0,
-        40,
-        32,
-        0.9,
-    )
-    assert (
-        config.lr is None
-        and config.initial_lr == DEFAULT_LR["half_squared_error"] == 0.2
-    )
-    assert (
-        TrainConfig(loss="softmax_cross_entropy").initial_lr
-        == DEFAULT_LR["softmax_cross_entropy"]
-    )
-    assert TrainConfig(lr=0.7).initial_lr == 0.7
-    assert (
-        TrainConfig(dtype="float64").dtype == np.float64
-        and TrainConfig(lr=1).lr == 1.0
-    )
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        config.epochs = 3
-
-
-def test_replace_checks_again():
-    with pytest.raises(ValueError, match="epochs must be >= 1, got 0"):
-        dataclasses.replace(TrainConfig(), epochs=0)
 
 
 @pytest.mark.parametrize(
@@ -130,7 +101,22 @@ def test_replace_checks_again():
         ),
         (dict(batch_size=0), ValueError, "batch_size must be >= 1"),
         (dict(limit=0), ValueError, "limit must be >= 1"),
-        (dict(threads=0), ValueError, "threads must be >= 1"),
+        (dict(threads=-1), ValueError, "threads must be >= 0"),
+        (
+            dict(lr=10**400),
+            ValueError,
+            "lr must be a finite number, got an int of 401 digits",
+        ),
+        (
+            dict(momentum=-(10**400)),
+            ValueError,
+            "momentum must be a finite number, got an int of 401 digits",
+        ),
+        (
+            dict(channels=10**9),
+            ValueError,
+            "channels=1000000000 and hidden=8 make a network of 138,000,000,098 parameters",
+        ),
         (
             dict(progress="yes"),
             TypeError,
@@ -140,23 +126,16 @@ def test_replace_checks_again():
         (dict(epoch=3), TypeError, "unexpected keyword argument 'epoch'"),
     ],
 )
-def test_bad_options_are_refused_by_the_config_and_by_train(kwargs, exc, match):
-    with pytest.raises(exc, match=match):
-        TrainConfig(**kwargs)
+def test_bad_options_are_refused_by_train(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         train(**{**TINY, **kwargs})
 
 
-def test_train_takes_a_config_and_overrides():
-    with pytest.raises(
-        TypeError, match="config must be a TrainConfig, got dict"
-    ):
+def test_train_takes_keywords_only_and_checks_log():
+    with pytest.raises(TypeError, match="positional"):
         train(dict(TINY))
     with pytest.raises(TypeError, match="log must be callable"):
         train(log="stdout", **TINY)
-    a = train(TrainConfig(seed=4, **TINY))
-    b = train(TrainConfig(seed=9, **TINY), seed=4)
-    assert a.config == b.config and a.history == b.history
 
 
 # ----- runs -------------------------------------------------------------------------------------
@@ -169,8 +148,8 @@ def test_tiny_training_run_and_its_result():
     assert result.val_accuracy == result.history["val_accuracy"][-1]
     assert result.predictions.shape == result.y_test.shape == (450,)
     assert result.test_accuracy == np.mean(result.predictions == result.y_test)
-    assert result.config == TrainConfig(seed=3, **TINY)
-    assert result.config.initial_lr == 0.2 and result.config.limit == 120
+    assert result.options["seed"] == 3 and result.options["limit"] == 120
+    assert result.options["lr"] is None and result.options["dtype"] == "float32"
 
 
 def test_the_test_set_is_used_once_at_the_end(monkeypatch):
@@ -194,7 +173,9 @@ def test_same_seed_same_numbers_other_seed_other_numbers():
     c = train(seed=2, **TINY)
     assert a.history == b.history
     np.testing.assert_array_equal(a.predictions, b.predictions)
-    for p, q in zip(a.network.params(), b.network.params(), strict=True):
+    for p, q in zip(
+        a.network.params.values(), b.network.params.values(), strict=True
+    ):
         np.testing.assert_array_equal(p, q)
     assert a.history["loss"] != c.history["loss"]
 
@@ -209,12 +190,14 @@ def test_log_gets_one_line_per_epoch():
 # ----- the command line -------------------------------------------------------------------------
 
 
-def test_every_option_is_on_the_command_line_with_the_config_default():
+def test_every_option_is_on_the_command_line_with_trains_default():
     parser = _parser()
     defaults = vars(parser.parse_args([]))
     assert defaults.pop("save") is None
-    assert set(defaults) == {f.name for f in dataclasses.fields(TrainConfig)}
-    assert TrainConfig(**defaults) == TrainConfig()
+    signature = inspect.signature(train).parameters
+    assert set(defaults) == set(signature) - {"log"}
+    for name, value in defaults.items():
+        assert value == signature[name].default, name
     flags = {
         flag for action in parser._actions for flag in action.option_strings
     }
@@ -230,17 +213,21 @@ def test_main_prints_every_epoch_and_ends_with_the_accuracy_line(capsys):
     lines = out.splitlines()
     assert len(lines) == 3 and all(EPOCH.match(line) for line in lines[:2])
     assert LINE.search(out) and out.endswith("\n")
-    assert err == ""  # stderr is not a terminal here: no progress bar
+    assert "[" not in err  # stderr is not a terminal here: no progress bar
 
 
 def test_main_saves_the_trained_network(tmp_path, capsys):
     path = tmp_path / "digits.npz"
     assert main(TINY_ARGS + ["--save", str(path)]) == 0
     out, _ = capsys.readouterr()
-    assert f"saved the trained network to {path}\n" in out and LINE.search(out)
-    accuracy = float(out.strip().splitlines()[-1].split(": ")[1])
+    assert (
+        f"saved the trained network to {path} (it takes raw pixels 0..16)\n"
+        in out
+    )
+    assert LINE.search(out)
+    accuracy = float(out.strip().splitlines()[-1].split()[2])
     net = Network.load(path)
-    x_test, y_test = cnnlit.train.load_data()[2:]
+    x_test, y_test = cnnlit.data.load_data(scaled=False)[2:]  # raw pixels 0..16
     assert round(float(np.mean(net.predict(x_test) == y_test)), 4) == accuracy
     assert net.layers[0].w.dtype == np.float32
 
@@ -334,7 +321,15 @@ def test_module_runs_as_a_script():
         (["--limit", "0"], "argument --limit: limit must be >= 1, got 0"),
         (
             ["--threads", "-1"],
-            "argument --threads: threads must be >= 1, got -1",
+            "argument --threads: threads must be >= 0, got -1",
+        ),
+        (
+            ["--lr", "1e400"],
+            "argument --lr: lr must be a finite number > 0, got inf",
+        ),
+        (
+            ["--save", "/"],
+            "argument --save: cannot write '/': it is a directory",
         ),
         (
             ["--threads", "x"],
@@ -372,14 +367,69 @@ def test_command_line_errors_are_one_line_with_status_2(argv, message, capsys):
     assert re.search(message, err), err
 
 
-def test_unwritable_save_file_exits_with_status_1(tmp_path, capsys):
-    target = tmp_path / "a-directory"
-    target.mkdir()
+def test_a_network_too_large_is_a_one_line_error(capsys):
     with pytest.raises(SystemExit) as info:
-        main(TINY_ARGS + ["--save", str(target)])
+        main(["--channels", "1000000000"])
     assert info.value.code == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"cannot write '{target}'" in err
+    assert err == (
+        "python -m cnnlit.train: error: channels=1000000000 and hidden=128 make a network of "
+        "2,058,000,001,418 parameters, more than the 100,000,000 this command trains\n"
+    )
+
+
+def test_running_out_of_memory_is_a_one_line_error(monkeypatch, capsys):
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(cnnlit.train, "build_network", no_memory)
+    with pytest.raises(SystemExit) as info:
+        main(["--channels", "1000", "--hidden", "1000"])
+    assert info.value.code == 1
+    assert capsys.readouterr().err == (
+        "python -m cnnlit.train: error: not enough memory for --channels 1000 --hidden 1000 "
+        "(16,021,010 parameters)\n"
+    )
+
+
+def test_version_and_the_help_on_the_two_accuracies(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert (
+        capsys.readouterr().out
+        == f"python -m cnnlit.train {cnnlit.__version__}\n"
+    )
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        "counted during the epoch, on shifted images while the weights still move"
+        in text
+    )
+    assert "(default 1; 0 keeps the BLAS library's own default)" in text
+    assert "None" not in text
+    assert 'pip install "cnnlit[train]"' in text
+
+
+def test_a_run_near_chance_says_so(capsys):
+    main(["--epochs", "1", "--limit", "10", "--channels", "2", "--hidden", "4"])
+    out, err = capsys.readouterr()
+    accuracy = float(
+        re.search(r"validation accuracy (\S+)$", out.splitlines()[0])[1]
+    )
+    assert accuracy < 0.2
+    assert err == (
+        f"note: validation accuracy {accuracy:.4f} is close to chance (0.10): "
+        "train on more examples (--limit) or for more epochs (--epochs)\n"
+    )
+
+
+def test_the_last_line_gives_the_time_the_run_took(monkeypatch, capsys):
+    clock = iter([100.0, 100.0, 100.5, 112.25])
+    monkeypatch.setattr(cnnlit.train.time, "perf_counter", lambda: next(clock))
+    main(TINY_ARGS)
+    assert capsys.readouterr().out.endswith("  (12.2 s)\n")
 
 
 def test_missing_scikit_learn_is_a_one_line_error_naming_the_extra(
@@ -392,4 +442,162 @@ def test_missing_scikit_learn_is_a_one_line_error_naming_the_extra(
         main(TINY_ARGS)
     assert info.value.code == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "pip install cnnlit[train]" in err
+    assert err.count("\n") == 1 and 'pip install "cnnlit[train]"' in err
+
+
+# ----- fit, evaluate, accuracy on any network and any arrays --------------------------------------
+
+
+def blobs(seed, n=120):
+    """Two classes of 2-D points around (-1, -1) and (1, 1)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    x = rng.normal(size=(n, 2)) * 0.5 + np.where(y[:, None] == 1, 1.0, -1.0)
+    return x, y
+
+
+def test_fit_trains_any_network_and_evaluate_measures_it():
+    x, y = blobs(0)
+    x_val, y_val = blobs(1)
+    net = Network([Dense(2, 8, rng=0), Activation("relu"), Dense(8, 2, rng=1)])
+    before = evaluate(net, x_val, y_val)
+    history = net.fit(x, y, epochs=5, validation=(x_val, y_val), seed=2)
+    assert set(history) == {"loss", "train_accuracy", "val_accuracy"}
+    assert all(len(v) == 5 for v in history.values()) and history.seconds > 0
+    after = net.evaluate(x_val, y_val)
+    assert after["loss"] < before["loss"] / 2 and after["accuracy"] > 0.95
+    assert (
+        history["val_accuracy"][-1]
+        == accuracy(net, x_val, y_val)
+        == after["accuracy"]
+    )
+    # evaluate's loss is the mean over examples, by hand
+    o = net.forward(x_val)
+    p = np.exp(o - o.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    assert after["loss"] == pytest.approx(
+        -np.mean(np.log(p[np.arange(len(y_val)), y_val]))
+    )
+
+
+def test_fit_is_one_sgd_loop_by_hand():
+    x, y = blobs(3, n=10)
+    a = Network([Dense(2, 2, rng=0)])
+    b = Network([Dense(2, 2, rng=0)])
+    fit(
+        a,
+        x,
+        y,
+        epochs=2,
+        batch_size=4,
+        lr=0.1,
+        momentum=0.0,
+        schedule="constant",
+        seed=5,
+    )
+    rng = np.random.default_rng(5)
+    for _ in range(2):
+        order = rng.permutation(10)
+        for i in range(0, 10, 4):
+            idx = order[i : i + 4]
+            o = b.forward(x[idx])
+            p = np.exp(o - o.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            p[np.arange(len(idx)), y[idx]] -= 1
+            b.backward(p / len(idx))
+            for layer in b.layers:
+                for name, value in layer.params.items():
+                    value -= 0.1 * layer.grads[name]
+    for key in a.params:
+        np.testing.assert_allclose(a.params[key], b.params[key], rtol=1e-12)
+
+
+def test_fit_augments_logs_and_draws_progress(capsys):
+    x, y = blobs(4, n=20)
+    seen = []
+
+    def augment(batch, rng):
+        seen.append(len(batch))
+        return batch + rng.normal(size=batch.shape) * 0.01
+
+    lines = []
+    fit(
+        Network([Dense(2, 2, rng=0)]),
+        x,
+        y,
+        epochs=2,
+        batch_size=8,
+        augment=augment,
+        log=lines.append,
+        progress=True,
+    )
+    assert seen == [8, 8, 4, 8, 8, 4]
+    assert (
+        lines[1].startswith("epoch 2/2  loss ") and "validation" not in lines[1]
+    )
+    assert (
+        "epoch 2/2 [####################] 100% loss" in capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        (
+            dict(y=np.zeros(3, int)),
+            ValueError,
+            "x and y must hold as many examples, got 5 and 3",
+        ),
+        (dict(y=np.zeros(5)), TypeError, "y must be integer class indices"),
+        (dict(epochs=0), ValueError, "epochs must be >= 1"),
+        (
+            dict(lr=10**400),
+            ValueError,
+            "lr must be a finite number, got an int of 401 digits",
+        ),
+        (
+            dict(schedule="cosine"),
+            ValueError,
+            "schedule must be one of 'linear', 'constant'",
+        ),
+        (
+            dict(validation=np.zeros(3)),
+            TypeError,
+            r"validation must be a pair \(x_val, y_val\)",
+        ),
+        (
+            dict(validation=(np.zeros((2, 2)), np.zeros(3, int))),
+            ValueError,
+            "x_val and y_val must hold as many",
+        ),
+        (
+            dict(seed="x"),
+            TypeError,
+            "seed must be a numpy.random.Generator, an int seed or None",
+        ),
+        (dict(augment=3), TypeError, "augment must be callable"),
+        (dict(network="net"), TypeError, "network must be a Network, got str"),
+    ],
+)
+def test_fit_bad_arguments(kwargs, exc, match):
+    args = dict(
+        network=Network([Dense(2, 2, rng=0)]),
+        x=np.zeros((5, 2)),
+        y=np.zeros(5, int),
+    )
+    args.update(kwargs)
+    with pytest.raises(exc, match=match):
+        fit(args.pop("network"), args.pop("x"), args.pop("y"), **args)
+
+
+def test_the_digits_run_is_fit_on_raw_pixels_scaled_by_the_network():
+    result = train(seed=0, **TINY)
+    net = result.network
+    assert net.input_scale == 1 / 16 and net.input_shape == (1, 8, 8)
+    assert net.classes == list(range(10))
+    assert result.x_test.max() == 16.0  # raw pixels
+    scaled = cnnlit.data.load_splits()  # the same images divided by 16, exactly
+    np.testing.assert_array_equal(result.x_test / 16, scaled.x_test)
+    np.testing.assert_array_equal(
+        net.predict(result.x_test), result.predictions
+    )
