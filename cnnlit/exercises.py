@@ -79,7 +79,7 @@ class _Exercise(NamedTuple):
     arguments: tuple
     sizes: list
     make: Callable
-    outputs: tuple = None
+    outputs: tuple | None = None
 
 
 def _exercise(arguments, sizes, outputs=None, seeded=True):
@@ -91,15 +91,14 @@ def _exercise(arguments, sizes, outputs=None, seeded=True):
 
     def decorate(make):
         exercise = _Exercise(make.__name__, arguments, sizes, make, outputs)
-        if seeded:
 
-            def check(fn, seed=0):
-                return _check(exercise, fn, seed)
-        else:
+        def seeded_check(fn, seed=0):
+            return _check(exercise, fn, seed)
 
-            def check(fn):
-                return _check(exercise, fn)
+        def unseeded_check(fn):
+            return _check(exercise, fn)
 
+        check = seeded_check if seeded else unseeded_check
         check.__name__ = check.__qualname__ = make.__name__
         check.__doc__ = make.__doc__
         check.exercise = exercise
