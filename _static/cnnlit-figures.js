@@ -4,7 +4,7 @@
  * strip would shrink to half its size or less, and the numbers in it become
  * unreadable, so each figure in a cell's output gets a floor: it shrinks to
  * at most FLOOR of the width it was drawn for (its width attribute, or its
- * natural width; at most CAP pixels) and beyond that scrolls sideways in its
+ * inline style width, or its natural width; at most CAP pixels) and beyond that scrolls sideways in its
  * own box. Animations' frames get the same floor once their first frame has
  * loaded.
  */
@@ -13,8 +13,11 @@
   var FLOOR = 0.8;
   var CAP = 640;
   function floor(img) {
+    // the width it was drawn for: a width attribute, or the inline style
+    // width myst-nb writes for a 2x PNG, or else its natural width
     var attr = parseFloat(img.getAttribute("width"));
-    var drawn = attr > 0 ? attr : img.naturalWidth;
+    var styled = parseFloat(img.style.width);
+    var drawn = attr > 0 ? attr : styled > 0 ? styled : img.naturalWidth;
     if (!(drawn > 0)) {
       return;
     }

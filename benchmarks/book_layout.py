@@ -13,8 +13,8 @@ For every page of a built book this prints one table row with:
   frames included); ``px/css``: the smallest ratio of an image's natural
   pixels to its shown CSS pixels at 1280 px (2.0 is sharp on a 2x screen);
   ``min@1280`` and ``min@412``: the smallest shown scale, the shown width
-  over the intended width (the ``width`` attribute when the image carries
-  one, else its natural width), at 1280 and 412 px; ``<0.8``: how many are
+  over the intended width (the ``width`` attribute or the inline style
+  width that myst-nb writes for a 2x PNG, else the natural width), at 1280 and 412 px; ``<0.8``: how many are
   shown below 0.8 of their intended size at 1280 px.
 - ``side412``: how many pixels the page scrolls sideways at 412 px (0: none).
 - ``menu412``, ``toc412``, ``menu1280``, ``toc1280``: what clicking the
@@ -69,9 +69,19 @@ MEASURE_JS = r"""
     || document.querySelector("main");
   const top = art.getBoundingClientRect().top + window.scrollY;
   const height = art.getBoundingClientRect().height;
+  // Shown on the page: not in a closed <details> (a folded cell input, a
+  // solution's dropdown), whose content Chromium lays out but does not show.
   const visible = (el) => {
     const r = el.getBoundingClientRect();
-    return r.height > 0 && el.offsetParent !== null;
+    if (!(r.height > 0 && el.offsetParent !== null)) return false;
+    if (el.checkVisibility && !el.checkVisibility(
+      {contentVisibilityAuto: true, visibilityProperty: true})) return false;
+    for (let d = el.closest("details:not([open])"); d;
+         d = d.parentElement && d.parentElement.closest("details:not([open])")) {
+      const summary = d.querySelector(":scope > summary");
+      if (!summary || !summary.contains(el)) return false;
+    }
+    return true;
   };
   const span = (els) => {
     const iv = els.filter(visible).map((el) => {
@@ -114,7 +124,9 @@ MEASURE_JS = r"""
     (im) => im.naturalWidth >= 40).map((im) => {
       const r = im.getBoundingClientRect();
       const attr = parseFloat(im.getAttribute("width"));
-      const intended = attr > 0 ? attr : im.naturalWidth;
+      const styled = parseFloat(im.style.width);
+      const intended = attr > 0 ? attr : styled > 0 ? styled
+        : im.naturalWidth;
       return {src: (im.getAttribute("src") || "").slice(0, 60),
               natural: im.naturalWidth, shown: r.width, intended: intended};
     }).filter((d) => d.shown > 0);
