@@ -15,21 +15,7 @@ import numpy as np
 from ._checks import check_real
 from .network import Layer, Network
 
-__all__ = ["SGD", "real_option"]
-
-
-def real_option(value: Any, name: str, **bounds: Any) -> float:
-    """``value`` as a finite float within ``bounds`` (those of ``check_real``), naming ``name``.
-
-    An int too large for a float (``10**400``) is a ValueError naming the
-    option, like any other number out of range.
-    """
-    try:
-        return check_real(value, name, **bounds)
-    except OverflowError:
-        raise ValueError(
-            f"{name} must be a finite number, got an int of {len(str(abs(value)))} digits, too large for a float"
-        ) from None
+__all__ = ["SGD"]
 
 
 class SGD:
@@ -68,10 +54,10 @@ class SGD:
         self, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
     ) -> None:
         self.lr = lr
-        self.momentum = real_option(
+        self.momentum = check_real(
             momentum, "momentum", low=0, high=1, high_open=True
         )
-        self.weight_decay = real_option(weight_decay, "weight_decay", low=0)
+        self.weight_decay = check_real(weight_decay, "weight_decay", low=0)
         # (layer, name) -> v, shaped like the parameter
         self._velocity: dict[tuple[Layer, str], np.ndarray[Any, Any]] = {}
 
@@ -82,7 +68,7 @@ class SGD:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = real_option(value, "lr", low=0, low_open=True)
+        self._lr = check_real(value, "lr", low=0, low_open=True)
 
     def step(self, network: Network) -> None:
         """Update ``network``'s parameters in place from its layers' gradients.

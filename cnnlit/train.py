@@ -36,11 +36,12 @@ from ._checks import (
     check_float_dtype,
     check_int,
     check_labels,
+    check_real,
 )
 from .data import load_splits, shift_batch
 from .losses import LOSSES, loss_and_grad
 from .network import Activation, Conv2D, Dense, Flatten, Network, Pool, as_rng
-from .optim import SGD, real_option
+from .optim import SGD
 
 __all__ = [
     "fit",
@@ -240,7 +241,7 @@ def fit(
     lr0 = (
         DEFAULT_LR[loss]
         if lr is None
-        else real_option(lr, "lr", low=0, low_open=True)
+        else check_real(lr, "lr", low=0, low_open=True)
     )
     check_flag(schedule, "schedule", SCHEDULES)
     for value, name in ((log, "log"), (augment, "augment")):
@@ -491,8 +492,8 @@ def train(
         epochs=check_int(epochs, "epochs", 1),
         loss=check_flag(loss, "loss", LOSSES),
         batch_size=check_int(batch_size, "batch_size", 1),
-        lr=None if lr is None else real_option(lr, "lr", low=0, low_open=True),
-        momentum=real_option(
+        lr=None if lr is None else check_real(lr, "lr", low=0, low_open=True),
+        momentum=check_real(
             momentum, "momentum", low=0, high=1, high_open=True
         ),
         channels=check_int(channels, "channels", 1),
@@ -640,7 +641,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     lr_default = ", ".join(f"{v} for {k}" for k, v in DEFAULT_LR.items())
     real = lambda name, **bounds: _typed(
-        float, lambda v: real_option(v, name, **bounds), name, "a number"
+        float, lambda v: check_real(v, name, **bounds), name, "a number"
     )
     add = p.add_argument
     add(

@@ -196,17 +196,17 @@ def test_float32_parameters_stay_float32():
         (
             lambda: SGD(10**400),
             ValueError,
-            "lr must be a finite number, got an int of 401 digits, too large for a float",
+            r"lr must be a finite number.*, got an int of 401 digits \(beyond a float's range\)",
         ),
         (
             lambda: SGD(0.1, momentum=10**400),
             ValueError,
-            "momentum must be a finite number, got an int of 401 digits",
+            r"momentum must be a finite number.*, got (an|a negative) int of 401 digits",
         ),
         (
             lambda: SGD(0.1, weight_decay=-(10**400)),
             ValueError,
-            "weight_decay must be a finite number, got an int of 401 digits",
+            r"weight_decay must be a finite number.*, got (an|a negative) int of 401 digits",
         ),
         (
             lambda: SGD(0.1).step([Flatten()]),
@@ -229,7 +229,7 @@ def test_a_learning_rate_set_later_is_checked_too():
     ):
         opt.lr = float("inf")
     with pytest.raises(
-        ValueError, match="lr must be a finite number, got an int"
+        ValueError, match="lr must be a finite number > 0, got an int of 401 digits"
     ):
         opt.lr = 10**400
     assert opt.lr == 0.05

@@ -105,12 +105,12 @@ def test_build_network_for_both_losses():
         (
             dict(lr=10**400),
             ValueError,
-            "lr must be a finite number, got an int of 401 digits",
+            r"lr must be a finite number.*, got (an|a negative) int of 401 digits",
         ),
         (
             dict(momentum=-(10**400)),
             ValueError,
-            "momentum must be a finite number, got an int of 401 digits",
+            r"momentum must be a finite number.*, got (an|a negative) int of 401 digits",
         ),
         (
             dict(channels=10**9),
@@ -553,7 +553,7 @@ def test_fit_augments_logs_and_draws_progress(capsys):
         (
             dict(lr=10**400),
             ValueError,
-            "lr must be a finite number, got an int of 401 digits",
+            r"lr must be a finite number.*, got (an|a negative) int of 401 digits",
         ),
         (
             dict(schedule="cosine"),
