@@ -229,7 +229,8 @@ def test_a_learning_rate_set_later_is_checked_too():
     ):
         opt.lr = float("inf")
     with pytest.raises(
-        ValueError, match="lr must be a finite number > 0, got an int of 401 digits"
+        ValueError,
+        match="lr must be a finite number > 0, got an int of 401 digits",
     ):
         opt.lr = 10**400
     assert opt.lr == 0.05
