@@ -6,10 +6,11 @@ an independent computation. Arrays are channels-first: a batch is
 ``(N, C, H, W)``, kernels are ``(C_out, C_in, kH, kW)``.
 
 The submodules are attributes, imported on first use: ``cnnlit.data``,
-``cnnlit.train`` (``fit``, ``evaluate``, the digits command),
-``cnnlit.saving``, ``cnnlit.plot`` (needs ``pip install "cnnlit[plot]"``),
-``cnnlit.reference``, ``cnnlit.exercises``. ``cnnlit.fit``,
-``cnnlit.evaluate`` and ``cnnlit.accuracy`` are those of ``cnnlit.train``.
+``cnnlit.fitting`` (``fit``, ``evaluate``), ``cnnlit.train`` (the digits
+command), ``cnnlit.saving``, ``cnnlit.plot`` (needs
+``pip install "cnnlit[plot]"``), ``cnnlit.reference``, ``cnnlit.exercises``.
+``cnnlit.fit``, ``cnnlit.evaluate`` and ``cnnlit.accuracy`` are those of
+``cnnlit.fitting``.
 """
 
 import importlib
@@ -99,12 +100,15 @@ __all__ = [
 # scikit-learn.
 _SUBMODULES = (
     "activations",
+    "base_layer",
     "conv",
     "conv_transpose",
     "data",
     "dense",
     "exercises",
+    "fitting",
     "gradcheck",
+    "layers",
     "losses",
     "network",
     "optim",
@@ -116,19 +120,19 @@ _SUBMODULES = (
     "signal2d",
     "train",
 )
-_FROM_TRAIN = ("fit", "evaluate", "accuracy")
+_FROM_FITTING = ("fit", "evaluate", "accuracy")
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
-    if name in _FROM_TRAIN:
-        return getattr(importlib.import_module(".train", __name__), name)
+    if name in _FROM_FITTING:
+        return getattr(importlib.import_module(".fitting", __name__), name)
     raise AttributeError(f"module 'cnnlit' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_SUBMODULES) | set(_FROM_TRAIN))
+    return sorted(set(globals()) | set(_SUBMODULES) | set(_FROM_FITTING))
 
 
 class _NamedModule(types.ModuleType):

@@ -314,7 +314,7 @@ def _conv_arrays(rng, C_in, C_out, H, W, kH, kW):
 
 @_exercise(("delta", "o_prev"), _CONV_SHAPES)
 def check_weight_gradient(rng, *shape):
-    """``fn(delta, o_prev)``: dE/dw of one example, the seed's convolution.
+    """``fn(delta, o_prev)``: dE/dw of one example, the source post's convolution.
 
     ``delta``: ``(C_out, H_out, W_out)``, ``o_prev``: ``(C_in, H, W)``; the
     answer has the kernels' shape ``(C_out, C_in, kH, kW)`` with
@@ -327,7 +327,7 @@ def check_weight_gradient(rng, *shape):
 
 @_exercise(("delta", "w"), _CONV_SHAPES)
 def check_input_gradient(rng, *shape):
-    """``fn(delta, w)``: dE/do^{l-1} of one example, the seed's convolution.
+    """``fn(delta, w)``: dE/do^{l-1} of one example, the source post's convolution.
 
     ``delta``: ``(C_out, H_out, W_out)``, ``w``: ``(C_out, C_in, kH, kW)``; the
     answer has shape ``(C_in, H_out + kH - 1, W_out + kW - 1)``. Compared with
@@ -445,7 +445,7 @@ def check_dense_backward(rng, N, D_in, D_out):
     ],
 )
 def check_strided_weight_gradient(rng, C_in, C_out, H, W, kH, kW, s):
-    """``fn(delta, o_prev, s, kH, kW)``: dE/dw of one example, the seed's convolution with stride ``s``.
+    """``fn(delta, o_prev, s, kH, kW)``: dE/dw of one example, the source post's convolution with stride ``s``.
 
     ``delta``: ``(C_out, H_out, W_out)``, ``o_prev``: ``(C_in, H, W)``; the
     answer has the kernels' shape ``(C_out, C_in, kH, kW)`` (with a stride the
@@ -459,7 +459,7 @@ def check_strided_weight_gradient(rng, C_in, C_out, H, W, kH, kW, s):
 
 @_exercise(("o_prev", "w", "b"), _CONV_SHAPES + [(2, 2, 3, 3, 3, 3)])
 def check_complete_input(rng, *shape):
-    """``fn(o_prev, w, b)``: the complete input c of one example, the seed's convolution.
+    """``fn(o_prev, w, b)``: the complete input c of one example, the source post's convolution.
 
     ``o_prev``: ``(C_in, H, W)``, ``w``: ``(C_out, C_in, kH, kW)``, ``b``:
     ``(C_out,)``; the answer has shape ``(C_out, H - kH + 1, W - kW + 1)``.
@@ -489,8 +489,9 @@ def check_conv_transpose(rng, H, W, kH, kW, s):
     ``x``: ``(H, W)``, ``w``: ``(kH, kW)``; the answer has shape
     ``((H - 1) s + kH, (W - 1) s + kW)``: every pixel ``x[i, j]`` adds
     ``x[i, j] * rot180(w)`` to the output at rows ``s i .. s i + kH - 1`` and
-    columns ``s j .. s j + kW - 1`` (the transpose of the seed's convolution,
-    no padding). Compared with :func:`cnnlit.conv_transpose_forward`.
+    columns ``s j .. s j + kW - 1`` (the transpose of the source post's
+    convolution, no padding). Compared with
+    :func:`cnnlit.conv_transpose_forward`.
     """
     x, w = _image_kernel(rng, H, W, kH, kW)
     y = conv_transpose_forward(x[None], w[None, None], None, stride=s)[0]

@@ -1,9 +1,10 @@
 r"""Loss functions and their gradients with respect to the network's output.
 
-The seed's error is :math:`E = \frac12 (t - o^L)^2`, summed over every output
-element (:ref:`feedforward`); softmax cross-entropy is the usual alternative for
-classification (:ref:`training`). Both are *sums* over the batch, so a gradient
-step on a batch of size N should be scaled by 1/N for a mean.
+The source post's error is :math:`E = \frac12 (t - o^L)^2`, summed over every
+output element (:ref:`feedforward`); softmax cross-entropy is the usual
+alternative for classification (:ref:`training`). Both are *sums* over the
+batch, so a gradient step on a batch of size N should be scaled by 1/N for a
+mean.
 """
 
 import numpy as np
@@ -41,7 +42,7 @@ def _pair(o, t):
 
 
 def half_squared_error(o, t):
-    r"""The seed's error :math:`E = \frac12 \sum (t - o)^2`, summed over all elements.
+    r"""The source post's error :math:`E = \frac12 \sum (t - o)^2`, summed over all elements.
 
     Defined in :ref:`feedforward`; why it is half a sum and not a mean is
     checked in :ref:`errata`.

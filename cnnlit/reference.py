@@ -5,9 +5,10 @@ of the book and to serve as an oracle for the fast functions in the tests.
 The signatures are those of the fast functions in :mod:`cnnlit`. Arguments
 are checked less thoroughly than there: pass what those accept.
 
-Indices follow the seed: ``n`` runs over the units (channels) of layer l-1,
-``m`` over the units of layer l, ``(x, y)`` over pixels (``x`` is the first,
-row, axis) and ``(dx, dy)`` over kernel offsets (the seed's ``x', y'``).
+Indices follow the source post: ``n`` runs over the units (channels) of
+layer l-1, ``m`` over the units of layer l, ``(x, y)`` over pixels (``x`` is
+the first, row, axis) and ``(dx, dy)`` over kernel offsets (the source post's
+``x', y'``).
 The chapters compare the fast functions with these loops, from
 :ref:`convolution` on.
 """
@@ -201,7 +202,7 @@ def conv_forward(
         c_m(x, y) = \sum_n \sum_{x', y'}
             o_n(x + k_H - 1 - x', y + k_W - 1 - y')\, w_{n,m}(x', y') + b_m
 
-    That is the seed's
+    That is the source post's
     :math:`\sum_{n,x',y'} o_n(x - x', y - y') w_{n,m}(x', y')`
     without the implicit shift by :math:`N_k - 1`, then strided and dilated.
     With ``convention="correlation"`` the kernel index runs forwards:
