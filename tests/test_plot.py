@@ -153,7 +153,6 @@ def test_even_kernel_same_padding_sides():
 
 def test_drawings_return_figures_and_animations():
     s = P.slide(I4, K2, mode="valid")
-    assert isinstance(P.draw_slide(s, 4), Figure)
     fig = P.slide_multiples(s, ncols=3)
     assert isinstance(fig, Figure)
     assert sum(ax.axison or bool(ax.patches) for ax in fig.axes) == 9
@@ -165,18 +164,6 @@ def test_drawings_return_figures_and_animations():
     assert "<script" in text and "font-awesome" not in text
     assert text.count("data:image/png;base64") == 9
     assert isinstance(P.legend_figure(), Figure)
-
-
-def test_draw_slide_writes_the_frame_numbers():
-    s = P.slide(I4, K2, mode="valid")
-    fig = P.draw_slide(s, 5)
-    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
-    assert (
-        "2\u00b70 + 0\u00b7(-1) + 5\u00b72 + 1\u00b71 = 11   \u2192   c[1, 2]"
-        in texts
-    )
-    # the weights laid on the window are written small in its cells
-    assert texts.count("\u00d7-1") == 1 and texts.count("\u00d72") == 1
 
 
 def test_fmt_value():
@@ -249,9 +236,6 @@ def test_bad_input(kwargs, error, match):
 
 
 def test_bad_frame_and_role():
-    s = P.slide(I4, K2, mode="valid")
-    with pytest.raises(ValueError, match=r"frame must be an int in \[-9, 9\)"):
-        P.draw_slide(s, 9)
     with pytest.raises(TypeError, match="s must be a Slide"):
         P.animate_slide(np.ones((2, 2)))
     with pytest.raises(ValueError, match="role must be one of"):

@@ -345,15 +345,6 @@ def _texts(fig):
 
 def test_weight_update_drawings():
     wu = P.weight_update(O3, D2)
-    fig = P.draw_weight_update(wu, 1)
-    assert isinstance(fig, Figure)
-    texts = _texts(fig)
-    assert any(
-        t.startswith("1\u00b71 + 2\u00b7(-1) + 4\u00b72 + 5\u00b70 = 7")
-        and t.endswith("[0, 1] = $\\partial E/\\partial w^l$[1, 0]")
-        for t in texts
-    )
-    assert "rot180" in texts
     anim = P.animate_weight_update(wu)
     assert isinstance(anim, FuncAnimation) and anim._save_count == 4
     html = P.animation_html(anim)
@@ -374,7 +365,6 @@ def test_weight_update_drawings():
         (3, 2),
         stride=2,
     )
-    assert isinstance(P.draw_weight_update(wu, 5), Figure)
     anim = P.animate_weight_update(wu)
     assert anim._save_count == 6
     P.animation_html(anim)
@@ -382,16 +372,6 @@ def test_weight_update_drawings():
 
 def test_delta_drawings():
     bp = P.delta_backprop(D2, W2, a_prime=cnnlit.relu_prime(C3))
-    fig = P.draw_delta_backprop(bp, 4)
-    texts = _texts(fig)
-    assert any(
-        t.startswith("1\u00b71 + (-1)\u00b72 + 2\u00b73 + 0\u00b74 = 5")
-        for t in texts
-    )
-    assert any(
-        t.endswith("(window reaches the padding)")
-        for t in _texts(P.draw_delta_backprop(bp, 0))
-    )
     anim = P.animate_delta_backprop(bp)
     assert isinstance(anim, FuncAnimation) and anim._save_count == 9
     html = P.animation_html(anim)
@@ -504,16 +484,6 @@ def test_delta_drawings():
             lambda: P.fan_in(D2, W2, 4),
             TypeError,
             "pixel must be a pair of ints",
-        ),
-        (
-            lambda: P.draw_weight_update(P.weight_update(O3, D2), 4),
-            ValueError,
-            r"frame must be an int in \[-4, 4\)",
-        ),
-        (
-            lambda: P.draw_weight_update(P.slide(O3, D2)),
-            TypeError,
-            "wu must be a WeightUpdate",
         ),
         (
             lambda: P.animate_delta_backprop(np.ones(2)),

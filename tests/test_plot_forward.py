@@ -498,14 +498,6 @@ def test_draw_padding():
 
 def test_same_sides_drawings():
     ss = P.same_sides(I4, K2)
-    fig = P.draw_same_sides(ss, 5)
-    texts = _texts(fig)
-    assert "convolution: padded 1 top, 1 left" in texts
-    assert "correlation: padded 1 bottom, 1 right" in texts
-    assert (
-        "3\u00b70 + 1\u00b7(-1) + 1\u00b72 + 4\u00b71 = 5  \u2192  v[1, 1]"
-        in texts
-    )
     anim = P.animate_same_sides(ss)
     assert isinstance(anim, FuncAnimation) and anim._save_count == 16
     fig = P.same_sides_multiples(ss)
@@ -700,11 +692,6 @@ def test_animation_html_of_a_full_valid_animation_has_every_frame():
             ),
             ValueError,
             "leaves the padded grid",
-        ),
-        (
-            lambda: P.draw_same_sides(P.same_sides(I4, K2), 16),
-            ValueError,
-            r"frame must be an int in \[-16, 16\)",
         ),
         (
             lambda: P.animate_same_sides(P.slide(I4, K2)),

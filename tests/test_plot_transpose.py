@@ -21,7 +21,6 @@ from cnnlit.plot.transpose import (
     coverage,
     draw_coverage,
     draw_transpose_outputs,
-    draw_transpose_scatter,
     transpose_scatter,
     transpose_scatter_multiples,
 )
@@ -167,9 +166,6 @@ def test_inputs_are_not_modified():
 
 def test_drawings():
     ts = transpose_scatter(X2, W3, stride=2)
-    fig = draw_transpose_scatter(ts, 2)
-    assert isinstance(fig, Figure) and len(fig.axes) == 4
-    assert "x[1, 0] = 3" in fig.axes[3].texts[0].get_text()
     anim = animate_transpose_scatter(ts)
     assert isinstance(anim, FuncAnimation) and anim._save_count == 4
     fig = transpose_scatter_multiples(ts)
@@ -252,16 +248,6 @@ def test_drawings():
             lambda: coverage((4, 4), (0, 3), 2),
             TypeError,
             "kernel_shape must be a pair",
-        ),
-        (
-            lambda: draw_transpose_scatter(np.ones((2, 2))),
-            TypeError,
-            "ts must be a TransposeScatter",
-        ),
-        (
-            lambda: draw_transpose_scatter(transpose_scatter(X2, W3), 4),
-            ValueError,
-            r"frame must be an int in \[-4, 4\)",
         ),
         (
             lambda: animate_transpose_scatter("ts"),

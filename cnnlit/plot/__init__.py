@@ -42,7 +42,6 @@ from .sliding import (
     Slide,
     WindowFrame,
     animate_slide,
-    draw_slide,
     slide,
     slide_multiples,
 )
@@ -63,7 +62,6 @@ __all__ = [
     "Slide",
     "WindowFrame",
     "slide",
-    "draw_slide",
     "animate_slide",
     "slide_multiples",
 ]

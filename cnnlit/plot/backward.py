@@ -47,7 +47,6 @@ from .sliding import Slide, slide
 __all__ = [
     "WeightUpdate",
     "weight_update",
-    "draw_weight_update",
     "animate_weight_update",
     "weight_update_multiples",
     "draw_weight_map",
@@ -56,7 +55,6 @@ __all__ = [
     "draw_bias_gradient",
     "DeltaBackprop",
     "delta_backprop",
-    "draw_delta_backprop",
     "animate_delta_backprop",
     "delta_backprop_multiples",
     "draw_local_gradient",
@@ -525,32 +523,6 @@ def _wu_draw(axes, wu, k):
 
 def _check_wu(wu):
     _need(wu, WeightUpdate, "wu")
-
-
-def draw_weight_update(wu, frame=0):
-    """One frame of the weight update.
-
-    Parameters
-    ----------
-    wu : WeightUpdate
-        From :func:`weight_update`.
-    frame : int
-        Which kernel offset (``wu.slide.frames[frame]``).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Four panels: the input (blue) with the deltas' window (purple, the
-        deltas written small in the cells they multiply); the deltas; the
-        correlation :math:`o \\star \\delta` so far, the current offset
-        highlighted; :math:`\\partial E/\\partial w` so far, with an arrow
-        from the offset to the entry it fills; the sum of products below.
-    """
-    _check_wu(wu)
-    k = _frame_index(len(wu.slide.frames), frame)
-    fig, axes = _wu_layout(wu)
-    _wu_draw(axes, wu, k)
-    return fig
 
 
 def animate_weight_update(wu, *, interval=1200):
@@ -1072,32 +1044,6 @@ def _bp_draw(axes, bp, k):
 
 def _check_bp(bp):
     _need(bp, DeltaBackprop, "bp")
-
-
-def draw_delta_backprop(bp, frame=0):
-    """One frame of the backpropagated error.
-
-    Parameters
-    ----------
-    bp : DeltaBackprop
-        From :func:`delta_backprop`.
-    frame : int
-        Which input pixel (``bp.slide.frames[frame]``).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Three panels: the padded deltas (purple; padding grey and dashed)
-        with the kernel's window (orange, its values written small in the
-        cells they multiply); the kernel; :math:`\\partial E/\\partial o` so
-        far (red), the current pixel highlighted, the pixels whose window
-        reached the padding hatched; the sum of products below.
-    """
-    _check_bp(bp)
-    k = _frame_index(len(bp.slide.frames), frame)
-    fig, axes = _bp_layout(bp)
-    _bp_draw(axes, bp, k)
-    return fig
 
 
 def animate_delta_backprop(bp, *, interval=900):

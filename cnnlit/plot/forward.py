@@ -18,7 +18,7 @@ else:
 - :func:`padding_picture` / :func:`draw_padding`: the border that ``'fill'``,
   ``'wrap'`` and ``'symm'`` add around an image, and which image pixel each
   padding cell copies.
-- :func:`same_sides` / :func:`draw_same_sides`, :func:`animate_same_sides`,
+- :func:`same_sides` / :func:`animate_same_sides`,
   :func:`same_sides_multiples`: where each pixel of mode ``'same'`` takes its
   window, for a convolution and a correlation side by side (an even kernel
   pads one side only, top/left for the one, bottom/right for the other).
@@ -68,7 +68,6 @@ __all__ = [
     "draw_padding",
     "SameSides",
     "same_sides",
-    "draw_same_sides",
     "animate_same_sides",
     "same_sides_multiples",
     "window_multiples",
@@ -1401,30 +1400,6 @@ def _draw_same_frame(axes, ss, k, size):
     _draw_same(axes[2], axes[3], ss.correlation, k, size)
     for ax, s in ((axes[4], ss.convolution), (axes[5], ss.correlation)):
         caption_strip(ax, _same_caption(s, k), role_colour("c"), fontsize=10)
-
-
-def draw_same_sides(ss, frame=0):
-    """One output pixel of mode 'same', convolution beside correlation.
-
-    Parameters
-    ----------
-    ss : SameSides
-        From :func:`same_sides`.
-    frame : int
-        The output pixel, row by row.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        For each convention, the padded image (its rows and columns labelled
-        with the image's coordinates) with the window and the laid kernel,
-        and the 'same' output filled up to this pixel; under each, the
-        pixel's sum of products.
-    """
-    k = _check_same_frame(ss, frame)
-    fig, axes, size = _same_layout(ss, True)
-    _draw_same_frame(axes, ss, k, size)
-    return fig
 
 
 def animate_same_sides(ss, *, interval=900):

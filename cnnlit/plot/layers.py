@@ -12,7 +12,7 @@ functions that draw that data and nothing else:
 - :func:`pool_route`: the backward pass of max or mean pooling window by
   window: each window's delta routed to its first maximum (max) or spread
   evenly (mean), and the input gradient accumulating where windows overlap
-  (:ref:`pooling`). Drawn by :func:`draw_pool_route`,
+  (:ref:`pooling`). Drawn by
   :func:`animate_pool_route` and :func:`pool_route_multiples`.
 - :func:`receptive_field`: the input pixels that one output pixel sees
   through a stack of convolutions and pooling layers, found by sending a
@@ -52,7 +52,6 @@ __all__ = [
     "PoolFrame",
     "PoolRoute",
     "pool_route",
-    "draw_pool_route",
     "animate_pool_route",
     "pool_route_multiples",
     "ReceptiveField",
@@ -1021,34 +1020,6 @@ def _draw_route(axes, r, k):
         ax.set_xlim(-0.6, width + 0.1)
         ax.set_ylim(height + 0.1, -1.3)
     caption_strip(ax_t, _route_caption(r, f), role_colour("delta"))
-
-
-def draw_pool_route(r, frame=-1):
-    """One window of the pooling backward pass.
-
-    Parameters
-    ----------
-    r : PoolRoute
-        From :func:`pool_route`.
-    frame : int
-        Which window (``r.frames[frame]``); the default, the last, shows the
-        finished gradient.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Three panels: the input with the window (purple outline), its winner
-        (strong blue; tied cells marked "tie") and what each cell receives
-        (small red numbers); the deltas with the one routed highlighted; the
-        input gradient so far (red; the cells this window fed in strong red,
-        the sum of several windows' contributions written under the value),
-        above a sentence saying where the delta went.
-    """
-    _check_route(r)
-    k = _route_frame(r, frame)
-    fig, axes = _route_layout(r)
-    _draw_route(axes, r, k)
-    return fig
 
 
 def animate_pool_route(r, *, interval=1300):

@@ -8,7 +8,7 @@ as they are for a correlation), and the sum lands in one output pixel.
 
 :func:`slide` computes exactly those numbers with plain loops, frame by frame;
 a chapter asserts them against the package and then draws them with
-:func:`draw_slide` (one frame), :func:`animate_slide` (every frame) or
+:func:`animate_slide` (every frame) or
 :func:`slide_multiples` (every frame side by side, for print).
 """
 
@@ -42,7 +42,6 @@ __all__ = [
     "WindowFrame",
     "Slide",
     "slide",
-    "draw_slide",
     "animate_slide",
     "slide_multiples",
 ]
@@ -378,29 +377,6 @@ def _draw(axes, s, k):
     ax_o.set_xlim(-0.6, max(s.output.shape[1], 2) + 0.1)
     caption_strip(ax_t, _equation(s, f), role_colour(s.roles[2]))
     ax_t.set_xlim(0, 1)
-
-
-def draw_slide(s, frame=0):
-    """One frame: the window on the grid, the kernel, the output so far.
-
-    Parameters
-    ----------
-    s : Slide
-        From :func:`slide`.
-    frame : int
-        Which frame (``s.frames[frame]``).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Three panels (the grid with the window and the laid weights written
-        small in its cells; the kernel; the output with the pixels computed
-        so far, the current one highlighted) above the frame's sum of products.
-    """
-    k = _check_frame(s, frame)
-    fig, axes = _layout(s)
-    _draw(axes, s, k)
-    return fig
 
 
 def animate_slide(s, *, interval=900):

@@ -11,7 +11,7 @@ pixels receive one copy, some two and some four (the checkerboard).
 (one frame per input pixel, the output accumulated so far), and
 :func:`coverage` counts the copies that reach each output pixel. A chapter
 asserts them against ``conv_transpose_forward`` and draws them with
-:func:`draw_transpose_scatter`, :func:`animate_transpose_scatter`,
+:func:`animate_transpose_scatter`,
 :func:`transpose_scatter_multiples`, :func:`draw_transpose_outputs` and
 :func:`draw_coverage`.
 
@@ -45,7 +45,6 @@ __all__ = [
     "TransposeScatter",
     "transpose_scatter",
     "coverage",
-    "draw_transpose_scatter",
     "animate_transpose_scatter",
     "transpose_scatter_multiples",
     "draw_transpose_outputs",
@@ -413,32 +412,6 @@ def _draw(axes, ts, k):
         ax.set_xlim(-0.8, width + 0.1)
         ax.set_ylim(height + 0.1, -1.4)
     caption_strip(ax_t, _caption(ts, f), role_colour("grad"))
-
-
-def draw_transpose_scatter(ts, frame=-1):
-    """One frame: the input pixel, the kernel as laid, the output so far.
-
-    Parameters
-    ----------
-    ts : TransposeScatter
-        From :func:`transpose_scatter`.
-    frame : int
-        Which frame (``ts.frames[frame]``; the last by default, which shows
-        the whole output).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Three panels (the input with the current pixel shaded; the kernel as
-        each copy lays it; the output canvas with the copies so far, the
-        current copy outlined in orange and shaded, the cells that padding
-        cuts off grey and dashed) above the frame's sentence.
-    """
-    _check(ts)
-    k = _frame_index(ts, frame)
-    fig, axes = _layout(ts)
-    _draw(axes, ts, k)
-    return fig
 
 
 def animate_transpose_scatter(ts, *, interval=1200):
