@@ -12,8 +12,8 @@ The forward picture needs nothing new: :func:`cnnlit.plot.slide` with
 ``stride=2`` already moves the window two cells at a time. For the backward
 picture, :func:`strided_backward` builds the dilated delta and the frames of the kernel sliding over it, with plain
 loops; a chapter asserts its output against ``conv_backward``'s
-``dE_do_prev`` and draws it with :func:`draw_dilation` and
-:func:`strided_backward_multiples`.
+``dE_do_prev`` and shows it with :func:`cnnlit.plot.show` (the dilation, by default) or
+:func:`cnnlit.plot.multiples` (the frames).
 """
 
 import dataclasses
@@ -25,14 +25,13 @@ from matplotlib import pyplot as plt
 from matplotlib.patches import FancyArrowPatch
 
 from .._checks import CONVENTIONS, as_real_array, check_flag, pair
-from ._style import check_picture, draw_array, role_colour
-from .sliding import Slide, slide, slide_multiples
+from ._core import DPI, Picture
+from ._style import draw_array, role_colour
+from .sliding import Slide, slide
 
 __all__ = [
     "StridedBackward",
     "strided_backward",
-    "draw_dilation",
-    "strided_backward_multiples",
 ]
 
 
@@ -46,7 +45,7 @@ def _as_map(a, name):
 
 
 @dataclass(frozen=True)
-class StridedBackward:
+class StridedBackward(Picture):
     """The input gradient of a strided layer, as a window over dilated deltas.
 
     Attributes
@@ -83,6 +82,27 @@ class StridedBackward:
     dE_do_padded: np.ndarray
     dE_do: np.ndarray
     convention: str
+
+    # the frames are those of the kernel sliding over the dilated deltas
+    frames = property(lambda self: self.slide.frames)
+    panel_size = property(lambda self: self.slide.panel_size)
+
+    def layout(self):
+        return self.slide.layout()
+
+    def draw(self, axes, k):
+        self.slide.draw(axes, k)
+
+    def panel(self, ax, k):
+        self.slide.panel(ax, k)
+
+    def cost(self):
+        return self.slide.cost()
+
+    def overview(self):
+        """The delta, the same delta dilated, and the grid the kernel slides
+        over (padded by ``k - 1`` zeros on each side)."""
+        return _draw_dilation(self)
 
 
 def strided_backward(
@@ -182,26 +202,10 @@ def strided_backward(
     )
 
 
-def _check(sb):
-    check_picture(sb, StridedBackward, "sb", "strided_backward")
-
-
-def draw_dilation(sb):
-    """The delta, the same delta dilated, and the grid the kernel slides over.
-
-    Parameters
-    ----------
-    sb : StridedBackward
-        From :func:`strided_backward`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Three panels: ``delta`` (purple), ``dilated`` with the inserted zeros
-        drawn as grey dashed cells, and that array padded by ``k - 1`` zeros
-        on each side for the full correlation.
-    """
-    _check(sb)
+def _draw_dilation(sb):
+    """Three panels: ``delta`` (purple), ``dilated`` with the inserted zeros
+    drawn as grey dashed cells, and that array padded by ``k - 1`` zeros on
+    each side for the full correlation."""
     s = sb.slide
     panels = [
         (
@@ -216,11 +220,12 @@ def draw_dilation(sb):
         p[0].shape[1] + 0.9 for p in panels
     ]  # the x-limits below: one scale
     height = max(p[0].shape[0] for p in panels)
-    cell = 0.5
+    cell = 0.42
     fig, axes = plt.subplots(
         1,
         3,
         figsize=(cell * (sum(widths) + 7), cell * (height + 2.2)),
+        dpi=DPI,
         gridspec_kw={"width_ratios": widths, "wspace": 0.35},
     )
     for ax, (a, pad, title) in zip(axes, panels, strict=True):
@@ -259,9 +264,3 @@ def _zeros_title(stride):
     return (
         f"{zH} zero{'s' if zH != 1 else ''} between rows, {zW} between columns"
     )
-
-
-def strided_backward_multiples(sb, frames=None, *, ncols=5):
-    """Frames of the strided backward pass side by side (all by default)."""
-    _check(sb)
-    return slide_multiples(sb.slide, frames, ncols=ncols)
