@@ -31,6 +31,9 @@ MAX_CELLS = 1_200
 #: (frames times cells per frame): each number is drawn as text, 1 to 4 ms
 #: each, so that an animation or a page of panels takes a few seconds.
 MAX_WORK = 5_000
+#: The widest row of :func:`multiples`, in inches: 540 pixels, shown at its
+#: size in the book's column and at about 0.7 of it on a 412-pixel phone.
+ROW = 7.5
 #: Pixels per inch of a figure as shown (a point of text is then one pixel);
 #: images are stored at twice as many pixels, sharp on hi-dpi screens.
 DPI = 72
@@ -254,8 +257,9 @@ def multiples(picture, frames=None, *, ncols=None):
         each picture's finished panel (``frames`` then picks one frame per
         picture, None for the finished one).
     ncols : int, optional
-        Panels per row (default 4); never more than fit a 10-inch row, so
-        that the numbers stay legible in the book's column.
+        Panels per row (default 4); never more than fit a row of
+        :data:`ROW` inches, so that the numbers stay legible in the book's
+        column and on a phone (fewer panels a row, more rows).
 
     Returns
     -------
@@ -287,8 +291,7 @@ def multiples(picture, frames=None, *, ncols=None):
     )
     w = max(p.panel_size[0] for p in pictures)
     h = max(p.panel_size[1] for p in pictures)
-    # at most 10 inches (720 pixels) a row: legible in the book's column
-    ncols = min(ncols or 4, max(1, int(10 // w)), len(jobs))
+    ncols = min(ncols or 4, max(1, int(ROW // w)), len(jobs))
     nrows = -(-len(jobs) // ncols)
     fig, axes = plt.subplots(
         nrows, ncols, squeeze=False, figsize=(w * ncols, h * nrows), dpi=DPI

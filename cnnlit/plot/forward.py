@@ -612,8 +612,8 @@ class FullValid(Picture):
 
     @property
     def panel_size(self):
-        side = 0.36 * max(self.slide.grid.shape) + 0.2
-        return side + 0.4, side + 0.3
+        side = 0.3 * max(self.slide.grid.shape) + 0.1
+        return side + 0.2, side + 0.5
 
     def overview(self):
         """The padded image with the windows of ``at``; the full output,
@@ -903,9 +903,8 @@ class PaddingPicture(Picture):
 
     @property
     def panel_size(self):
-        return 0.5 * (self.grid.shape[1] + 1.0), 0.5 * (
-            self.grid.shape[0] + 1.6
-        )
+        H, W = self.grid.shape
+        return 0.4 * (W + 1.0), 0.4 * (H + 1.6)
 
     def panel(self, ax, k):
         """The image (blue, outlined) in its padding (grey, dashed), rows and

@@ -130,7 +130,7 @@ class Slide(Picture):
     @property
     def panel_size(self):
         H, W = self.grid.shape
-        return 0.5 * W + 0.6, 0.5 * H + 0.9
+        return 0.45 * W + 0.5, 0.45 * H + 0.9
 
 
 def _mode_pads(mode, kH, kW, convention):
