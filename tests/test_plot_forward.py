@@ -538,11 +538,6 @@ def test_same_sides_pictures():
             "boundary must be one of",
         ),
         (
-            lambda: P.pixel_sum(I4, K2, (0, 0), names=("i", "k")),
-            TypeError,
-            "names must be three strings",
-        ),
-        (
             lambda: P.conventions_at(I4, K2, 0.5, 0),
             TypeError,
             "top must be an int",

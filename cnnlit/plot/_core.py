@@ -19,6 +19,8 @@ import numpy as np
 from matplotlib import animation
 from matplotlib import pyplot as plt
 
+from .._checks import as_real_array
+
 __all__ = ["Picture", "show", "animate", "multiples", "check_size"]
 
 #: The most frames a picture may have (a 20 x 20 output): a picture is for a
@@ -109,6 +111,18 @@ def check_size(frames, cells, what="picture", *, drawn=False):
             "(each number is drawn as text, so more take longer than a few "
             "seconds): draw fewer frames (frames=...) or a smaller example"
         )
+
+
+def as_map(a, name):
+    """``a`` as a float64 2-D array with at least one cell (one unit's map),
+    validated by :func:`cnnlit._checks.as_real_array`; the one check of the
+    pictures' numeric input."""
+    arr = as_real_array(a, name).astype(float)
+    if arr.ndim != 2 or 0 in arr.shape:
+        raise ValueError(
+            f"{name} must be a non-empty 2-D array, got shape {arr.shape}"
+        )
+    return arr
 
 
 def _picture(picture):

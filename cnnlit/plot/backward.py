@@ -29,8 +29,8 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.patches import ConnectionPatch, FancyArrowPatch, Rectangle
 
-from .._checks import BOUNDARIES, CONVENTIONS, as_real_array, check_flag, pair
-from ._core import DPI, Picture
+from .._checks import BOUNDARIES, CONVENTIONS, check_flag, pair
+from ._core import DPI, Picture, as_map
 from ._style import (
     caption_strip,
     draw_array,
@@ -49,17 +49,6 @@ __all__ = ["weight_update", "bias_gradient", "delta_backprop", "fan_in"]
 
 # --------------------------------------------------------------------------
 # shared helpers
-
-
-def _map2d(a, name):
-    """``a`` as a float64 2-D array (one unit's map), or a clear error."""
-    arr = as_real_array(a, name).astype(float)
-    if arr.ndim != 2 or 0 in arr.shape:
-        raise ValueError(
-            f"{name} must be a non-empty 2-D array (one unit's map), "
-            f"got shape {arr.shape}"
-        )
-    return arr
 
 
 def _shape2(value, name):
@@ -322,8 +311,8 @@ def weight_update(
     array([[13., 11.],
            [ 7.,  5.]])
     """
-    o = _map2d(o_prev, "o_prev")
-    d = _map2d(delta, "delta")
+    o = as_map(o_prev, "o_prev")
+    d = as_map(delta, "delta")
     check_flag(convention, "convention", CONVENTIONS)
     check_flag(boundary, "boundary", BOUNDARIES)
     sH, sW = pair(stride, "stride", 1)
@@ -607,7 +596,7 @@ def bias_gradient(
     >>> bias_gradient([[1, -1], [2, 0]]).total
     2.0
     """
-    d = _map2d(delta, "delta")
+    d = as_map(delta, "delta")
     return BiasGradient(d, float(d.sum()), tuple(names))
 
 
@@ -844,8 +833,8 @@ def delta_backprop(
            [1, 0, 1],
            [1, 1, 1]])
     """
-    d = _map2d(delta, "delta")
-    k = _map2d(w, "w")
+    d = as_map(delta, "delta")
+    k = as_map(w, "w")
     check_flag(convention, "convention", CONVENTIONS)
     sH, sW = pair(stride, "stride", 1)
     dH, dW = pair(dilation, "dilation", 1)
@@ -892,7 +881,7 @@ def delta_backprop(
         raise AssertionError((dE_do.shape, (H, W)))
     ap = dp = None
     if a_prime is not None:
-        ap = _map2d(a_prime, "a_prime")
+        ap = as_map(a_prime, "a_prime")
         if ap.shape != (H, W):
             raise ValueError(
                 f"a_prime must have the input's shape {(H, W)}, "
@@ -1160,8 +1149,8 @@ def fan_in(
     >>> fi.delta_cells.tolist(), fi.taps.tolist(), fi.total
     ([[0, 0]], [[1, 1]], 4.0)
     """
-    d = _map2d(delta, "delta")
-    k = _map2d(w, "w")
+    d = as_map(delta, "delta")
+    k = as_map(w, "w")
     check_flag(convention, "convention", CONVENTIONS)
     sH, sW = pair(stride, "stride", 1)
     dH, dW = pair(dilation, "dilation", 1)

@@ -33,8 +33,8 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.patches import Rectangle
 
-from .._checks import BOUNDARIES, CONVENTIONS, as_real_array, check_flag
-from ._core import DPI, Picture, check_size
+from .._checks import BOUNDARIES, CONVENTIONS, check_flag
+from ._core import DPI, Picture, as_map, check_size
 from ._style import (
     caption_strip,
     draw_array,
@@ -63,28 +63,11 @@ _SEED_NAMES = {"convolution": ("i", "k", "v"), "correlation": ("i", "k", "l")}
 
 
 def _image_kernel(image, kernel):
-    img = as_real_array(image, "image").astype(float)
-    ker = as_real_array(kernel, "kernel").astype(float)
-    for arr, name in ((img, "image"), (ker, "kernel")):
-        if arr.ndim != 2 or 0 in arr.shape:
-            raise ValueError(
-                f"{name} must be a non-empty 2-D array, got shape {arr.shape}"
-            )
-    return img, ker
+    return as_map(image, "image"), as_map(kernel, "kernel")
 
 
 def _names(names, convention):
-    if names is None:
-        return _SEED_NAMES[convention]
-    if (
-        not isinstance(names, (tuple, list))
-        or len(names) != 3
-        or not all(isinstance(n, str) for n in names)
-    ):
-        raise TypeError(
-            f"names must be three strings (image, kernel, output), got {names!r}"
-        )
-    return tuple(names)
+    return _SEED_NAMES[convention] if names is None else tuple(names)
 
 
 def _integer(value, name):
@@ -978,11 +961,7 @@ def padding_picture(image, boundary, pads, *, fillvalue=0.0, window=None):
     >>> pp.source[0, 0], pp.source[0, 5]
     (array([0, 1]), array([0, 2]))
     """
-    img = as_real_array(image, "image").astype(float)
-    if img.ndim != 2 or 0 in img.shape:
-        raise ValueError(
-            f"image must be a non-empty 2-D array, got shape {img.shape}"
-        )
+    img = as_map(image, "image")
     check_flag(boundary, "boundary", BOUNDARIES)
     top, bottom, left, right = _pads4(pads)
     H, W = img.shape

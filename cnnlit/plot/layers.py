@@ -25,7 +25,7 @@ from matplotlib.patches import Rectangle
 
 from .._checks import POOL_MODES, as_real_array, check_flag, pair
 from ..conv import conv_output_shape
-from ._core import DPI, Picture, check_size
+from ._core import DPI, Picture, as_map, check_size
 from ._style import (
     caption_strip,
     draw_array,
@@ -688,11 +688,7 @@ def pool_route(delta, o_prev, size, *, stride=None, mode="max"):
     array([[8., 0.],
            [0., 0.]])
     """
-    o_prev = as_real_array(o_prev, "o_prev").astype(float)
-    if o_prev.ndim != 2 or 0 in o_prev.shape:
-        raise ValueError(
-            f"o_prev must be a non-empty 2-D array (H, W), got shape {o_prev.shape}"
-        )
+    o_prev = as_map(o_prev, "o_prev")
     check_flag(mode, "mode", POOL_MODES)
     kH, kW = pair(size, "size", 1)
     sH, sW = (kH, kW) if stride is None else pair(stride, "stride", 1)

@@ -21,13 +21,12 @@ from .._checks import (
     BOUNDARIES,
     CONVENTIONS,
     MODES,
-    as_real_array,
     check_flag,
     pair,
 )
 from ..conv import conv_output_shape
 from ..padding import pad
-from ._core import Picture, check_size
+from ._core import Picture, as_map, check_size
 from ._style import (
     caption_strip,
     draw_array,
@@ -244,13 +243,7 @@ def slide(
            [0., 1.]]), array([[2., 0.],
            [0., 1.]]), 3.0)
     """
-    img = as_real_array(image, "image").astype(float)
-    ker = as_real_array(kernel, "kernel").astype(float)
-    for arr, name in ((img, "image"), (ker, "kernel")):
-        if arr.ndim != 2 or 0 in arr.shape:
-            raise ValueError(
-                f"{name} must be a non-empty 2-D array, got shape {arr.shape}"
-            )
+    img, ker = as_map(image, "image"), as_map(kernel, "kernel")
     check_flag(convention, "convention", CONVENTIONS)
     check_flag(boundary, "boundary", BOUNDARIES)
     sH, sW = pair(stride, "stride", 1)

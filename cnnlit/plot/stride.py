@@ -24,8 +24,8 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.patches import FancyArrowPatch
 
-from .._checks import CONVENTIONS, as_real_array, check_flag, pair
-from ._core import DPI, Picture
+from .._checks import CONVENTIONS, check_flag, pair
+from ._core import DPI, Picture, as_map
 from ._style import draw_array, role_colour
 from .sliding import Slide, slide
 
@@ -33,15 +33,6 @@ __all__ = [
     "StridedBackward",
     "strided_backward",
 ]
-
-
-def _as_map(a, name):
-    arr = as_real_array(a, name).astype(float)
-    if arr.ndim != 2 or 0 in arr.shape:
-        raise ValueError(
-            f"{name} must be a non-empty 2-D array, got shape {arr.shape}"
-        )
-    return arr
 
 
 @dataclass(frozen=True)
@@ -143,8 +134,8 @@ def strided_backward(
            [3., 0., 4., 0.],
            [0., 3., 0., 4.]])
     """
-    delta = _as_map(delta, "delta")
-    kernel = _as_map(kernel, "kernel")
+    delta = as_map(delta, "delta")
+    kernel = as_map(kernel, "kernel")
     check_flag(convention, "convention", CONVENTIONS)
     sH, sW = pair(stride, "stride", 1)
     ph, pw = pair(padding, "padding", 0)

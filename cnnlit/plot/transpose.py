@@ -25,8 +25,8 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.patches import Rectangle
 
-from .._checks import CONVENTIONS, as_real_array, check_flag, pair
-from ._core import DPI, Picture, check_size
+from .._checks import CONVENTIONS, check_flag, pair
+from ._core import DPI, Picture, as_map, check_size
 from ._style import (
     caption_strip,
     draw_array,
@@ -145,15 +145,6 @@ class TransposeScatter(Picture):
         ax.set_ylim(self.canvas.shape[0] + 0.1, -1.3)
 
 
-def _map(a, name):
-    arr = as_real_array(a, name).astype(float)
-    if arr.ndim != 2 or 0 in arr.shape:
-        raise ValueError(
-            f"{name} must be a non-empty 2-D array, got shape {arr.shape}"
-        )
-    return arr
-
-
 def _geometry(x_shape, k_shape, stride, padding, output_padding, dilation):
     s = pair(stride, "stride", 1)
     p = pair(padding, "padding", 0)
@@ -223,8 +214,8 @@ def transpose_scatter(
     >>> ts.frames[0].products, ts.frames[1].cells[0, :, 1]
     (array([[3., 2., 1.]]), array([2, 3, 4]))
     """
-    x = _map(x, "x")
-    ker = _map(kernel, "kernel")
+    x = as_map(x, "x")
+    ker = as_map(kernel, "kernel")
     check_flag(convention, "convention", CONVENTIONS)
     (sH, sW), (ph, pw), op, (dH, dW), full, out = _geometry(
         x.shape, ker.shape, stride, padding, output_padding, dilation
@@ -469,7 +460,7 @@ def count_grid(counts, title=None):
         Shown with :func:`cnnlit.plot.show`, or several side by side with
         :func:`cnnlit.plot.multiples`.
     """
-    a = _map(counts, "counts")
+    a = as_map(counts, "counts")
     check_size(1, a.size, "this count_grid")
     return CountGrid(a, title)
 
