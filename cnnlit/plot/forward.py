@@ -288,7 +288,7 @@ def _pixel_axes(fig, spec, ps):
 
 
 def _draw_pixel(axes, ps, *, fontsize=None):
-    """Draw ``ps`` on five axes (see :func:`draw_pixel_sum`)."""
+    """Draw ``ps`` on five axes (see :meth:`PixelSum.overview`)."""
     ax_i, ax_k, ax_l, ax_p, ax_s = axes
     g, kname, _ = ps.names
     (H, W), (kH, kW) = ps.image.shape, ps.kernel.shape
