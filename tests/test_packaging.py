@@ -40,7 +40,7 @@ def test_numpy_is_the_only_hard_dependency_and_the_extras_name_the_rest():
         "numpy"
     ]
     assert PROJECT["optional-dependencies"] == {
-        "plot": ["matplotlib>=3.8"],
+        "plot": ["matplotlib>=3.8", "ipywidgets>=8.1"],
         "train": ["scikit-learn>=1.4"],
     }
 

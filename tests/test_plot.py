@@ -1,6 +1,7 @@
 """cnnlit.plot's core: the sliding-window data against the package and loops,
 the drawings on Agg, bad input, and the import boundary (numpy-only cnnlit)."""
 
+import base64
 import subprocess
 import sys
 
@@ -12,12 +13,12 @@ import numpy as np
 import pytest
 import scipy.signal
 from matplotlib import pyplot as plt
-from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
 import cnnlit
 from cnnlit import plot as P
 from cnnlit import reference
+from cnnlit.plot._style import fmt_value, sum_caption
 
 I4 = np.array([[3, 1, 0, 2], [1, 4, 2, 0], [0, 2, 5, 1], [2, 0, 1, 3]], float)
 K2 = np.array([[1, 2], [-1, 0]], float)
@@ -151,40 +152,144 @@ def test_even_kernel_same_padding_sides():
     )
 
 
-def test_drawings_return_figures_and_animations():
-    s = P.slide(I4, K2, mode="valid")
-    assert isinstance(P.draw_slide(s, 4), Figure)
-    fig = P.slide_multiples(s, ncols=3)
-    assert isinstance(fig, Figure)
-    assert sum(ax.axison or bool(ax.patches) for ax in fig.axes) == 9
-    anim = P.animate_slide(s)
-    assert isinstance(anim, FuncAnimation)
-    assert anim._save_count == len(s.frames) == 9
-    html = P.animation_html(anim)
-    text = getattr(html, "data", html)
-    assert "<script" in text and "font-awesome" not in text
-    assert text.count("data:image/png;base64") == 9
-    assert isinstance(P.legend_figure(), Figure)
+def _texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
 
 
-def test_draw_slide_writes_the_frame_numbers():
+def _frames_in(html):
+    return getattr(html, "data", html).count("data:image/png;base64")
+
+
+def test_show_animate_multiples_of_a_slide():
     s = P.slide(I4, K2, mode="valid")
-    fig = P.draw_slide(s, 5)
-    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert len(s.frames) == 9
+    texts = _texts(P.show(s, 5))
     assert (
         "2\u00b70 + 0\u00b7(-1) + 5\u00b72 + 1\u00b71 = 11   \u2192   c[1, 2]"
         in texts
     )
     # the weights laid on the window are written small in its cells
     assert texts.count("\u00d7-1") == 1 and texts.count("\u00d72") == 1
+    fig = P.multiples(s, ncols=3)
+    assert sum(bool(ax.patches) for ax in fig.axes) == 9
+    titles = [t for t in _texts(fig) if t.startswith("c[")]
+    assert titles == [
+        f"c[{i}, {j}] = {s.output[i, j]:g}" for i in range(3) for j in range(3)
+    ]
+    assert sum(bool(ax.patches) for ax in P.multiples(s, [0, -1]).axes) == 2
+    text = getattr(P.animate(s), "data", None)
+    assert "<script" in text and "font-awesome" not in text
+    assert _frames_in(text) == 9
+    # it loops, and its frames are stored at twice the width they are shown
+    assert 'value="loop" id="_anim_radio2_' in text
+    assert text[text.index('value="loop"') :].split(">")[0].endswith("checked")
+    width = int(text.split('<img style="width: ')[1].split("px")[0])
+    assert width == round(P.show(s, 0).get_figwidth() * 72)
+    png = base64.b64decode(
+        text.split("data:image/png;base64,")[1].split('"')[0]
+    )
+    assert abs(int.from_bytes(png[16:20], "big") - 2 * width) <= 2
+    assert _frames_in(P.animate(s, [4, 5])) == 2
+    assert isinstance(P.legend_figure(), Figure)
 
 
-def test_fmt_value():
-    assert P.fmt_value(3.0) == "3"
-    assert P.fmt_value(-0.001) == "0"
-    assert P.fmt_value(0.5) == "0.5"
-    assert P.fmt_value(-1.256) == "-1.26"
-    assert P.fmt_value(np.nan) == "nan"
+def test_the_kernel_panel_draws_the_kernel_as_laid():
+    # a convolution lays rot180(k): the panel so titled shows rot180(k)
+    s = P.slide(I4, K2, mode="valid")
+    fig = P.show(s, 0)
+    ax = fig.axes[1]
+    assert any(t.get_text() == "rot180(w), as laid" for t in ax.texts)
+    values = [
+        float(t.get_text())
+        for t in ax.texts
+        if t.get_position()[0] % 1 == 0.5 and t.get_position()[1] % 1 == 0.5
+    ]
+    np.testing.assert_array_equal(values, cnnlit.rot180(K2).ravel())
+    ax = P.show(P.slide(I4, K2, convention="correlation"), 0).axes[1]
+    values = [
+        float(t.get_text())
+        for t in ax.texts
+        if t.get_position()[0] % 1 == 0.5 and t.get_position()[1] % 1 == 0.5
+    ]
+    np.testing.assert_array_equal(values, K2.ravel())
+
+
+@pytest.mark.parametrize(
+    "call, what",
+    [
+        # a 200x200 image: 39,204 windows
+        (
+            lambda: P.slide(np.zeros((200, 200)), np.ones((3, 3))),
+            "39204 frames",
+        ),
+        # padding=1000 on a 3x3 image: 4 million windows
+        (
+            lambda: P.slide(np.zeros((3, 3)), np.ones((3, 3)), padding=1000),
+            "4004001 frames",
+        ),
+        # few frames, but a grid of 10,000 numbers in each
+        (
+            lambda: P.slide(np.zeros((100, 100)), np.ones((99, 99))),
+            "cells in a frame",
+        ),
+        (
+            lambda: P.strided_backward(
+                np.zeros((60, 60)), np.ones((3, 3)), 1, (62, 62)
+            ),
+            "frames",
+        ),
+    ],
+)
+def test_pictures_too_large_to_draw_are_refused(call, what):
+    with pytest.raises(ValueError, match=what) as info:
+        call()
+    assert "a picture" in str(info.value) and "few seconds" in str(info.value)
+
+
+def test_the_renderer_refuses_too_many_frames_before_drawing():
+    class Many(P.Picture):
+        frames = range(39_204)
+
+        def layout(self):  # pragma: no cover - never reached
+            raise AssertionError("drew a frame")
+
+    with pytest.raises(ValueError, match="39204 frames; a picture has at most"):
+        P.animate(Many())
+    with pytest.raises(ValueError, match="in all; a picture draws at most"):
+        P.multiples([P.slide(I4, K2)] * 300)
+    # 144 frames of a 14x14 grid: computed at once, but 3 minutes to animate
+    big = P.slide(np.zeros((14, 14)), np.ones((3, 3)))
+    assert len(big.frames) == 144
+    with pytest.raises(ValueError, match="144 frames of 214 cells"):
+        P.animate(big)
+    assert _frames_in(P.animate(big, frames=[0, 143])) == 2
+
+
+def test_frames_and_pictures_are_checked():
+    s = P.slide(I4, K2, mode="valid")
+    with pytest.raises(ValueError, match=r"frame must be an int in \[-9, 9\)"):
+        P.show(s, 9)
+    with pytest.raises(TypeError, match="frame must be an int"):
+        P.multiples(s, [True])
+    with pytest.raises(TypeError, match="picture must be a picture"):
+        P.animate(np.ones((2, 2)))
+
+
+def test_fmt_value_and_the_one_caption():
+    assert fmt_value(3.0) == "3"
+    assert fmt_value(-0.001) == "0"
+    assert fmt_value(0.5) == "0.5"
+    assert fmt_value(-1.256) == "-1.26"
+    assert fmt_value(np.nan) == "nan"
+    # negative factors in parentheses, whichever side they are on
+    assert (
+        sum_caption([-1, 2], [3, -4], -11) == "(-1)\u00b73 + 2\u00b7(-4) = -11"
+    )
+    long = sum_caption(np.ones(12), np.ones(12), 12)
+    assert (
+        long
+        == "1\u00b71 + 1\u00b71 + 1\u00b71 + 1\u00b71 + \u2026 (12 products) = 12"
+    )
 
 
 @pytest.mark.parametrize(
@@ -248,12 +353,7 @@ def test_bad_input(kwargs, error, match):
         P.slide(**kwargs)
 
 
-def test_bad_frame_and_role():
-    s = P.slide(I4, K2, mode="valid")
-    with pytest.raises(ValueError, match=r"frame must be an int in \[-9, 9\)"):
-        P.draw_slide(s, 9)
-    with pytest.raises(TypeError, match="s must be a Slide"):
-        P.animate_slide(np.ones((2, 2)))
+def test_bad_role():
     with pytest.raises(ValueError, match="role must be one of"):
         P.role_colour("kernel")
     with pytest.raises(ValueError, match="a must be a 2-D array"):

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import scipy.signal
 from matplotlib import pyplot as plt
-from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
 import cnnlit
@@ -345,26 +344,20 @@ def _texts(fig):
 
 def test_weight_update_drawings():
     wu = P.weight_update(O3, D2)
-    fig = P.draw_weight_update(wu, 1)
-    assert isinstance(fig, Figure)
-    texts = _texts(fig)
+    assert len(wu.frames) == 4
+    texts = _texts(P.show(wu, 1))
     assert any(
         t.startswith("1\u00b71 + 2\u00b7(-1) + 4\u00b72 + 5\u00b70 = 7")
         and t.endswith("[0, 1] = $\\partial E/\\partial w^l$[1, 0]")
         for t in texts
     )
-    assert "rot180" in texts
-    anim = P.animate_weight_update(wu)
-    assert isinstance(anim, FuncAnimation) and anim._save_count == 4
-    html = P.animation_html(anim)
-    assert getattr(html, "data", html).count("data:image/png;base64") == 4
-    fig = P.weight_update_multiples(wu)
+    assert P.animate(wu).data.count("data:image/png;base64") == 4
+    fig = P.multiples(wu)
     assert sum(bool(ax.patches) for ax in fig.axes) == 4
-    fig = P.draw_weight_map(wu)
-    assert isinstance(fig, Figure) and "rot180" in _texts(fig)
-    fig = P.draw_weight_map(P.weight_update(O3, D2, convention="correlation"))
+    assert "rot180" in _texts(P.show(wu))
+    fig = P.show(P.weight_update(O3, D2, convention="correlation"))
     assert "as it is" in _texts(fig)
-    fig = P.draw_bias_gradient(P.bias_gradient(D2))
+    fig = P.show(P.bias_gradient(D2))
     assert "1 + (-1) + 2 + 0 = 2" in _texts(fig)
     # stride: the window's taps are outlined one by one
     rng = np.random.default_rng(0)
@@ -374,36 +367,31 @@ def test_weight_update_drawings():
         (3, 2),
         stride=2,
     )
-    assert isinstance(P.draw_weight_update(wu, 5), Figure)
-    anim = P.animate_weight_update(wu)
-    assert anim._save_count == 6
-    P.animation_html(anim)
+    assert len(wu.frames) == 6
+    assert P.animate(wu).data.count("data:image/png;base64") == 6
 
 
 def test_delta_drawings():
     bp = P.delta_backprop(D2, W2, a_prime=cnnlit.relu_prime(C3))
-    fig = P.draw_delta_backprop(bp, 4)
-    texts = _texts(fig)
+    assert len(bp.frames) == 9
+    texts = _texts(P.show(bp, 4))
     assert any(
         t.startswith("1\u00b71 + (-1)\u00b72 + 2\u00b73 + 0\u00b74 = 5")
         for t in texts
     )
     assert any(
         t.endswith("(window reaches the padding)")
-        for t in _texts(P.draw_delta_backprop(bp, 0))
+        for t in _texts(P.show(bp, 0))
     )
-    anim = P.animate_delta_backprop(bp)
-    assert isinstance(anim, FuncAnimation) and anim._save_count == 9
-    html = P.animation_html(anim)
-    assert getattr(html, "data", html).count("data:image/png;base64") == 9
-    fig = P.delta_backprop_multiples(bp, ncols=3)
+    assert P.animate(bp).data.count("data:image/png;base64") == 9
+    fig = P.multiples(bp, ncols=3)
     assert sum(bool(ax.patches) for ax in fig.axes) == 9
-    assert isinstance(P.draw_local_gradient(bp), Figure)
-    fig = P.draw_fan_in([P.fan_in(D2, W2, (0, 0)), P.fan_in(D2, W2, (1, 1))])
+    assert isinstance(P.show(bp), Figure)
+    fig = P.multiples([P.fan_in(D2, W2, (0, 0)), P.fan_in(D2, W2, (1, 1))])
     texts = _texts(fig)
     assert "1\u00b74 = 4" in texts
     assert "1\u00b71 + (-1)\u00b72 + 2\u00b73 + 0\u00b74 = 5" in texts
-    fig = P.draw_fan_in(P.fan_in(D2, W2, (4, 4), stride=2, shape=(5, 5)))
+    fig = P.show(P.fan_in(D2, W2, (4, 4), stride=2, shape=(5, 5)))
     assert "no delta reaches this pixel: 0" in _texts(fig)
 
 
@@ -506,32 +494,10 @@ def test_delta_drawings():
             "pixel must be a pair of ints",
         ),
         (
-            lambda: P.draw_weight_update(P.weight_update(O3, D2), 4),
-            ValueError,
-            r"frame must be an int in \[-4, 4\)",
-        ),
-        (
-            lambda: P.draw_weight_update(P.slide(O3, D2)),
-            TypeError,
-            "wu must be a WeightUpdate",
-        ),
-        (
-            lambda: P.animate_delta_backprop(np.ones(2)),
-            TypeError,
-            r"bp must be a DeltaBackprop \(from cnnlit.plot.delta_backprop\)",
-        ),
-        (
-            lambda: P.draw_local_gradient(P.delta_backprop(D2, W2)),
+            lambda: P.show(P.delta_backprop(D2, W2)),
             ValueError,
             "bp has no a_prime",
         ),
-        (
-            lambda: P.draw_bias_gradient(D2),
-            TypeError,
-            "bg must be a BiasGradient",
-        ),
-        (lambda: P.draw_fan_in([]), ValueError, "fans must not be empty"),
-        (lambda: P.draw_fan_in([D2]), TypeError, "fans must be a FanIn"),
     ],
 )
 def test_bad_input(call, error, match):

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 import scipy.signal
 from matplotlib import pyplot as plt
-from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
 import cnnlit
@@ -380,10 +379,10 @@ def test_same_sides_even_kernel_hand():
 # -------------------------------------------------------------- drawings
 
 
-def test_draw_pixel_sum_writes_the_sum():
-    fig = P.draw_pixel_sum(P.pixel_sum(I4, K2, (1, 1)))
-    assert isinstance(fig, Figure)
-    texts = _texts(fig)
+def test_pixel_sum_picture_writes_the_sum():
+    px = P.pixel_sum(I4, K2, (1, 1))
+    assert len(px.frames) == 1
+    texts = _texts(P.show(px))
     assert (
         "v(1, 1) = i(1, 1)\u00b7k(0, 0) + i(1, 0)\u00b7k(0, 1) + i(0, 1)\u00b7k(1, 0) + i(0, 0)\u00b7k(1, 1)"
         in texts
@@ -391,22 +390,21 @@ def test_draw_pixel_sum_writes_the_sum():
     assert "= 4\u00b71 + 1\u00b72 + 1\u00b7(-1) + 3\u00b70 = 5" in texts
     assert "k(1,1)" in texts and "k laid, rotated 180\u00b0" in texts
     # a window partly outside the image, and a kernel too long for the symbols
-    fig = P.draw_pixel_sum(P.pixel_sum(I4, np.ones((3, 3)), (0, 5)))
+    fig = P.show(P.pixel_sum(I4, np.ones((3, 3)), (0, 5)))
     assert any(
         t.startswith("v(0, 5) = ") and t.endswith("= 2") for t in _texts(fig)
     )
-    fig = P.draw_pixel_sum(
-        P.pixel_sum(I4, K2, (2, 1), convention="correlation")
-    )
+    fig = P.show(P.pixel_sum(I4, K2, (2, 1), convention="correlation"))
     assert "= 2\u00b71 + 5\u00b72 + 0\u00b7(-1) + 1\u00b70 = 12" in _texts(fig)
 
 
-def test_draw_conventions():
-    fig = P.draw_conventions(P.conventions_at(I4, K2, 0, 0))
-    assert isinstance(fig, Figure)
-    titles = [
-        t for t in _texts(fig) if t.startswith(("convolution", "correlation"))
-    ]
+def test_conventions_picture():
+    three = P.conventions_at(I4, K2, 0, 0)
+    conv, corr, corr_rot = three
+    assert [p.total for p in three] == [5, 4, 5]
+    fig = P.show(three)
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    titles = [t for t in titles if t.startswith(("convolution", "correlation"))]
     assert titles == [
         "convolution of i with k:  v(1, 1) = 4\u00b71 + 1\u00b72 + 1\u00b7(-1) + 3\u00b70 = 5",
         "correlation of i with k:  l(0, 0) = 3\u00b71 + 1\u00b72 + 1\u00b7(-1) + 4\u00b70 = 4",
@@ -415,30 +413,27 @@ def test_draw_conventions():
 
 
 @pytest.mark.parametrize("convention", ["convolution", "correlation"])
-def test_full_valid_drawings(convention):
-    fv = P.full_valid(I4, K2, convention=convention)
-    fig = P.draw_full_valid(fv, [(1, 1), (2, 2)])
-    assert isinstance(fig, Figure)
-    anim = P.animate_full_valid(fv)
-    assert isinstance(anim, FuncAnimation) and anim._save_count == 25
-    fig = P.full_valid_multiples(fv)
-    assert isinstance(fig, Figure) and len(fig.axes) == 25
-    titles = [ax.get_title() for ax in fig.axes]
+def test_full_valid_pictures(convention):
+    fv = P.full_valid(I4, K2, convention=convention, at=[(1, 1), (2, 2)])
+    assert len(fv.frames) == 25 == scipy.signal.convolve2d(I4, K2).size
+    assert isinstance(P.show(fv), Figure)
+    fig = P.multiples(fv)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert len(titles) == 25
     if convention == "convolution":
         assert titles[0] == "v(0, 0) = 3, undefined"
-        assert titles[6] == "v(1, 1) = 5 = v_valid[0, 0]"
+        assert titles[6] == "v(1, 1) = 5\n= v_valid[0, 0]"
     else:
         assert titles[0] == "l(-1, -1) = 0, undefined"
-        assert titles[6] == "l(0, 0) = 4 = l_valid[0, 0]"
-    fig = P.full_valid_multiples(fv, [6, 7], ncols=2)
-    assert len(fig.axes) == 2
+        assert titles[6] == "l(0, 0) = 4\n= l_valid[0, 0]"
+    assert len(P.multiples(fv, [6, 7], ncols=2).axes) == 2
 
 
 def test_full_valid_outlines_are_width_by_height():
     # matplotlib's Rectangle takes (column, row), width, height: a 3x5 image
     # with a 2x2 kernel has a 2x4 valid block, 4 wide and 2 high
     fv = P.full_valid(np.arange(15.0).reshape(3, 5), K2)
-    fig = P.draw_full_valid(fv)
+    fig = P.show(fv)
     green = role_colour("c")
     for ax, (x0, y0) in zip(fig.axes[1:3], [(1, 1), (0, 0)], strict=True):
         boxes = [
@@ -452,24 +447,27 @@ def test_full_valid_outlines_are_width_by_height():
         assert boxes[0].get_xy() == (x0, y0)
 
 
-def test_animate_full_valid_frame_caption():
-    anim = P.animate_full_valid(P.full_valid(I4, K2))
-    anim._func(6)
-    texts = [t.get_text() for ax in anim._fig.axes for t in ax.texts]
+def test_full_valid_frame_caption():
+    fv = P.full_valid(I4, K2)
     assert (
         "v(1, 1) = 3\u00b70 + 1\u00b7(-1) + 1\u00b72 + 4\u00b71 = 5   \u2192   v_valid[0, 0]"
-        in texts
+        in _texts(P.show(fv, 6))
     )
-    anim._func(0)
-    texts = [t.get_text() for ax in anim._fig.axes for t in ax.texts]
-    assert any(t.endswith("(window on padding: undefined)") for t in texts)
+    assert any(
+        t.endswith("(window on padding: undefined)")
+        for t in _texts(P.show(fv, 0))
+    )
+    html = P.animate(P.full_valid([[1, 2], [3, 4]], [[1, 0], [0, 1]]))
+    assert html.data.count("data:image/png;base64") == 9
 
 
-def test_draw_padding():
-    pictures = [P.padding_picture(I4, b, 2) for b in NP_MODE]
+def test_padding_pictures():
     pixels = [P.pixel_sum(I4, K2, (0, 0), boundary=b) for b in NP_MODE]
-    fig = P.draw_padding(pictures, pixels=pixels)
-    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    pictures = [
+        P.padding_picture(I4, b, 2, window=px)
+        for b, px in zip(NP_MODE, pixels, strict=True)
+    ]
+    fig = P.multiples(pictures)
     texts = _texts(fig)
     for title in (
         "boundary='fill':  v(0, 0) = 3",
@@ -478,67 +476,23 @@ def test_draw_padding():
     ):
         assert title in texts
     assert "0,3" in texts  # wrap: i(0, -1) copies i(0, 3)
-    assert isinstance(P.draw_padding(pictures[:1], show_sources=False), Figure)
-    # the image alone beside its paddings, two per row, pixel (0, 0) lined up
-    alone = P.padding_picture(I4, "fill", 0)
-    fig = P.draw_padding([alone, *pictures], pixels=[None, *pixels], ncols=2)
-    assert len(fig.axes) == 4 and "the image" in _texts(fig)
-    blue = role_colour("o")
-    for ax in fig.axes:
-        outline = [
-            p
-            for p in ax.patches
-            if p.get_linewidth() == 2.5
-            and matplotlib.colors.same_color(p.get_edgecolor(), blue)
-        ]
-        assert [
-            (o.get_xy(), o.get_width(), o.get_height()) for o in outline
-        ] == [((2, 2), 4, 4)]
+    assert "the image" in _texts(P.show(P.padding_picture(I4, "fill", 0)))
 
 
-def test_same_sides_drawings():
+def test_same_sides_pictures():
     ss = P.same_sides(I4, K2)
-    fig = P.draw_same_sides(ss, 5)
-    texts = _texts(fig)
+    assert len(ss.frames) == 16
+    texts = _texts(P.show(ss, 5))
     assert "convolution: padded 1 top, 1 left" in texts
     assert "correlation: padded 1 bottom, 1 right" in texts
-    assert (
-        "3\u00b70 + 1\u00b7(-1) + 1\u00b72 + 4\u00b71 = 5  \u2192  v[1, 1]"
-        in texts
-    )
-    anim = P.animate_same_sides(ss)
-    assert isinstance(anim, FuncAnimation) and anim._save_count == 16
-    fig = P.same_sides_multiples(ss)
-    assert len(fig.axes) == 8
-    assert [ax.get_title() for ax in fig.axes[:4]] == [
-        "v[0, 0] = 3",
-        "v[0, 3] = 2",
-        "v[3, 0] = 2",
-        "v[3, 3] = 4",
+    fig = P.multiples(ss, [0, 3, 12, 15])
+    texts = [t for t in _texts(fig) if t.startswith("convolution:")]
+    assert texts == [
+        "convolution:\nv[0, 0] = 3",
+        "convolution:\nv[0, 3] = 2",
+        "convolution:\nv[3, 0] = 2",
+        "convolution:\nv[3, 3] = 4",
     ]
-    assert len(P.same_sides_multiples(ss, [1, 2]).axes) == 4
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [dict(mode="same", boundary="symm"), dict(padding=1, stride=2, dilation=2)],
-)
-def test_window_multiples(kwargs):
-    s = P.slide(I4, np.arange(9.0).reshape(3, 3), **kwargs)
-    fig = P.window_multiples(s)
-    assert isinstance(fig, Figure)
-    assert len(fig.axes) == s.output.size
-    assert fig.axes[0].get_title() == f"c[0, 0] = {P.fmt_value(s.output[0, 0])}"
-    assert len(P.window_multiples(s, [0, -1], ncols=2).axes) == 2
-
-
-def test_animation_html_of_a_full_valid_animation_has_every_frame():
-    anim = P.animate_full_valid(
-        P.full_valid([[1, 2], [3, 4]], [[1, 0], [0, 1]])
-    )
-    html = P.animation_html(anim)
-    text = getattr(html, "data", html)
-    assert text.count("data:image/png;base64") == 9
 
 
 # ------------------------------------------------------------ bad input
@@ -584,11 +538,6 @@ def test_animation_html_of_a_full_valid_animation_has_every_frame():
             "boundary must be one of",
         ),
         (
-            lambda: P.pixel_sum(I4, K2, (0, 0), names=("i", "k")),
-            TypeError,
-            "names must be three strings",
-        ),
-        (
             lambda: P.conventions_at(I4, K2, 0.5, 0),
             TypeError,
             "top must be an int",
@@ -629,107 +578,39 @@ def test_animation_html_of_a_full_valid_animation_has_every_frame():
             "image must be a non-empty 2-D",
         ),
         (
+            lambda: P.full_valid(I4, K2, at=[(9, 9)]),
+            ValueError,
+            "outside the full output",
+        ),
+        (lambda: P.full_valid(I4, K2, at=[1]), TypeError, "pairs of ints"),
+        (
+            lambda: P.padding_picture(I4, "fill", 1, window=I4),
+            TypeError,
+            "window must be a PixelSum",
+        ),
+        (
+            lambda: P.padding_picture(I4, "fill", 1000),
+            ValueError,
+            "cells in a frame; a picture draws at most",
+        ),
+        (
             lambda: P.same_sides(I4, K2, boundary="x"),
             ValueError,
             "boundary must be one of",
         ),
         (
-            lambda: P.draw_pixel_sum(P.slide(I4, K2)),
-            TypeError,
-            "ps must be a PixelSum",
-        ),
-        (
-            lambda: P.draw_conventions([]),
-            TypeError,
-            "pixels must be a non-empty sequence",
-        ),
-        (
-            lambda: P.draw_full_valid(P.slide(I4, K2)),
-            TypeError,
-            "fv must be a FullValid",
-        ),
-        (
-            lambda: P.draw_full_valid(P.full_valid(I4, K2), [(9, 9)]),
-            ValueError,
-            "outside the full output",
-        ),
-        (
-            lambda: P.draw_full_valid(P.full_valid(I4, K2), [1]),
-            TypeError,
-            "pairs of ints",
-        ),
-        (
-            lambda: P.full_valid_multiples(P.full_valid(I4, K2), [25]),
-            ValueError,
-            r"each of frames must be an int in \[-25, 25\)",
-        ),
-        (
-            lambda: P.animate_full_valid(None),
-            TypeError,
-            "fv must be a FullValid",
-        ),
-        (
-            lambda: P.draw_padding([]),
-            TypeError,
-            "pictures must be a non-empty sequence",
-        ),
-        (
-            lambda: P.draw_padding([P.padding_picture(I4, "fill", 1)], ncols=0),
-            ValueError,
-            "ncols must be >= 1",
-        ),
-        (
-            lambda: P.draw_padding(
-                [P.padding_picture(I4, "wrap", 1)],
-                pixels=[P.pixel_sum(I4, K2, (0, 0))],
+            lambda: P.padding_picture(
+                I4, "wrap", 1, window=P.pixel_sum(I4, K2, (0, 0))
             ),
             ValueError,
             "not taken with boundary='wrap'",
         ),
         (
-            lambda: P.draw_padding(
-                [P.padding_picture(I4, "fill", 1)], pixels=[]
-            ),
-            TypeError,
-            "pixels must be a sequence of 1 PixelSum",
-        ),
-        (
-            lambda: P.draw_padding(
-                [P.padding_picture(I4, "fill", 0)],
-                pixels=[P.pixel_sum(I4, K2, (0, 0))],
+            lambda: P.padding_picture(
+                I4, "fill", 0, window=P.pixel_sum(I4, K2, (0, 0))
             ),
             ValueError,
             "leaves the padded grid",
-        ),
-        (
-            lambda: P.draw_same_sides(P.same_sides(I4, K2), 16),
-            ValueError,
-            r"frame must be an int in \[-16, 16\)",
-        ),
-        (
-            lambda: P.animate_same_sides(P.slide(I4, K2)),
-            TypeError,
-            "ss must be a SameSides",
-        ),
-        (
-            lambda: P.same_sides_multiples(P.same_sides(I4, K2), []),
-            ValueError,
-            "frames must not be empty",
-        ),
-        (
-            lambda: P.window_multiples(P.full_valid(I4, K2)),
-            TypeError,
-            "s must be a Slide",
-        ),
-        (
-            lambda: P.window_multiples(P.slide(I4, K2), [9]),
-            ValueError,
-            r"ints in \[0, 9\)",
-        ),
-        (
-            lambda: P.window_multiples(P.slide(I4, K2), ncols=1.5),
-            TypeError,
-            "ncols must be an int",
         ),
     ],
 )

@@ -9,20 +9,12 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 from matplotlib import pyplot as plt
-from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
 import cnnlit
 from cnnlit import reference
-from cnnlit.plot import slide
-from cnnlit.plot.stride import (
-    StridedBackward,
-    animate_strided_backward,
-    dilated_deltas,
-    draw_dilation,
-    strided_backward,
-    strided_backward_multiples,
-)
+from cnnlit.plot import multiples, show, slide
+from cnnlit.plot.stride import StridedBackward, strided_backward
 
 # the conventions chapter's hand example: a 5x5 input, a 3x3 kernel, stride 2
 O5 = np.array(
@@ -77,12 +69,13 @@ def test_hand_example():
 
 
 def test_dilated_deltas_appends_the_dropped_windows():
-    d, inserted = dilated_deltas(D2, 2, (4, 4))  # e.g. a 6x6 input, 3x3 kernel
+    sb = strided_backward(D2, W3, 2, (6, 6))  # stride-1 output 4x4
+    d, inserted = sb.dilated, sb.inserted
     np.testing.assert_array_equal(
         d, [[1, 0, 2, 0], [0, 0, 0, 0], [-1, 0, 3, 0], [0, 0, 0, 0]]
     )
     assert inserted.sum() == 12
-    d, _ = dilated_deltas([[1, 2, 3]], (1, 3))
+    d = strided_backward([[1, 2, 3]], [[2.0]], (1, 3), (1, 7)).dilated
     np.testing.assert_array_equal(d, [[1, 0, 0, 2, 0, 0, 3]])
 
 
@@ -134,14 +127,13 @@ def test_frames_sum_what_they_show():
 def test_inputs_are_not_modified():
     d, w = D2.copy(), W3.copy()
     strided_backward(d, w, 2, (5, 5))
-    dilated_deltas(d, 2)
     np.testing.assert_array_equal(d, D2)
     np.testing.assert_array_equal(w, W3)
 
 
 def test_drawings():
     sb = strided_backward(D2, W3, 2, (5, 5))
-    fig = draw_dilation(sb)
+    fig = show(sb)
     assert isinstance(fig, Figure) and len(fig.axes) == 3
     assert len(fig.patches) == 2  # the arrows from one panel to the next
     cells = [
@@ -150,14 +142,13 @@ def test_drawings():
         if all(v % 1 == 0.5 for v in t.get_position())
     ]  # not the indices
     assert cells == ["1", "0", "2", "0", "0", "0", "-1", "0", "3"]
-    anim = animate_strided_backward(sb)
-    assert isinstance(anim, FuncAnimation) and anim._save_count == 25
-    fig = strided_backward_multiples(sb)
+    assert len(sb.frames) == 25
+    fig = multiples(sb)
     assert (
         isinstance(fig, Figure)
         and sum(bool(ax.patches) for ax in fig.axes) == 25
     )
-    fig = strided_backward_multiples(sb, frames=[0, 12])
+    fig = multiples(sb, frames=[0, 12])
     assert sum(bool(ax.patches) for ax in fig.axes) == 2
     # the forward picture is the core's slide with a stride: 2x2 windows positions
     s = slide(O5, W3, stride=2)
@@ -174,22 +165,6 @@ def test_drawings():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (
-            lambda: dilated_deltas(np.ones(3), 2),
-            ValueError,
-            "delta must be a non-empty 2-D",
-        ),
-        (lambda: dilated_deltas(D2, 0), ValueError, "stride must be >= 1"),
-        (
-            lambda: dilated_deltas(D2, 2, (5, 5)),
-            ValueError,
-            r"between \(3, 3\) and \(4, 4\)",
-        ),
-        (
-            lambda: dilated_deltas(D2, 2, 4),
-            TypeError,
-            "shape must be a pair of ints",
-        ),
         (
             lambda: strided_backward(D2, W3, 2, (6, 6), padding=1),
             ValueError,
@@ -214,16 +189,6 @@ def test_drawings():
             lambda: strided_backward(D2, [["a"]], 2, (5, 5)),
             TypeError,
             "kernel must be a real numeric array",
-        ),
-        (
-            lambda: draw_dilation(np.ones((2, 2))),
-            TypeError,
-            "sb must be a StridedBackward",
-        ),
-        (
-            lambda: animate_strided_backward("sb"),
-            TypeError,
-            "sb must be a StridedBackward",
         ),
     ],
 )

@@ -9,21 +9,15 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 from matplotlib import pyplot as plt
-from matplotlib.animation import FuncAnimation
-from matplotlib.figure import Figure
 
 import cnnlit
 from cnnlit import reference
+from cnnlit.plot import animate, count_grid, multiples
 from cnnlit.plot.transpose import (
     ScatterFrame,
     TransposeScatter,
-    animate_transpose_scatter,
     coverage,
-    draw_coverage,
-    draw_transpose_outputs,
-    draw_transpose_scatter,
     transpose_scatter,
-    transpose_scatter_multiples,
 )
 
 # the adjoint chapter's hand example: a 2x2 input, a 3x3 kernel, stride 2
@@ -167,30 +161,33 @@ def test_inputs_are_not_modified():
 
 def test_drawings():
     ts = transpose_scatter(X2, W3, stride=2)
-    fig = draw_transpose_scatter(ts, 2)
-    assert isinstance(fig, Figure) and len(fig.axes) == 4
-    assert "x[1, 0] = 3" in fig.axes[3].texts[0].get_text()
-    anim = animate_transpose_scatter(ts)
-    assert isinstance(anim, FuncAnimation) and anim._save_count == 4
-    fig = transpose_scatter_multiples(ts)
-    assert (
-        isinstance(fig, Figure)
-        and sum(bool(ax.patches) for ax in fig.axes) == 4
-    )
-    fig = transpose_scatter_multiples(ts, frames=[0, -1], ncols=2)
+    assert len(ts.frames) == X2.size == 4
+    assert animate(ts).data.count("data:image/png;base64") == 4
+    fig = multiples(ts)
+    assert sum(bool(ax.patches) for ax in fig.axes) == 4
+    titles = [
+        t.get_text()
+        for ax in fig.axes
+        for t in ax.texts
+        if t.get_text().startswith("+")
+    ]
+    assert titles == [
+        f"+ x[{i}, {j}] = {X2[i, j]:g} \u00b7 copy"
+        for i in range(2)
+        for j in range(2)
+    ]
+    fig = multiples(ts, frames=[0, -1], ncols=2)
     assert sum(bool(ax.patches) for ax in fig.axes) == 2
     x = np.arange(1.0, 10.0).reshape(3, 3)
     pair = [
         transpose_scatter(x, W3, stride=2, padding=1, output_padding=op)
         for op in (0, 1)
     ]
-    fig = draw_transpose_outputs(pair)
-    assert (
-        len(fig.axes) == 2
-        and fig.axes[1].texts[-1].get_text() == "output_padding 1: 6\u00d76"
-    )
-    fig = draw_coverage([coverage((4, 4), (3, 3), 2)], ["k = 3"])
-    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    fig = multiples(pair)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "output_padding 0: 5\u00d75" in texts
+    assert "output_padding 1: 6\u00d76" in texts
+    fig = multiples([count_grid(coverage((4, 4), (3, 3), 2), "k = 3")])
     # the cells: 81 counts in the cells, shaded 1 / 2 / 4
     cells = [
         t.get_text()
@@ -254,42 +251,14 @@ def test_drawings():
             "kernel_shape must be a pair",
         ),
         (
-            lambda: draw_transpose_scatter(np.ones((2, 2))),
-            TypeError,
-            "ts must be a TransposeScatter",
-        ),
-        (
-            lambda: draw_transpose_scatter(transpose_scatter(X2, W3), 4),
+            lambda: count_grid(np.ones(3)),
             ValueError,
-            r"frame must be an int in \[-4, 4\)",
+            "counts must be a non-empty 2-D",
         ),
         (
-            lambda: animate_transpose_scatter("ts"),
-            TypeError,
-            "ts must be a TransposeScatter",
-        ),
-        (
-            lambda: transpose_scatter_multiples(transpose_scatter(X2, W3), [9]),
+            lambda: transpose_scatter(np.ones((21, 21)), W3),
             ValueError,
-            "frame must be",
-        ),
-        (
-            lambda: draw_transpose_outputs([]),
-            ValueError,
-            "scatters must not be empty",
-        ),
-        (
-            lambda: draw_transpose_outputs(
-                [transpose_scatter(X2, W3)], ["a", "b"]
-            ),
-            ValueError,
-            "titles must have one entry per scatter",
-        ),
-        (lambda: draw_coverage([]), ValueError, "maps must not be empty"),
-        (
-            lambda: draw_coverage([np.ones(3)]),
-            ValueError,
-            r"maps\[0\] must be a non-empty 2-D",
+            "441 frames; a picture has at most",
         ),
     ],
 )

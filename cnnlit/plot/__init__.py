@@ -1,10 +1,12 @@
 """The book's pictures, drawn from the package's own numbers.
 
-Each picture comes as a *data* function, which returns exactly the numbers the
-picture shows (computed with plain loops, so that a chapter can assert them
-against the package), and *drawing* functions, which draw that data and nothing
-else: a static figure, an animation (one frame per step) and a static row of
-the same frames for print.
+A picture is a sequence of frames whose numbers the package's geometry and one
+window engine compute (a chapter asserts them against the package): a *data*
+function (:func:`slide`, :func:`weight_update`, ...) returns a
+:class:`Picture`, and one renderer draws any picture: :func:`show` one frame
+(or the finished picture), :func:`animate` every frame (looping, for a
+notebook), :func:`multiples` frames or pictures side by side. A picture too
+large to draw in a few seconds is refused with a ``ValueError``.
 
 One colour per role throughout (:data:`ROLES`): input o blue, kernel w orange,
 complete input c green, delta purple, gradient red, bias and activation brown,
@@ -22,55 +24,54 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "cnnlit.plot needs matplotlib; install it with: pip install cnnlit[plot]"
     ) from exc
 
-from . import backward, forward, layers, stride, transpose
-from ._style import (
-    ROLES,
-    animate,
-    animation_html,
-    draw_array,
-    draw_window,
-    fmt_value,
-    legend_figure,
-    panels_over_strip,
-    role_colour,
-    small_multiples,
+from ._core import Picture, animate, multiples, show
+from ._core import _retina as _retina
+from ._explore import explore
+from ._style import ROLES, draw_array, draw_window, legend_figure, role_colour
+from .backward import bias_gradient, delta_backprop, fan_in, weight_update
+from .forward import (
+    conventions_at,
+    full_valid,
+    padding_picture,
+    pixel_sum,
+    same_sides,
 )
-from .backward import *  # noqa: F403  (the pictures of the weight update and the deltas)
-from .forward import *  # noqa: F403  (the pictures of convolution, correlation, padding)
-from .layers import *  # noqa: F403  (the pictures of feed-forward, pooling, receptive fields)
-from .sliding import (
-    Slide,
-    WindowFrame,
-    animate_slide,
-    draw_slide,
-    slide,
-    slide_multiples,
-)
-from .stride import *  # noqa: F403  (the pictures of stride: skipped positions, dilated deltas)
-from .transpose import *  # noqa: F403  (the transposed convolution: scatter, coverage)
+from .layers import feedforward, pool_route, receptive_field
+from .sliding import slide
+from .stride import strided_backward
+from .transpose import count_grid, coverage, transpose_scatter
+
+_retina()
 
 __all__ = [
+    # the mechanism: any picture, one frame, every frame, side by side
+    "Picture",
+    "show",
+    "animate",
+    "multiples",
+    "explore",
+    # the style: one colour per role, arrays as grids of numbers
     "ROLES",
     "role_colour",
-    "fmt_value",
+    "legend_figure",
     "draw_array",
     "draw_window",
-    "legend_figure",
-    "animate",
-    "animation_html",
-    "small_multiples",
-    "panels_over_strip",
-    "Slide",
-    "WindowFrame",
+    # the pictures (data functions), in the book's order
+    "pixel_sum",
     "slide",
-    "draw_slide",
-    "animate_slide",
-    "slide_multiples",
+    "full_valid",
+    "conventions_at",
+    "padding_picture",
+    "same_sides",
+    "feedforward",
+    "weight_update",
+    "bias_gradient",
+    "delta_backprop",
+    "fan_in",
+    "pool_route",
+    "receptive_field",
+    "strided_backward",
+    "transpose_scatter",
+    "coverage",
+    "count_grid",
 ]
-__all__ += (
-    forward.__all__
-    + backward.__all__
-    + layers.__all__
-    + stride.__all__
-    + transpose.__all__
-)

@@ -7,27 +7,11 @@ always red, and padding is always a grey cell with a dashed edge. The notation
 page (:ref:`notation`) shows the legend.
 """
 
-import numbers
-import re
-
-import matplotlib
 import numpy as np
-from matplotlib import animation
 from matplotlib import pyplot as plt
 from matplotlib.patches import Rectangle
 
-__all__ = [
-    "ROLES",
-    "role_colour",
-    "fmt_value",
-    "draw_array",
-    "draw_window",
-    "legend_figure",
-    "animate",
-    "animation_html",
-    "small_multiples",
-    "panels_over_strip",
-]
+__all__ = ["ROLES", "role_colour", "draw_array", "draw_window", "legend_figure"]
 
 #: Role -> (edge colour, fill colour, short label). The edge colours are
 #: seaborn's "deep" palette, which stays distinguishable for the common forms
@@ -69,35 +53,28 @@ def fmt_value(v, decimals=2):
     return f"{r:.{decimals}f}".rstrip("0")
 
 
-def frame_index(k, n, name="frame"):
-    """``k`` as an index into ``n`` frames; negative ``k`` counts from the end.
-
-    Raises ``ValueError`` naming ``name`` unless ``k`` is an int (not a
-    bool) in ``[-n, n)``.
-    """
-    if (
-        not isinstance(k, numbers.Integral)
-        or isinstance(k, bool)
-        or not -n <= k < n
-    ):
-        raise ValueError(f"{name} must be an int in [-{n}, {n}), got {k!r}")
-    return int(k) % n
-
-
-def check_picture(data, cls, name, made_by):
-    """Refuse ``data`` unless it is a ``cls``, made by ``cnnlit.plot.made_by``."""
-    if not isinstance(data, cls):
-        raise TypeError(
-            f"{name} must be a {cls.__name__} (from cnnlit.plot.{made_by}), "
-            f"got {type(data).__name__}"
-        )
-    return data
-
-
 def signed(v):
     """A factor as written in a product: negative numbers in parentheses."""
     text = fmt_value(v)
     return f"({text})" if text.startswith("-") else text
+
+
+def sum_caption(values, weights, total, max_terms=9):
+    """The caption of every sum of products: '3·1 + 1·(-2) = 1'.
+
+    One rule for negative factors (in parentheses, see :func:`signed`);
+    past ``max_terms`` products the sum is shortened.
+
+    >>> sum_caption([3, 1], [1, -2], 1)
+    '3·1 + 1·(-2) = 1'
+    """
+    terms = [
+        f"{signed(v)}\u00b7{signed(w)}"
+        for v, w in zip(np.ravel(values), np.ravel(weights), strict=True)
+    ]
+    if len(terms) > max_terms:
+        terms = terms[:4] + [f"\u2026 ({len(terms)} products)"]
+    return f"{' + '.join(terms)} = {fmt_value(total)}"
 
 
 def draw_array(
@@ -153,7 +130,7 @@ def draw_array(
         np.zeros(a.shape, bool) if shade is None else np.asarray(shade, bool)
     )
     if fontsize is None:
-        fontsize = 12 if max(H, W) <= 6 else (10 if max(H, W) <= 9 else 8)
+        fontsize = 12 if max(H, W) <= 9 else 11
     edge, light = role_colour(role), role_colour(role, light=True)
     for (x, y), v in np.ndenumerate(a):
         if pad[x, y]:
@@ -183,26 +160,7 @@ def draw_array(
                 color=colour,
             )
     if index:
-        for x in range(H):
-            ax.text(
-                y0 - 0.15,
-                x0 + x + 0.5,
-                str(x),
-                ha="right",
-                va="center",
-                fontsize=fontsize - 3,
-                color="0.4",
-            )
-        for y in range(W):
-            ax.text(
-                y0 + y + 0.5,
-                x0 - 0.1,
-                str(y),
-                ha="center",
-                va="bottom",
-                fontsize=fontsize - 3,
-                color="0.4",
-            )
+        index_labels(ax, H, W, origin=origin, fontsize=fontsize - 2)
     if title is not None:
         ax.text(
             y0 + W / 2,
@@ -271,7 +229,7 @@ def draw_window(
     if weights is not None:
         weights = np.asarray(weights, dtype=float)
         if fontsize is None:
-            fontsize = 8 if weights.size <= 16 else 7
+            fontsize = 10
         for (p, q), v in np.ndenumerate(weights):
             r, c = cells[p, q]
             ax.text(
@@ -285,6 +243,52 @@ def draw_window(
                 fontweight="bold",
                 zorder=6,
             )
+
+
+def index_labels(
+    ax, n_rows, n_cols, first=(0, 0), *, origin=(0, 0), fontsize=10
+):
+    """Row and column labels ``first + k`` along the top and left edges of a
+    grid drawn at ``origin`` (the one way every picture labels indices)."""
+    x0, y0 = origin
+    for x in range(n_rows):
+        ax.text(
+            y0 - 0.15,
+            x0 + x + 0.5,
+            str(first[0] + x),
+            ha="right",
+            va="center",
+            fontsize=fontsize,
+            color="0.4",
+        )
+    for y in range(n_cols):
+        ax.text(
+            y0 + y + 0.5,
+            x0 - 0.1,
+            str(first[1] + y),
+            ha="center",
+            va="bottom",
+            fontsize=fontsize,
+            color="0.4",
+        )
+
+
+def hatch(ax, mask, origin=(0, 0)):
+    """Hatch the cells of ``mask`` (undefined pixels, unreached borders)."""
+    for (x, y), m in np.ndenumerate(np.asarray(mask, bool)):
+        if m:
+            patch = Rectangle(
+                (origin[1] + y, origin[0] + x),
+                1,
+                1,
+                fill=False,
+                hatch="//",
+                edgecolor=ROLES["pad"][0],
+                linewidth=0,
+                zorder=3,
+            )
+            patch.set_hatch_linewidth(0.6)
+            ax.add_patch(patch)
 
 
 def _frame(ax):
@@ -326,64 +330,11 @@ def legend_figure(roles=("o", "w", "c", "delta", "grad", "b", "pad")):
     return fig
 
 
-def animate(fig, draw_frame, n_frames, *, interval=900):
-    """An animation that clears the figure's axes and calls ``draw_frame(i)``.
-
-    The figure is closed, so that a notebook shows only the animation. The
-    returned :class:`matplotlib.animation.FuncAnimation` has ``n_frames`` frames
-    (its ``_save_count``); show it with :func:`animation_html`.
-    """
-
-    def update(i):
-        for ax in fig.axes:
-            ax.clear()
-        draw_frame(i)
-        return []
-
-    anim = animation.FuncAnimation(
-        fig,
-        update,
-        frames=n_frames,
-        interval=interval,
-        blit=False,
-        init_func=lambda: [],
-        repeat=True,
-    )
-    plt.close(fig)
-    return anim
-
-
-_FONT_AWESOME = re.compile(r"<link[^>]*font-awesome[^>]*>\s*")
-
-
-def animation_html(anim, *, dpi=72):
-    """The animation as self-contained HTML (frames embedded as PNG).
-
-    It plays with no server: the player is inline JavaScript. The stylesheet
-    matplotlib links from a CDN for the buttons' icons is removed; the book's
-    theme ships the same icons, so the page loads nothing from the network.
-    Returns an ``IPython.display.HTML`` object when IPython is available, else
-    the HTML string.
-    """
-    old = matplotlib.rcParams["savefig.dpi"]
-    matplotlib.rcParams["savefig.dpi"] = dpi
-    try:
-        html = anim.to_jshtml(default_mode="once")
-    finally:
-        matplotlib.rcParams["savefig.dpi"] = old
-    html = _FONT_AWESOME.sub("", html)
-    try:
-        from IPython.display import HTML
-    except ImportError:  # pragma: no cover - IPython comes with Jupyter
-        return html
-    return HTML(html)
-
-
 def panels_over_strip(
     widths,
     height,
     *,
-    cell,
+    cell=0.6,
     extra=4.0,
     min_width=6.0,
     title_rows=1.4,
@@ -427,7 +378,7 @@ def panels_over_strip(
     return fig, axes
 
 
-def caption_strip(ax, text, colour, *, fontsize=11):
+def caption_strip(ax, text, colour, *, fontsize=12):
     """Write ``text`` centred in ``ax``, the strip under the panels of
     :func:`panels_over_strip` (or any axes used for a caption), in ``colour``."""
     ax.set_axis_off()
@@ -441,31 +392,3 @@ def caption_strip(ax, text, colour, *, fontsize=11):
         color=colour,
         transform=ax.transAxes,
     )
-
-
-def small_multiples(
-    draw_frame, frames, *, ncols=4, panel_size=(2.6, 2.6), suptitle=None
-):
-    """A static grid of frames: ``draw_frame(ax, i)`` draws frame ``i`` on ``ax``.
-
-    The printable twin of an animation: the same data, one panel per frame.
-    """
-    frames = list(frames)
-    if not frames:
-        raise ValueError("frames must not be empty")
-    ncols = min(ncols, len(frames))
-    nrows = -(-len(frames) // ncols)
-    fig, axes = plt.subplots(
-        nrows,
-        ncols,
-        squeeze=False,
-        figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
-    )
-    for k, i in enumerate(frames):
-        draw_frame(axes.flat[k], i)
-    for ax in list(axes.flat)[len(frames) :]:
-        ax.set_axis_off()
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig

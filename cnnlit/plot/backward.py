@@ -1,8 +1,9 @@
 r"""Pictures of the backward pass: the weight update and the deltas.
 
-Three pictures, each a *data* function (the numbers shown, computed with
-loops from the definitions, never by calling the package function a chapter
-checks them against) and drawing functions that draw only that data.
+Each data function returns a :class:`cnnlit.plot.Picture` whose numbers come
+from the window engine of :func:`cnnlit.plot.slide` (never from the package
+function a chapter checks them against); :func:`cnnlit.plot.show`,
+:func:`cnnlit.plot.animate` and :func:`cnnlit.plot.multiples` draw it.
 
 - :func:`weight_update`: the deltas :math:`\delta_m` laid over the layer's
   input :math:`o_n` at each kernel offset, one frame per kernel entry; each
@@ -28,57 +29,26 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.patches import ConnectionPatch, FancyArrowPatch, Rectangle
 
-from .._checks import BOUNDARIES, CONVENTIONS, as_real_array, check_flag, pair
+from .._checks import BOUNDARIES, CONVENTIONS, check_flag, pair
+from ._core import DPI, Picture, as_map
 from ._style import (
-    animate,
     caption_strip,
-    check_picture,
     draw_array,
     draw_window,
     fmt_value,
-    frame_index,
+    hatch,
     panels_over_strip,
     role_colour,
     signed,
-    small_multiples,
+    sum_caption,
 )
 from .sliding import Slide, slide
 
-__all__ = [
-    "WeightUpdate",
-    "weight_update",
-    "draw_weight_update",
-    "animate_weight_update",
-    "weight_update_multiples",
-    "draw_weight_map",
-    "BiasGradient",
-    "bias_gradient",
-    "draw_bias_gradient",
-    "DeltaBackprop",
-    "delta_backprop",
-    "draw_delta_backprop",
-    "animate_delta_backprop",
-    "delta_backprop_multiples",
-    "draw_local_gradient",
-    "FanIn",
-    "fan_in",
-    "draw_fan_in",
-]
+__all__ = ["weight_update", "bias_gradient", "delta_backprop", "fan_in"]
 
 
 # --------------------------------------------------------------------------
 # shared helpers
-
-
-def _map2d(a, name):
-    """``a`` as a float64 2-D array (one unit's map), or a clear error."""
-    arr = as_real_array(a, name).astype(float)
-    if arr.ndim != 2 or 0 in arr.shape:
-        raise ValueError(
-            f"{name} must be a non-empty 2-D array (one unit's map), "
-            f"got shape {arr.shape}"
-        )
-    return arr
 
 
 def _shape2(value, name):
@@ -96,49 +66,6 @@ def _shape2(value, name):
             f"{name} must be a pair of positive ints, got {value!r}"
         )
     return int(value[0]), int(value[1])
-
-
-def _frame_index(n, k):
-    return frame_index(k, n)
-
-
-def _need(data, cls, name):
-    check_picture(data, cls, name, _MAKERS[cls.__name__])
-
-
-def _term(v, w):
-    return f"{signed(v)}\u00b7{signed(w)}"
-
-
-def _sum_text(values, weights, total, max_terms=9):
-    """'3·1 + 1·(-2) + ... = 5', shortened past ``max_terms`` products."""
-    terms = [
-        _term(v, w)
-        for v, w in zip(np.ravel(values), np.ravel(weights), strict=True)
-    ]
-    if len(terms) > max_terms:
-        body = " + ".join(terms[:4]) + f" + \u2026 ({len(terms)} products)"
-    else:
-        body = " + ".join(terms)
-    return f"{body} = {fmt_value(total)}"
-
-
-def _hatch(ax, mask, origin=(0, 0)):
-    """Hatch the cells of ``mask`` (e.g. the border pixels)."""
-    x0, y0 = origin
-    for x, y in zip(*np.nonzero(mask), strict=True):
-        ax.add_patch(
-            Rectangle(
-                (y0 + y + 0.06, x0 + x + 0.06),
-                0.88,
-                0.88,
-                fill=False,
-                hatch="///",
-                edgecolor="0.55",
-                linewidth=0,
-                zorder=2,
-            )
-        )
 
 
 def _tag(ax, x, y, text, colour, origin=(0, 0), fontsize=8):
@@ -239,7 +166,7 @@ def _limits(ax, H, W, top=1.3, left=0.6):
 
 
 @dataclass(frozen=True)
-class WeightUpdate:
+class WeightUpdate(Picture):
     r"""The frames of the weight update of one connection n -> m.
 
     Attributes
@@ -282,6 +209,36 @@ class WeightUpdate:
     dilation: tuple
     padding: tuple
     names: tuple
+
+    frames = property(lambda self: self.slide.frames)
+
+    def cost(self):
+        return self.slide.cost()
+
+    def layout(self):
+        return _wu_layout(self)
+
+    def draw(self, axes, k):
+        """The deltas laid on the input at kernel offset ``k``; the
+        correlation and :math:`\\partial E/\\partial w` filled so far."""
+        _wu_draw(axes, self, k)
+
+    panel_size = property(
+        lambda self: (
+            (0.5 * self.slide.grid.shape[1] + 0.8,)
+            + (0.5 * self.slide.grid.shape[0] + 1.3,)
+        )
+    )
+
+    def panel(self, ax, k):
+        """The input with the deltas' window at one offset, titled with its
+        sum and the entry of :math:`\\partial E/\\partial w` it is."""
+        _wu_panel(self, ax, len(self.frames) - 1 if k is None else k)
+
+    def overview(self):
+        """The correlation and :math:`\\partial E/\\partial w` side by side,
+        each cell numbered by its frame, arrows from one to the other."""
+        return _weight_map(self)
 
 
 _WU_NAMES = (
@@ -354,8 +311,8 @@ def weight_update(
     array([[13., 11.],
            [ 7.,  5.]])
     """
-    o = _map2d(o_prev, "o_prev")
-    d = _map2d(delta, "delta")
+    o = as_map(o_prev, "o_prev")
+    d = as_map(delta, "delta")
     check_flag(convention, "convention", CONVENTIONS)
     check_flag(boundary, "boundary", BOUNDARIES)
     sH, sW = pair(stride, "stride", 1)
@@ -431,18 +388,9 @@ def _wu_layout(wu):
     kH, kW = wu.corr.shape
     widths = [g.shape[1], max(d.shape[1], 2), max(kW, 2), max(kW, 2)]
     height = max(g.shape[0], d.shape[0], kH)
-    cell = 0.55 if max(g.shape) <= 8 else 0.42
-    fig, axes = panels_over_strip(
-        widths,
-        height,
-        cell=cell,
-        extra=6,
-        min_width=7.0,
-        title_rows=1.6,
-        strip=0.8,
-        wspace=0.45,
+    return panels_over_strip(
+        widths, height, extra=6, min_width=7.0, title_rows=1.6, wspace=0.45
     )
-    return fig, axes
 
 
 def _so_far(shape, cells, values):
@@ -517,109 +465,48 @@ def _wu_draw(axes, wu, k):
         "rot180" if wu.convention == "convolution" else "as it is",
     )
     text = (
-        f"{_sum_text(f.values, f.weights, f.total)}   \u2192   "
+        f"{sum_caption(f.values, f.weights, f.total)}   \u2192   "
         f"{cn}[{f.out[0]}, {f.out[1]}] = {gn}[{t[0]}, {t[1]}]"
     )
     caption_strip(ax_t, text, role_colour("grad"))
 
 
-def _check_wu(wu):
-    _need(wu, WeightUpdate, "wu")
-
-
-def draw_weight_update(wu, frame=0):
-    """One frame of the weight update.
-
-    Parameters
-    ----------
-    wu : WeightUpdate
-        From :func:`weight_update`.
-    frame : int
-        Which kernel offset (``wu.slide.frames[frame]``).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Four panels: the input (blue) with the deltas' window (purple, the
-        deltas written small in the cells they multiply); the deltas; the
-        correlation :math:`o \\star \\delta` so far, the current offset
-        highlighted; :math:`\\partial E/\\partial w` so far, with an arrow
-        from the offset to the entry it fills; the sum of products below.
-    """
-    _check_wu(wu)
-    k = _frame_index(len(wu.slide.frames), frame)
-    fig, axes = _wu_layout(wu)
-    _wu_draw(axes, wu, k)
-    return fig
-
-
-def animate_weight_update(wu, *, interval=1200):
-    """Every kernel offset of ``wu`` as an animation (one frame per entry).
-
-    Show it with :func:`cnnlit.plot.animation_html`.
-    """
-    _check_wu(wu)
-    fig, axes = _wu_layout(wu)
-    return animate(
-        fig,
-        lambda k: _wu_draw(axes, wu, k),
-        len(wu.slide.frames),
-        interval=interval,
-    )
-
-
-def weight_update_multiples(wu, *, ncols=4):
-    """The frames side by side (the static twin of the animation).
-
-    Each panel: the input with the deltas' window at one offset, titled
-    with its sum and the entry of :math:`\\partial E/\\partial w` it is.
-    """
-    _check_wu(wu)
+def _wu_panel(wu, ax, k):
     s = wu.slide
     dh, dw = wu.delta.shape
     cn, gn = wu.names[2], wu.names[3]
-
-    def draw(ax, k):
-        f, t = s.frames[k], wu.targets[k]
-        draw_array(
-            ax,
-            s.grid,
-            "o",
-            padding=s.padding_mask,
-            title=f"{cn}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}"
-            f"\n= {gn}[{t[0]}, {t[1]}]",
-        )
-        draw_window(
-            ax,
-            f.cells[0, 0, 0],
-            f.cells[0, 0, 1],
-            dh,
-            dw,
-            "delta",
-            weights=f.weights,
-            cells=None if wu.stride == (1, 1) else f.cells,
-        )
-        ax.set_ylim(s.grid.shape[0] + 0.1, -1.5)
-
-    side = 0.5 * max(s.grid.shape) + 0.8
-    return small_multiples(
-        draw, range(len(s.frames)), ncols=ncols, panel_size=(side, side + 0.5)
+    f, t = s.frames[k], wu.targets[k]
+    draw_array(
+        ax,
+        s.grid,
+        "o",
+        padding=s.padding_mask,
+        title=f"{cn}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}"
+        f"\n= {gn}[{t[0]}, {t[1]}]",
     )
+    draw_window(
+        ax,
+        f.cells[0, 0, 0],
+        f.cells[0, 0, 1],
+        dh,
+        dw,
+        "delta",
+        weights=f.weights,
+        cells=None if wu.stride == (1, 1) else f.cells,
+    )
+    ax.set_ylim(s.grid.shape[0] + 0.1, -1.5)
 
 
-def draw_weight_map(wu):
-    """The assembled correlation and :math:`\\partial E/\\partial w` side by side.
-
-    Each cell of :math:`o \\star \\delta` carries the number of its frame
+def _weight_map(wu):
+    """Each cell of :math:`o \\star \\delta` carries the number of its frame
     (top left) and an arrow to the entry of :math:`\\partial E/\\partial w`
-    it becomes, which carries the same number: rot180 for a convolution,
-    the same place for a correlation.
-    """
-    _check_wu(wu)
+    it becomes: rot180 for a convolution, the same place for a correlation."""
     kH, kW = wu.corr.shape
     gap = 2.2
     colour = role_colour("grad")
-    fig, ax = plt.subplots(figsize=(0.6 * (2 * kW + gap) + 1.2, 0.6 * kH + 1.0))
+    fig, ax = plt.subplots(
+        figsize=(0.6 * (2 * kW + gap) + 1.2, 0.6 * kH + 1.0), dpi=DPI
+    )
     draw_array(ax, wu.corr, "grad", title=wu.names[2], index=True)
     right = kW + gap
     draw_array(ax, wu.dE_dw, "grad", origin=(0, right))
@@ -663,7 +550,7 @@ def draw_weight_map(wu):
 
 
 @dataclass(frozen=True)
-class BiasGradient:
+class BiasGradient(Picture):
     r"""The bias gradient of one unit: every delta times 1, summed.
 
     Attributes
@@ -679,6 +566,12 @@ class BiasGradient:
     delta: np.ndarray
     total: float
     names: tuple
+
+    frames = property(lambda self: (self,))
+
+    def overview(self):
+        """The deltas (purple), all of them summed into the bias gradient."""
+        return _draw_bias_gradient(self)
 
 
 def bias_gradient(
@@ -703,18 +596,15 @@ def bias_gradient(
     >>> bias_gradient([[1, -1], [2, 0]]).total
     2.0
     """
-    d = _map2d(delta, "delta")
-    total = 0.0
-    for v in d.ravel():
-        total += float(v)
-    return BiasGradient(d, total, tuple(names))
+    d = as_map(delta, "delta")
+    return BiasGradient(d, float(d.sum()), tuple(names))
 
 
-def draw_bias_gradient(bg):
-    """The deltas (purple), all of them summed into the bias gradient (red)."""
-    _need(bg, BiasGradient, "bg")
+def _draw_bias_gradient(bg):
     H, W = bg.delta.shape
-    fig, ax = plt.subplots(figsize=(0.6 * (W + 4.5) + 0.6, 0.6 * H + 1.2))
+    fig, ax = plt.subplots(
+        figsize=(0.6 * (W + 4.5) + 0.6, 0.6 * H + 1.2), dpi=DPI
+    )
     draw_array(ax, bg.delta, "delta", index=True, title=bg.names[0])
     draw_window(ax, 0, 0, H, W, "delta", lw=2)
     x_mid = H / 2 - 0.5
@@ -746,10 +636,7 @@ def draw_bias_gradient(bg):
         title=bg.names[1],
         shade=[[True]],
     )
-    terms = " + ".join(
-        fmt_value(v) if v >= 0 else f"({fmt_value(v)})"
-        for v in bg.delta.ravel()
-    )
+    terms = " + ".join(signed(v) for v in bg.delta.ravel())
     if bg.delta.size > 12:
         terms = f"sum of {bg.delta.size} deltas"
     ax.text(
@@ -772,7 +659,7 @@ def draw_bias_gradient(bg):
 
 
 @dataclass(frozen=True)
-class DeltaBackprop:
+class DeltaBackprop(Picture):
     r"""The frames of the backpropagated error of one connection m -> r.
 
     Attributes
@@ -826,6 +713,36 @@ class DeltaBackprop:
     stride: tuple
     dilation: tuple
     names: tuple
+
+    frames = property(lambda self: self.slide.frames)
+
+    def cost(self):
+        return self.slide.cost()
+
+    def layout(self):
+        return _bp_layout(self)
+
+    def draw(self, axes, k):
+        """The kernel on the padded deltas at input pixel ``k``; the
+        gradient filled so far, the border pixels hatched."""
+        _bp_draw(axes, self, k)
+
+    panel_size = property(
+        lambda self: (
+            (0.5 * self.slide.grid.shape[1] + 0.5,)
+            + (0.5 * self.slide.grid.shape[0] + 0.9,)
+        )
+    )
+
+    def panel(self, ax, k):
+        """The padded deltas with the kernel's window, titled with the pixel
+        it gives; a red frame around the windows inside the deltas."""
+        _bp_panel(self, ax, len(self.frames) - 1 if k is None else k)
+
+    def overview(self):
+        """:math:`\\partial E/\\partial o` (border hatched), times
+        :math:`a'(c)`, gives the deltas of the layer below."""
+        return _local_gradient(self)
 
 
 _DELTA_NAMES = (
@@ -916,8 +833,8 @@ def delta_backprop(
            [1, 0, 1],
            [1, 1, 1]])
     """
-    d = _map2d(delta, "delta")
-    k = _map2d(w, "w")
+    d = as_map(delta, "delta")
+    k = as_map(w, "w")
     check_flag(convention, "convention", CONVENTIONS)
     sH, sW = pair(stride, "stride", 1)
     dH, dW = pair(dilation, "dilation", 1)
@@ -964,7 +881,7 @@ def delta_backprop(
         raise AssertionError((dE_do.shape, (H, W)))
     ap = dp = None
     if a_prime is not None:
-        ap = _map2d(a_prime, "a_prime")
+        ap = as_map(a_prime, "a_prime")
         if ap.shape != (H, W):
             raise ValueError(
                 f"a_prime must have the input's shape {(H, W)}, "
@@ -993,18 +910,7 @@ def _bp_layout(bp):
     g, k, o = bp.slide.grid, bp.w, bp.dE_do
     widths = [g.shape[1], max(k.shape[1], 2), max(o.shape[1], 2)]
     height = max(g.shape[0], k.shape[0], o.shape[0])
-    cell = 0.55 if max(g.shape) <= 8 else 0.42
-    fig, axes = panels_over_strip(
-        widths,
-        height,
-        cell=cell,
-        extra=4,
-        min_width=6.5,
-        title_rows=1.4,
-        strip=0.8,
-        wspace=0.3,
-    )
-    return fig, axes
+    return panels_over_strip(widths, height, min_width=6.5, wspace=0.3)
 
 
 def _bp_window(ax, bp, f):
@@ -1037,12 +943,9 @@ def _bp_draw(axes, bp, k):
         title=dn + " padded",
     )
     _bp_window(ax_g, bp, f)
-    laid = (
-        " (laid as it is)"
-        if bp.convention == "convolution"
-        else " (rotated 180\u00b0)"
-    )
-    draw_array(ax_k, bp.w, "w", index=True, title=wn + laid)
+    laid = ", laid as it is" if bp.convention == "convolution" else ""
+    title = wn + laid if laid else f"rot180({wn}), as laid"
+    draw_array(ax_k, s.laid, "w", index=True, title=title)
     done = [fr.out for fr in s.frames[: k + 1]]
     shown = _so_far(
         bp.dE_do.shape, done, [fr.total for fr in s.frames[: k + 1]]
@@ -1053,7 +956,7 @@ def _bp_draw(axes, bp, k):
     for c in done:
         seen[c] = True
     draw_array(ax_o, shown, "grad", index=True, title=on, shade=now)
-    _hatch(ax_o, bp.border & seen)
+    hatch(ax_o, bp.border & seen)
     draw_window(ax_o, f.out[0], f.out[1], 1, 1, "w")
     for ax, (_H, W) in (
         (ax_g, s.grid.shape),
@@ -1062,7 +965,7 @@ def _bp_draw(axes, bp, k):
     ):
         _limits(ax, height, max(W, 2))
     text = (
-        f"{_sum_text(f.values, f.weights, f.total)}   \u2192   "
+        f"{sum_caption(f.values, f.weights, f.total)}   \u2192   "
         f"{on}[{f.out[0]}, {f.out[1]}]"
     )
     if bp.border[f.out]:
@@ -1070,111 +973,49 @@ def _bp_draw(axes, bp, k):
     caption_strip(ax_t, text, role_colour("grad"))
 
 
-def _check_bp(bp):
-    _need(bp, DeltaBackprop, "bp")
-
-
-def draw_delta_backprop(bp, frame=0):
-    """One frame of the backpropagated error.
-
-    Parameters
-    ----------
-    bp : DeltaBackprop
-        From :func:`delta_backprop`.
-    frame : int
-        Which input pixel (``bp.slide.frames[frame]``).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Three panels: the padded deltas (purple; padding grey and dashed)
-        with the kernel's window (orange, its values written small in the
-        cells they multiply); the kernel; :math:`\\partial E/\\partial o` so
-        far (red), the current pixel highlighted, the pixels whose window
-        reached the padding hatched; the sum of products below.
-    """
-    _check_bp(bp)
-    k = _frame_index(len(bp.slide.frames), frame)
-    fig, axes = _bp_layout(bp)
-    _bp_draw(axes, bp, k)
-    return fig
-
-
-def animate_delta_backprop(bp, *, interval=900):
-    """Every pixel of :math:`\\partial E/\\partial o` as an animation frame.
-
-    Show it with :func:`cnnlit.plot.animation_html`.
-    """
-    _check_bp(bp)
-    fig, axes = _bp_layout(bp)
-    return animate(
-        fig,
-        lambda k: _bp_draw(axes, bp, k),
-        len(bp.slide.frames),
-        interval=interval,
-    )
-
-
-def delta_backprop_multiples(bp, *, ncols=5):
-    """The frames side by side (the static twin of the animation).
-
-    Each panel: the padded deltas with the kernel's window, titled with the
-    pixel of :math:`\\partial E/\\partial o` it gives. A red frame goes
-    around the panels whose window lies inside the deltas (the pixels a
-    valid correlation gives); every other window reaches into the padding.
-    """
-    _check_bp(bp)
+def _bp_panel(bp, ax, k):
     s = bp.slide
     on = bp.names[2]
-
-    def draw(ax, k):
-        f = s.frames[k]
-        draw_array(
-            ax,
-            s.grid,
-            "delta",
-            padding=s.padding_mask,
-            title=f"{on}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
-        )
-        _bp_window(ax, bp, f)
-        ax.set_ylim(s.grid.shape[0] + 0.1, -0.9)
-        ax.set_xlim(-0.1, s.grid.shape[1] + 0.1)
-        if not bp.border[f.out]:
-            H, W = s.grid.shape
-            ax.add_patch(
-                Rectangle(
-                    (-0.08, -0.08),
-                    W + 0.16,
-                    H + 0.16,
-                    fill=False,
-                    edgecolor=role_colour("grad"),
-                    linewidth=2.5,
-                    zorder=8,
-                )
-            )
-
-    side = 0.42 * max(s.grid.shape) + 0.5
-    return small_multiples(
-        draw, range(len(s.frames)), ncols=ncols, panel_size=(side, side + 0.35)
+    f = s.frames[k]
+    draw_array(
+        ax,
+        s.grid,
+        "delta",
+        padding=s.padding_mask,
+        title=f"{on}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
     )
+    _bp_window(ax, bp, f)
+    ax.set_ylim(s.grid.shape[0] + 0.1, -0.9)
+    ax.set_xlim(-0.1, s.grid.shape[1] + 0.1)
+    if not bp.border[f.out]:
+        H, W = s.grid.shape
+        ax.add_patch(
+            Rectangle(
+                (-0.08, -0.08),
+                W + 0.16,
+                H + 0.16,
+                fill=False,
+                edgecolor=role_colour("grad"),
+                linewidth=2.5,
+                zorder=8,
+            )
+        )
 
 
-def draw_local_gradient(bp):
-    """:math:`\\partial E/\\partial o`, times :math:`a'(c)`, gives the new deltas.
-
-    Three arrays side by side: the backpropagated error (red, the border
+def _local_gradient(bp):
+    """Three arrays side by side: the backpropagated error (red, the border
     pixels hatched), the activation's derivative (brown) and their
-    elementwise product, the deltas of the layer below (purple).
-    """
-    _check_bp(bp)
+    elementwise product, the deltas of the layer below (purple)."""
     if bp.a_prime is None:
         raise ValueError("bp has no a_prime: pass a_prime= to delta_backprop")
     H, W = bp.dE_do.shape
     on, an, nn = bp.names[2:]
-    fig, ax = plt.subplots(figsize=(0.6 * (3 * W + 5) + 0.5, 0.6 * H + 1.2))
+    fig, ax = plt.subplots(
+        figsize=(0.6 * (3 * W + 5) + 0.5, 0.6 * H + 1.2), dpi=DPI
+    )
     step = W + 2.5
     draw_array(ax, bp.dE_do, "grad", index=True, title=on)
-    _hatch(ax, bp.border)
+    hatch(ax, bp.border)
     draw_array(ax, bp.a_prime, "b", origin=(0, step), index=True, title=an)
     draw_array(
         ax, bp.delta_prev, "delta", origin=(0, 2 * step), index=True, title=nn
@@ -1194,7 +1035,7 @@ def draw_local_gradient(bp):
 
 
 @dataclass(frozen=True)
-class FanIn:
+class FanIn(Picture):
     r"""Which deltas and kernel taps reach one pixel of :math:`\partial E/\partial o`.
 
     Attributes
@@ -1241,6 +1082,24 @@ class FanIn:
     stride: tuple
     dilation: tuple
     names: tuple
+
+    frames = property(lambda self: (self,))
+
+    @property
+    def panel_size(self):
+        (Ho, Wo), (kH, kW), (H, W) = self.delta.shape, self.w.shape, self.shape
+        return 0.5 * (Wo + kW + W + 3.5), 0.5 * max(Ho, kH, H) + 1.4
+
+    def panel(self, ax, k):
+        """The deltas (purple) with those that reach the pixel shaded and
+        numbered; the kernel (orange) with the taps that carry them given
+        the same numbers; the input grid with the pixel (red); the sum."""
+        _fan_panel(self, ax)
+
+    def overview(self):
+        fig, ax = plt.subplots(figsize=self.panel_size, dpi=DPI)
+        self.panel(ax, None)
+        return fig
 
 
 def fan_in(
@@ -1290,8 +1149,8 @@ def fan_in(
     >>> fi.delta_cells.tolist(), fi.taps.tolist(), fi.total
     ([[0, 0]], [[1, 1]], 4.0)
     """
-    d = _map2d(delta, "delta")
-    k = _map2d(w, "w")
+    d = as_map(delta, "delta")
+    k = as_map(w, "w")
     check_flag(convention, "convention", CONVENTIONS)
     sH, sW = pair(stride, "stride", 1)
     dH, dW = pair(dilation, "dilation", 1)
@@ -1358,89 +1217,37 @@ def _pixel(p, H, W):
     return int(p[0]), int(p[1])
 
 
-def draw_fan_in(fans):
-    """One row per pixel: the deltas and kernel taps that reach it.
-
-    Parameters
-    ----------
-    fans : FanIn or sequence of FanIn
-        From :func:`fan_in`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Per row: the deltas (purple) with those that reach the pixel shaded
-        and numbered; the kernel (orange) with the taps that carry them
-        shaded and given the same numbers; the input grid with the pixel
-        (red) and the sum of the products below.
-    """
-    if isinstance(fans, FanIn):
-        fans = [fans]
-    fans = list(fans)
-    if not fans:
-        raise ValueError("fans must not be empty")
-    for fi in fans:
-        _need(fi, FanIn, "fans")
-    Ho, Wo = fans[0].delta.shape
-    kH, kW = fans[0].w.shape
-    H, W = fans[0].shape
-    height = max(Ho, kH, H)
-    widths = [max(Wo, 2), max(kW, 2), max(W, 2)]
-    cell = 0.5
-    fig = plt.figure(
-        figsize=(
-            max(6.0, cell * (sum(widths) + 4)),
-            len(fans) * (cell * (height + 1.3) + 0.3),
-        )
+def _fan_panel(fi, ax):
+    dn, wn, on = fi.names
+    (Ho, Wo), (kH, kW) = fi.delta.shape, fi.w.shape
+    col_k, col_o = Wo + 1.2, Wo + kW + 2.4
+    draw_array(ax, fi.delta, "delta", index=True, title=dn, shade=fi.reached)
+    draw_array(
+        ax, fi.w, "w", index=True, title=wn, shade=fi.tapped, origin=(0, col_k)
     )
-    gs = fig.add_gridspec(
-        2 * len(fans),
-        3,
-        width_ratios=widths,
-        height_ratios=[height + 1.3, 0.6] * len(fans),
-        wspace=0.35,
-        hspace=0.05,
-        left=0.03,
-        right=0.97,
-        top=0.98,
-        bottom=0.02,
+    for n, (c, t) in enumerate(zip(fi.delta_cells, fi.taps, strict=True)):
+        _tag(ax, *c, str(n + 1), "white")
+        _tag(ax, *t, str(n + 1), "white", origin=(0, col_k))
+    shown = np.full(fi.shape, np.nan)
+    shown[fi.pixel] = fi.total
+    now = np.zeros(fi.shape, bool)
+    now[fi.pixel] = True
+    title = f"{on}[{fi.pixel[0]}, {fi.pixel[1]}]"
+    draw_array(
+        ax, shown, "grad", index=True, title=title, shade=now, origin=(0, col_o)
     )
-    for row, fi in enumerate(fans):
-        dn, wn, on = fi.names
-        ax_d, ax_k, ax_o = (fig.add_subplot(gs[2 * row, c]) for c in range(3))
-        ax_t = fig.add_subplot(gs[2 * row + 1, :])
-        draw_array(
-            ax_d, fi.delta, "delta", index=True, title=dn, shade=fi.reached
-        )
-        draw_array(ax_k, fi.w, "w", index=True, title=wn, shade=fi.tapped)
-        for n, (c, t) in enumerate(zip(fi.delta_cells, fi.taps, strict=True)):
-            _tag(ax_d, *c, str(n + 1), "white")
-            _tag(ax_k, *t, str(n + 1), "white")
-        shown = np.full(fi.shape, np.nan)
-        shown[fi.pixel] = fi.total
-        now = np.zeros(fi.shape, bool)
-        now[fi.pixel] = True
-        draw_array(
-            ax_o,
-            shown,
-            "grad",
-            index=True,
-            title=f"{on}[{fi.pixel[0]}, {fi.pixel[1]}]",
-            shade=now,
-        )
-        for ax, Wd in ((ax_d, Wo), (ax_k, kW), (ax_o, W)):
-            _limits(ax, height, max(Wd, 2))
-        if len(fi.products):
-            text = _sum_text(fi.delta_values, fi.weights, fi.total)
-        else:
-            text = "no delta reaches this pixel: 0"
-        caption_strip(ax_t, text, role_colour("grad"))
-    return fig
-
-
-_MAKERS = {
-    "WeightUpdate": "weight_update",
-    "BiasGradient": "bias_gradient",
-    "DeltaBackprop": "delta_backprop",
-    "FanIn": "fan_in",
-}
+    if len(fi.products):
+        text = sum_caption(fi.delta_values, fi.weights, fi.total)
+    else:
+        text = "no delta reaches this pixel: 0"
+    height = max(Ho, kH, fi.shape[0])
+    ax.text(
+        (col_o + fi.shape[1]) / 2,
+        height + 0.3,
+        text,
+        ha="center",
+        va="top",
+        fontsize=12,
+        color=role_colour("grad"),
+    )
+    ax.set_ylim(height + 1.2, -1.3)

@@ -5,29 +5,26 @@ frame by frame from :func:`cnnlit.plot.slide` or computed with plain loops
 from the definitions) and drawing functions that draw that data and nothing
 else:
 
-- :func:`pixel_sum` / :func:`draw_pixel_sum`: one output pixel of the seed's
+- :func:`pixel_sum`: one output pixel of the seed's
   convolution :math:`v(x, y)` or correlation :math:`l(x, y)`: the window over
   the image, the kernel as it is laid on it (rotated by 180 degrees for a
-  convolution), the products and their sum. :func:`conventions_at` and
-  :func:`draw_conventions` put convolution and correlation over the same
+  convolution), the products and their sum. :func:`conventions_at` puts convolution and correlation over the same
   window side by side.
-- :func:`full_valid` / :func:`draw_full_valid`, :func:`animate_full_valid`,
-  :func:`full_valid_multiples`: the full output in the seed's coordinates,
+- :func:`full_valid`: the full output in the seed's coordinates,
   its undefined pixels (the window lies partly on padding) and the valid block,
   which a convolution stores shifted by :math:`N_k - 1`.
-- :func:`padding_picture` / :func:`draw_padding`: the border that ``'fill'``,
+- :func:`padding_picture`: the border that ``'fill'``,
   ``'wrap'`` and ``'symm'`` add around an image, and which image pixel each
   padding cell copies.
-- :func:`same_sides` / :func:`draw_same_sides`, :func:`animate_same_sides`,
-  :func:`same_sides_multiples`: where each pixel of mode ``'same'`` takes its
+- :func:`same_sides`: where each pixel of mode ``'same'`` takes its
   window, for a convolution and a correlation side by side (an even kernel
   pads one side only, top/left for the one, bottom/right for the other).
-- :func:`window_multiples`: where the window of every frame of a
-  :func:`cnnlit.plot.slide` sits, in small panels (a compact static twin of
-  :func:`cnnlit.plot.animate_slide`).
 
-The chapters :ref:`convolution`, :ref:`correlation` and :ref:`padding` assert
-these numbers against the package and then draw them.
+Each returns a :class:`cnnlit.plot.Picture`, shown with
+:func:`cnnlit.plot.show`, :func:`cnnlit.plot.animate` and
+:func:`cnnlit.plot.multiples`. The chapters :ref:`convolution`,
+:ref:`correlation` and :ref:`padding` assert these numbers against the package
+and then draw them.
 """
 
 from dataclasses import dataclass
@@ -36,42 +33,27 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.patches import Rectangle
 
-from .._checks import BOUNDARIES, CONVENTIONS, as_real_array, check_flag
+from .._checks import BOUNDARIES, CONVENTIONS, check_flag
+from ._core import DPI, Picture, as_map, check_size
 from ._style import (
-    ROLES,
-    animate,
     caption_strip,
-    check_picture,
     draw_array,
     draw_window,
     fmt_value,
-    frame_index,
+    hatch,
+    index_labels,
     role_colour,
     signed,
-    small_multiples,
+    sum_caption,
 )
-from .sliding import Slide, slide
+from .sliding import Slide, pad_sides, slide
 
 __all__ = [
-    "PixelSum",
     "pixel_sum",
-    "draw_pixel_sum",
     "conventions_at",
-    "draw_conventions",
-    "FullValid",
     "full_valid",
-    "draw_full_valid",
-    "animate_full_valid",
-    "full_valid_multiples",
-    "PaddingPicture",
     "padding_picture",
-    "draw_padding",
-    "SameSides",
     "same_sides",
-    "draw_same_sides",
-    "animate_same_sides",
-    "same_sides_multiples",
-    "window_multiples",
 ]
 
 _SEED_NAMES = {"convolution": ("i", "k", "v"), "correlation": ("i", "k", "l")}
@@ -81,28 +63,11 @@ _SEED_NAMES = {"convolution": ("i", "k", "v"), "correlation": ("i", "k", "l")}
 
 
 def _image_kernel(image, kernel):
-    img = as_real_array(image, "image").astype(float)
-    ker = as_real_array(kernel, "kernel").astype(float)
-    for arr, name in ((img, "image"), (ker, "kernel")):
-        if arr.ndim != 2 or 0 in arr.shape:
-            raise ValueError(
-                f"{name} must be a non-empty 2-D array, got shape {arr.shape}"
-            )
-    return img, ker
+    return as_map(image, "image"), as_map(kernel, "kernel")
 
 
 def _names(names, convention):
-    if names is None:
-        return _SEED_NAMES[convention]
-    if (
-        not isinstance(names, (tuple, list))
-        or len(names) != 3
-        or not all(isinstance(n, str) for n in names)
-    ):
-        raise TypeError(
-            f"names must be three strings (image, kernel, output), got {names!r}"
-        )
-    return tuple(names)
+    return _SEED_NAMES[convention] if names is None else tuple(names)
 
 
 def _integer(value, name):
@@ -115,7 +80,7 @@ def _integer(value, name):
 
 
 @dataclass(frozen=True)
-class PixelSum:
+class PixelSum(Picture):
     """The numbers of one output pixel of the seed's convolution or correlation.
 
     Attributes
@@ -171,6 +136,12 @@ class PixelSum:
     def defined(self):
         """True when the whole window lies in the image."""
         return bool(self.inside.all())
+
+    frames = property(lambda self: (self,))
+
+    def overview(self):
+        """Window, kernel, kernel as laid, products, sum; the seed's sum."""
+        return _pixel_figure(self)
 
 
 def pixel_sum(
@@ -317,7 +288,7 @@ def _pixel_axes(fig, spec, ps):
 
 
 def _draw_pixel(axes, ps, *, fontsize=None):
-    """Draw ``ps`` on five axes (see :func:`draw_pixel_sum`)."""
+    """Draw ``ps`` on five axes (see :meth:`PixelSum.overview`)."""
     ax_i, ax_k, ax_l, ax_p, ax_s = axes
     g, kname, _ = ps.names
     (H, W), (kH, kW) = ps.image.shape, ps.kernel.shape
@@ -397,25 +368,12 @@ def _draw_pixel(axes, ps, *, fontsize=None):
     ax_s.set_ylim(max(r1 - r0, kH) + 0.1, -1.3)
 
 
-def draw_pixel_sum(ps):
-    """One output pixel: window, kernel, kernel as laid, products, sum.
-
-    Parameters
-    ----------
-    ps : PixelSum
-        From :func:`pixel_sum`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Five panels: the image (blue) with the orange window and the laid
-        kernel's values written small in its cells (window cells outside the
-        image drawn as grey padding); the kernel; the kernel as laid, each
-        cell labelled with the kernel entry it holds; the products, each
-        labelled with its two factors; the sum, the pixel's value. Under them
-        the seed's sum, term by term in the order of the kernel index.
-    """
-    check_picture(ps, PixelSum, "ps", "pixel_sum")
+def _pixel_figure(ps):
+    """Five panels: the image (blue) with the orange window and the laid
+    kernel's values written small in its cells (window cells outside the
+    image drawn as grey padding); the kernel; the kernel as laid, each cell
+    labelled with the kernel entry it holds; the products, each labelled with
+    its two factors; the sum. Under them the seed's sum, term by term."""
     (H, W), (kH, kW) = ps.image.shape, ps.kernel.shape
     span_r = max(H, ps.cells[..., 0].max() + 1) - min(0, ps.cells[..., 0].min())
     span_c = max(W, ps.cells[..., 1].max() + 1) - min(0, ps.cells[..., 1].min())
@@ -426,7 +384,8 @@ def draw_pixel_sum(ps):
         figsize=(
             max(6.8, cell * 1.15 * (span_c + 3 * kW + 7.2)),
             height + 0.35 * len(lines) + 0.2,
-        )
+        ),
+        dpi=DPI,
     )
     top = 1 - 0.05 / (height + 0.35 * len(lines))
     gs = fig.add_gridspec(
@@ -470,8 +429,9 @@ def conventions_at(image, kernel, top, left, *, boundary="fill"):
 
     Returns
     -------
-    (PixelSum, PixelSum, PixelSum)
-        The convolution with ``kernel`` (pixel ``v(top + kH - 1, left + kW
+    Conventions
+        A picture of three :class:`PixelSum` (it unpacks into them): the
+        convolution with ``kernel`` (pixel ``v(top + kH - 1, left + kW
         - 1)``), the correlation with ``kernel`` (pixel ``l(top, left)``) and
         the correlation with the kernel rotated by 180 degrees, named ``k'``
         (pixel ``l'(top, left)``). The first and the last lay the same
@@ -507,30 +467,32 @@ def conventions_at(image, kernel, top, left, *, boundary="fill"):
         boundary=boundary,
         names=("i", "k'", "l'"),
     )
-    return conv, corr, corr_rot
+    return Conventions((conv, corr, corr_rot))
 
 
-def draw_conventions(pixels):
-    """Rows of :func:`draw_pixel_sum` panels, one per pixel, titled.
+@dataclass(frozen=True)
+class Conventions(Picture):
+    """Pixels of :func:`pixel_sum` drawn one under the other, titled.
 
-    Parameters
+    Attributes
     ----------
-    pixels : sequence of PixelSum
-        E.g. the three of :func:`conventions_at`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One row per pixel (image and window, kernel, kernel as laid,
-        products, sum), each titled with its operation and its numeric sum.
+    pixels : tuple of PixelSum
     """
-    pixels = list(pixels) if isinstance(pixels, (tuple, list)) else pixels
-    if not isinstance(pixels, list) or not pixels:
-        raise TypeError(
-            f"pixels must be a non-empty sequence of PixelSum, got {pixels!r}"
-        )
-    for ps in pixels:
-        check_picture(ps, PixelSum, "pixels[...]", "pixel_sum")
+
+    pixels: tuple
+
+    frames = property(lambda self: (self,))
+
+    def __iter__(self):
+        return iter(self.pixels)
+
+    def overview(self):
+        """One row per pixel (image and window, kernel, kernel as laid,
+        products, sum), each titled with its operation and its sum."""
+        return _conventions_figure(self.pixels)
+
+
+def _conventions_figure(pixels):
     cell = 0.42
     spans, kws = [], []
     for ps in pixels:
@@ -546,7 +508,9 @@ def draw_conventions(pixels):
     row_h = cell * (max(spans) + 1.4)
     gap = 0.5
     height = (row_h + gap) * len(pixels)
-    fig = plt.figure(figsize=(max(6.8, cell * 1.15 * (max(kws) + 7.2)), height))
+    fig = plt.figure(
+        figsize=(max(6.8, cell * 1.15 * (max(kws) + 7.2)), height), dpi=DPI
+    )
     gs = fig.add_gridspec(
         len(pixels),
         1,
@@ -560,11 +524,11 @@ def draw_conventions(pixels):
         axes = _pixel_axes(fig, gs[n, 0], ps)
         _draw_pixel(axes, ps)
         what = ps.convention + f" of {ps.names[0]} with {ps.names[1]}"
-        eq = " + ".join(
-            f"{fmt_value(t[4])}\u00b7{signed(t[5])}" for t in ps.terms
+        eq = sum_caption(
+            [t[4] for t in ps.terms], [t[5] for t in ps.terms], ps.total
         )
         axes[0].set_title(
-            f"{what}:  {_pixel_label(ps)} = {eq} = {fmt_value(ps.total)}",
+            f"{what}:  {_pixel_label(ps)} = {eq}",
             loc="left",
             fontsize=11,
             color=role_colour("c"),
@@ -577,7 +541,7 @@ def draw_conventions(pixels):
 
 
 @dataclass(frozen=True)
-class FullValid:
+class FullValid(Picture):
     """The full output in the seed's coordinates and its valid block.
 
     Attributes
@@ -598,6 +562,8 @@ class FullValid:
         the seed's pixel ``(kH - 1, kW - 1) - origin``.
     valid_start : (int, int)
         ``(kH - 1, kW - 1)``, the full index of ``valid[0, 0]``.
+    at : tuple of (int, int)
+        Pixels (seed's coordinates) whose windows the finished picture draws.
     """
 
     slide: Slide
@@ -605,6 +571,40 @@ class FullValid:
     undefined: np.ndarray
     valid: np.ndarray
     valid_start: tuple
+    at: tuple = ()
+
+    frames = property(lambda self: self.slide.frames)
+
+    def cost(self):
+        return self.slide.cost()
+
+    def layout(self):
+        return _fv_layout(self, with_strip=True)
+
+    def draw(self, axes, k):
+        """The window on the padded image, the full output filled so far
+        (undefined pixels hatched), the valid output, the pixel's sum."""
+        done = np.zeros(self.slide.output.shape, bool)
+        for f in self.slide.frames[: k + 1]:
+            done[f.out] = True
+        _draw_fv(axes, self, [k], done)
+        caption_strip(axes[3], _fv_caption(self, k), role_colour("c"))
+
+    def panel(self, ax, k):
+        _fv_panel(self, ax, k)
+
+    @property
+    def panel_size(self):
+        side = 0.3 * max(self.slide.grid.shape) + 0.1
+        return side + 0.2, side + 0.5
+
+    def overview(self):
+        """The padded image with the windows of ``at``; the full output,
+        labelled with the seed's coordinates, undefined pixels hatched and
+        the valid block outlined in green; the valid output."""
+        fig, axes = _fv_layout(self, with_strip=False)
+        _draw_fv(axes, self, [_frame_of(self, a) for a in self.at], None)
+        return fig
 
     @property
     def shift(self):
@@ -619,7 +619,7 @@ class FullValid:
         return (out[0] - self.origin[0], out[1] - self.origin[1])
 
 
-def full_valid(image, kernel, *, convention="convolution", names=None):
+def full_valid(image, kernel, *, convention="convolution", names=None, at=()):
     """The full output, its undefined pixels and the valid block, frame by frame.
 
     Parameters
@@ -631,6 +631,9 @@ def full_valid(image, kernel, *, convention="convolution", names=None):
     names : (str, str, str), optional
         Symbols of image, kernel and output (``('i', 'k', 'v')`` or
         ``('i', 'k', 'l')``).
+    at : sequence of (int, int)
+        Pixels in the seed's coordinates whose windows the finished picture
+        (:func:`cnnlit.plot.show` with no frame) draws.
 
     Returns
     -------
@@ -661,37 +664,23 @@ def full_valid(image, kernel, *, convention="convolution", names=None):
         undefined[f.out] = bool(
             s.padding_mask[f.cells[..., 0], f.cells[..., 1]].any()
         )
-    valid = np.zeros((H - kH + 1, W - kW + 1))
-    for x in range(H - kH + 1):
-        for y in range(W - kW + 1):
-            valid[x, y] = s.output[x + kH - 1, y + kW - 1]
+    valid = s.output[kH - 1 : H, kW - 1 : W].copy()
     origin = (0, 0) if convention == "convolution" else (kH - 1, kW - 1)
-    return FullValid(s, origin, undefined, valid, (kH - 1, kW - 1))
-
-
-def _seed_indices(ax, n_rows, n_cols, first, fontsize=9, origin=(0, 0)):
-    """Row and column labels ``first + k`` along the top and left edges."""
-    x0, y0 = origin
-    for x in range(n_rows):
-        ax.text(
-            y0 - 0.15,
-            x0 + x + 0.5,
-            str(first[0] + x),
-            ha="right",
-            va="center",
-            fontsize=fontsize,
-            color="0.4",
-        )
-    for y in range(n_cols):
-        ax.text(
-            y0 + y + 0.5,
-            x0 - 0.1,
-            str(first[1] + y),
-            ha="center",
-            va="bottom",
-            fontsize=fontsize,
-            color="0.4",
-        )
+    Hf, Wf = s.output.shape
+    pixels = []
+    for a in at:
+        if (
+            not isinstance(a, (tuple, list))
+            or len(a) != 2
+            or not all(isinstance(v, (int, np.integer)) for v in a)
+        ):
+            raise TypeError(f"at must hold pairs of ints (x, y), got {a!r}")
+        if not (0 <= a[0] + origin[0] < Hf and 0 <= a[1] + origin[1] < Wf):
+            raise ValueError(f"at: pixel {tuple(a)} is outside the full output")
+        pixels.append((int(a[0]), int(a[1])))
+    return FullValid(
+        s, origin, undefined, valid, (kH - 1, kW - 1), tuple(pixels)
+    )
 
 
 def _title(ax, text, width, fontsize=12, top=0):
@@ -699,23 +688,6 @@ def _title(ax, text, width, fontsize=12, top=0):
     ax.text(
         width / 2, top - 0.65, text, ha="center", va="bottom", fontsize=fontsize
     )
-
-
-def _hatch(ax, mask, origin=(0, 0)):
-    for (x, y), m in np.ndenumerate(mask):
-        if m:
-            patch = Rectangle(
-                (origin[1] + y, origin[0] + x),
-                1,
-                1,
-                fill=False,
-                hatch="//",
-                edgecolor=ROLES["pad"][0],
-                linewidth=0,
-                zorder=3,
-            )
-            patch.set_hatch_linewidth(0.6)
-            ax.add_patch(patch)
 
 
 def _outline(ax, top, left, height, width, colour, *, ls="-", lw=2.5):
@@ -745,7 +717,8 @@ def _fv_layout(fv, *, with_strip):
     height = Hg + 1.6
     strip = 0.55 if with_strip else 0.0
     fig = plt.figure(
-        figsize=(cell * (sum(widths) + 2), cell * height + strip + 0.1)
+        figsize=(cell * (sum(widths) + 2), cell * height + strip + 0.1),
+        dpi=DPI,
     )
     gs = fig.add_gridspec(
         2 if with_strip else 1,
@@ -766,9 +739,11 @@ def _fv_layout(fv, *, with_strip):
 
 
 def _draw_fv(axes, fv, frames, done):
-    """Grid with the windows of ``frames``; full output (``done`` pixels);
-    valid output."""
+    """Grid with the windows of ``frames``; full output (``done`` pixels,
+    all if None); valid output."""
     s = fv.slide
+    if done is None:
+        done = np.ones(s.output.shape, bool)
     g, _, oname = s.names
     Hg, Wg = s.grid.shape
     Hf, Wf = s.output.shape
@@ -779,7 +754,7 @@ def _draw_fv(axes, fv, frames, done):
     # the padded image, in the image's coordinates
     draw_array(ax_g, s.grid, "o", padding=s.padding_mask)
     _title(ax_g, f"{g}, zeros around it", Wg)
-    _seed_indices(ax_g, Hg, Wg, (-(kH - 1), -(kW - 1)))
+    index_labels(ax_g, Hg, Wg, (-(kH - 1), -(kW - 1)))
     for k in frames:
         f = s.frames[k]
         draw_window(
@@ -798,8 +773,8 @@ def _draw_fv(axes, fv, frames, done):
         current[s.frames[k].out] = True
     draw_array(ax_f, shown, "c", shade=current)
     _title(ax_f, f"full output {oname}(x, y)", Wf)
-    _hatch(ax_f, fv.undefined & done)
-    _seed_indices(ax_f, Hf, Wf, (-fv.origin[0], -fv.origin[1]))
+    hatch(ax_f, fv.undefined & done)
+    index_labels(ax_f, Hf, Wf, (-fv.origin[0], -fv.origin[1]))
     H, W = s.image.shape
     _outline(ax_f, fv.origin[0], fv.origin[1], H, W, "black", ls="--", lw=1.5)
     _outline(ax_f, fv.valid_start[0], fv.valid_start[1], Hv, Wv, cc, lw=3)
@@ -833,20 +808,11 @@ def _fv_caption(fv, k):
     f = s.frames[k]
     x, y = fv.seed(f.out)
     oname = s.names[2]
-    terms = " + ".join(
-        f"{fmt_value(v)}\u00b7{signed(w)}"
-        for v, w in zip(f.values.ravel(), f.weights.ravel(), strict=True)
-    )
-    head = f"{oname}({x}, {y}) = {terms} = {fmt_value(f.total)}"
+    head = f"{oname}({x}, {y}) = {sum_caption(f.values, f.weights, f.total)}"
     if fv.undefined[f.out]:
         return head + "   (window on padding: undefined)"
     vx, vy = f.out[0] - fv.valid_start[0], f.out[1] - fv.valid_start[1]
     return head + f"   \u2192   {oname}_valid[{vx}, {vy}]"
-
-
-def _check_frames(fv, frames):
-    n = len(fv.slide.frames)
-    return [frame_index(k, n, "each of frames") for k in frames]
 
 
 def _frame_of(fv, at):
@@ -855,119 +821,33 @@ def _frame_of(fv, at):
     return (at[0] + fv.origin[0]) * Wf + at[1] + fv.origin[1]
 
 
-def draw_full_valid(fv, at=()):
-    """The full output with its undefined pixels and the valid block.
-
-    Parameters
-    ----------
-    fv : FullValid
-        From :func:`full_valid`.
-    at : sequence of (int, int)
-        Pixels in the seed's coordinates whose windows are drawn on the
-        padded image (with the kernel's laid values) and which are
-        highlighted in the outputs.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Three panels: the image with its zero padding (grey, dashed) and the
-        windows of ``at``; the full output, labelled with the seed's
-        coordinates, the image's grid dashed, undefined pixels hatched and
-        the valid block outlined in green; the valid output, the same block
-        stored from index ``(0, 0)``.
-    """
-    check_picture(fv, FullValid, "fv", "full_valid")
-    Hf, Wf = fv.slide.output.shape
-    frames = []
-    for a in at:
-        if (
-            not isinstance(a, (tuple, list))
-            or len(a) != 2
-            or not all(isinstance(v, (int, np.integer)) for v in a)
-        ):
-            raise TypeError(f"at must hold pairs of ints (x, y), got {a!r}")
-        fx, fy = a[0] + fv.origin[0], a[1] + fv.origin[1]
-        if not (0 <= fx < Hf and 0 <= fy < Wf):
-            raise ValueError(f"at: pixel {tuple(a)} is outside the full output")
-        frames.append(_frame_of(fv, a))
-    fig, axes = _fv_layout(fv, with_strip=False)
-    _draw_fv(axes, fv, frames, np.ones((Hf, Wf), bool))
-    return fig
-
-
-def animate_full_valid(fv, *, interval=900):
-    """Every pixel of the full output in turn, as an animation.
-
-    Each frame shows the window on the padded image, the full output filled
-    so far (undefined pixels hatched as they appear), the valid output
-    filled when the pixel belongs to it, and the pixel's sum with where it
-    lands. Show it with :func:`cnnlit.plot.animation_html`; it has
-    ``len(fv.slide.frames)`` frames.
-    """
-    check_picture(fv, FullValid, "fv", "full_valid")
-    fig, axes = _fv_layout(fv, with_strip=True)
-    shape = fv.slide.output.shape
-
-    def draw(k):
-        done = np.zeros(shape, bool)
-        for f in fv.slide.frames[: k + 1]:
-            done[f.out] = True
-        _draw_fv(axes, fv, [k], done)
-        ax_t = axes[3]
-        caption_strip(ax_t, _fv_caption(fv, k), role_colour("c"), fontsize=10)
-
-    return animate(fig, draw, len(fv.slide.frames), interval=interval)
-
-
-def full_valid_multiples(fv, frames=None, *, ncols=None):
-    """The frames of :func:`animate_full_valid` side by side (static twin).
-
-    Each panel is the padded image with one window and its laid values,
-    titled with the pixel's value in the seed's coordinates: green with the
-    valid index it is stored at, grey with "undefined" when the window lies
-    partly on the padding.
-    """
-    check_picture(fv, FullValid, "fv", "full_valid")
+def _fv_panel(fv, ax, k):
+    """The padded image with one window, titled with the pixel's value:
+    green with the valid index it is stored at, grey with "undefined"."""
     s = fv.slide
-    frames = (
-        range(len(s.frames)) if frames is None else _check_frames(fv, frames)
-    )
-    ncols = s.output.shape[1] if ncols is None else _integer(ncols, "ncols")
-    kH, kW = s.kernel.shape
+    f = s.frames[-1 if k is None else k]
+    x, y = fv.seed(f.out)
     oname = s.names[2]
-
-    def draw(ax, k):
-        f = s.frames[k]
-        x, y = fv.seed(f.out)
-        undefined = fv.undefined[f.out]
-        if undefined:
-            title, colour = (
-                f"{oname}({x}, {y}) = {fmt_value(f.total)}, undefined",
-                "0.45",
-            )
-        else:
-            vx, vy = f.out[0] - fv.valid_start[0], f.out[1] - fv.valid_start[1]
-            title = (
-                f"{oname}({x}, {y}) = {fmt_value(f.total)} "
-                f"= {oname}_valid[{vx}, {vy}]"
-            )
-            colour = role_colour("c")
-        draw_array(ax, s.grid, "o", padding=s.padding_mask, fontsize=8)
-        draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w", lw=2.5)
-        ax.set_title(title, fontsize=8, color=colour, pad=3)
-        ax.set_ylim(s.grid.shape[0] + 0.1, -0.1)
-
-    side = 0.27 * max(s.grid.shape) + 0.15
-    return small_multiples(
-        draw, frames, ncols=ncols, panel_size=(side + 0.1, side + 0.2)
-    )
+    title = f"{oname}({x}, {y}) = {fmt_value(f.total)}"
+    if fv.undefined[f.out]:
+        title, colour = title + ", undefined", "0.45"
+    else:
+        vx, vy = f.out[0] - fv.valid_start[0], f.out[1] - fv.valid_start[1]
+        title, colour = (
+            title + f"\n= {oname}_valid[{vx}, {vy}]",
+            role_colour("c"),
+        )
+    draw_array(ax, s.grid, "o", padding=s.padding_mask, fontsize=11)
+    kH, kW = s.kernel.shape
+    draw_window(ax, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w", lw=2.5)
+    ax.set_title(title, fontsize=11, color=colour, pad=3)
 
 
 # ------------------------------------------------------------- padding
 
 
 @dataclass(frozen=True)
-class PaddingPicture:
+class PaddingPicture(Picture):
     """An image with the border a boundary rule adds, and where it comes from.
 
     Attributes
@@ -986,6 +866,8 @@ class PaddingPicture:
         pixel a ``'wrap'`` or ``'symm'`` padding cell copies, ``(-1, -1)`` for
         a ``'fill'`` padding cell (a constant, copied from nowhere).
     fillvalue : float
+    window : PixelSum or None
+        A pixel whose window the picture draws.
     """
 
     image: np.ndarray
@@ -995,6 +877,28 @@ class PaddingPicture:
     mask: np.ndarray
     source: np.ndarray
     fillvalue: float
+    window: object = None
+
+    frames = property(lambda self: (self,))
+
+    def cost(self):
+        return 1, self.grid.size
+
+    @property
+    def panel_size(self):
+        H, W = self.grid.shape
+        return 0.4 * (W + 1.0), 0.4 * (H + 1.6)
+
+    def panel(self, ax, k):
+        """The image (blue, outlined) in its padding (grey, dashed), rows and
+        columns labelled with the image's coordinates, each copied padding
+        cell labelled with the pixel it copies; the window, if any."""
+        _draw_padding_panel(ax, self)
+
+    def overview(self):
+        fig, ax = plt.subplots(figsize=self.panel_size, dpi=DPI)
+        self.panel(ax, None)
+        return fig
 
 
 def _pads4(pads):
@@ -1021,13 +925,7 @@ def _pads4(pads):
     return p
 
 
-def _mirror(x, n):
-    """Index of the image row that 'symm' shows at row x (period 2n)."""
-    x = x % (2 * n)
-    return x if x < n else 2 * n - 1 - x
-
-
-def padding_picture(image, boundary, pads, *, fillvalue=0.0):
+def padding_picture(image, boundary, pads, *, fillvalue=0.0, window=None):
     """The image with its padding, and the image pixel each padding cell copies.
 
     Parameters
@@ -1042,11 +940,16 @@ def padding_picture(image, boundary, pads, *, fillvalue=0.0):
         or ``(top, bottom, left, right)``.
     fillvalue : float
         The constant of ``'fill'``.
+    window : PixelSum, optional
+        From :func:`pixel_sum` on the same image with the same boundary: its
+        window is drawn with the kernel's laid values, the image pixels that
+        its padding cells copy are outlined dotted, and its value is written
+        in the title.
 
     Returns
     -------
     PaddingPicture
-        Computed with loops from the rules above; ``grid`` equals
+        Padded by :func:`cnnlit.padding.pad`; ``grid`` equals
         ``np.pad(image, ((top, bottom), (left, right)), mode)`` with mode
         ``'constant'``, ``'wrap'`` or ``'symmetric'``.
 
@@ -1058,11 +961,7 @@ def padding_picture(image, boundary, pads, *, fillvalue=0.0):
     >>> pp.source[0, 0], pp.source[0, 5]
     (array([0, 1]), array([0, 2]))
     """
-    img = as_real_array(image, "image").astype(float)
-    if img.ndim != 2 or 0 in img.shape:
-        raise ValueError(
-            f"image must be a non-empty 2-D array, got shape {img.shape}"
-        )
+    img = as_map(image, "image")
     check_flag(boundary, "boundary", BOUNDARIES)
     top, bottom, left, right = _pads4(pads)
     H, W = img.shape
@@ -1071,26 +970,21 @@ def padding_picture(image, boundary, pads, *, fillvalue=0.0):
             f"pads must be at most the image's size {img.shape} for 'wrap' "
             f"(as in scipy), got {(top, bottom, left, right)}"
         )
-    Hp, Wp = H + top + bottom, W + left + right
-    grid = np.zeros((Hp, Wp))
-    mask = np.zeros((Hp, Wp), bool)
-    source = np.full((Hp, Wp, 2), -1, dtype=int)
-    for r in range(Hp):
-        for c in range(Wp):
-            x, y = r - top, c - left
-            inside = 0 <= x < H and 0 <= y < W
-            mask[r, c] = not inside
-            if inside:
-                sx, sy = x, y
-            elif boundary == "fill":
-                grid[r, c] = fillvalue
-                continue
-            elif boundary == "wrap":
-                sx, sy = x % H, y % W
-            else:
-                sx, sy = _mirror(x, H), _mirror(y, W)
-            source[r, c] = sx, sy
-            grid[r, c] = img[sx, sy]
+    check_size(1, (H + top + bottom) * (W + left + right), "this padding")
+    pads = (top, bottom, left, right)
+    grid = pad_sides(img, pads, boundary, float(fillvalue))
+    mask = pad_sides(np.zeros((H, W)), pads, "fill", 1.0) == 1
+    # the pixel each cell copies: the indices, padded by the same rule
+    rows, cols = np.indices((H, W))
+    source = np.stack(
+        [
+            pad_sides(rows, pads, boundary, -1),
+            pad_sides(cols, pads, boundary, -1),
+        ],
+        axis=-1,
+    ).astype(int)
+    if window is not None:
+        _check_window(window, img, grid, pads, boundary)
     return PaddingPicture(
         img,
         boundary,
@@ -1099,31 +993,52 @@ def padding_picture(image, boundary, pads, *, fillvalue=0.0):
         mask,
         source,
         float(fillvalue),
+        window,
     )
 
 
-def _draw_padding_panel(ax, pp, show_sources, ps, origin, size):
-    """One picture, its image's pixel (0, 0) drawn at cell ``origin``."""
+def _check_window(ps, img, grid, pads, boundary):
+    if not isinstance(ps, PixelSum):
+        raise TypeError(f"window must be a PixelSum, got {type(ps).__name__}")
+    r0, c0 = ps.cells[0, 0] + (pads[0], pads[2])
+    r1, c1 = ps.cells[-1, -1] + (pads[0], pads[2])
+    if not np.array_equal(ps.image, img):
+        raise ValueError("window must be taken on the same image")
+    if r0 < 0 or c0 < 0 or r1 >= grid.shape[0] or c1 >= grid.shape[1]:
+        raise ValueError(
+            f"window: {_pixel_label(ps)} leaves the padded grid of "
+            f"boundary={boundary!r}"
+        )
+    if not np.array_equal(ps.values, grid[r0 : r1 + 1, c0 : c1 + 1]):
+        raise ValueError(
+            f"window: {_pixel_label(ps)} was not taken with boundary="
+            f"{boundary!r} (its window holds other values)"
+        )
+
+
+def _draw_padding_panel(ax, pp):
+    """One picture, its image's pixel (0, 0) drawn at cell (top, left)."""
+    ps = pp.window
     top, _, left, _ = pp.pads
+    origin, size = (top, left), pp.grid.shape
     H, W = pp.image.shape
     Hp, Wp = pp.grid.shape
     r0, c0 = origin[0] - top, origin[1] - left  # where grid[0, 0] is drawn
     draw_array(ax, pp.grid, "o", padding=pp.mask, fontsize=11, origin=(r0, c0))
-    _seed_indices(ax, Hp, Wp, (-top, -left), fontsize=8, origin=(r0, c0))
+    index_labels(ax, Hp, Wp, (-top, -left), fontsize=8, origin=(r0, c0))
     _outline(ax, origin[0], origin[1], H, W, role_colour("o"), lw=2.5)
-    if show_sources:
-        for (r, c), m in np.ndenumerate(pp.mask):
-            if m and pp.source[r, c, 0] >= 0:
-                sx, sy = pp.source[r, c]
-                ax.text(
-                    c0 + c + 0.07,
-                    r0 + r + 0.05,
-                    f"{sx},{sy}",
-                    ha="left",
-                    va="top",
-                    fontsize=7,
-                    color="0.3",
-                )
+    for (r, c), m in np.ndenumerate(pp.mask):
+        if m and pp.source[r, c, 0] >= 0:
+            sx, sy = pp.source[r, c]
+            ax.text(
+                c0 + c + 0.07,
+                r0 + r + 0.05,
+                f"{sx},{sy}",
+                ha="left",
+                va="top",
+                fontsize=9,
+                color="0.3",
+            )
     title = f"boundary='{pp.boundary}'" if any(pp.pads) else "the image"
     if ps is not None:
         kH, kW = ps.kernel.shape
@@ -1154,109 +1069,11 @@ def _draw_padding_panel(ax, pp, show_sources, ps, origin, size):
     ax.set_ylim(size[0] + 0.1, -1.2)
 
 
-def draw_padding(pictures, *, show_sources=True, pixels=None, ncols=None):
-    """The padded images side by side, padding cells labelled with their source.
-
-    Parameters
-    ----------
-    pictures : sequence of PaddingPicture
-        From :func:`padding_picture` (e.g. one per boundary; one with no
-        padding is drawn as "the image"). The images line up: pixel (0, 0)
-        sits at the same place in every panel.
-    show_sources : bool
-        Write in the top-left corner of each copied padding cell the image
-        pixel ``x,y`` it copies.
-    pixels : sequence of PixelSum or None, optional
-        One per picture (None for none), from :func:`pixel_sum` on the same
-        image with the same boundary: its window is drawn with the kernel's
-        laid values, the image pixels that its padding cells copy are
-        outlined dotted, and its value is written in the title.
-    ncols : int, optional
-        Panels per row; all in one row by default.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One panel per picture: the image (blue, outlined) in its padding
-        (grey, dashed), rows and columns labelled with the image's
-        coordinates.
-    """
-    if not isinstance(pictures, (tuple, list)) or not pictures:
-        raise TypeError(
-            f"pictures must be a non-empty sequence of PaddingPicture, got {pictures!r}"
-        )
-    for pp in pictures:
-        check_picture(pp, PaddingPicture, "pictures[...]", "padding_picture")
-    if pixels is None:
-        pixels = [None] * len(pictures)
-    elif not isinstance(pixels, (tuple, list)) or len(pixels) != len(pictures):
-        raise TypeError(
-            f"pixels must be a sequence of {len(pictures)} PixelSum (one per "
-            f"picture), got {pixels!r}"
-        )
-    for pp, ps in zip(pictures, pixels, strict=True):
-        if ps is None:
-            continue
-        check_picture(ps, PixelSum, "pixels[...]", "pixel_sum")
-        top, _, left, _ = pp.pads
-        r0, c0 = ps.cells[0, 0] + (top, left)
-        r1, c1 = ps.cells[-1, -1] + (top, left)
-        if not np.array_equal(ps.image, pp.image):
-            raise ValueError(
-                "pixels: each PixelSum must be taken on its picture's image"
-            )
-        if r0 < 0 or c0 < 0 or r1 >= pp.grid.shape[0] or c1 >= pp.grid.shape[1]:
-            raise ValueError(
-                f"pixels: the window of {_pixel_label(ps)} leaves the padded grid "
-                f"of boundary={pp.boundary!r}"
-            )
-        if not np.array_equal(ps.values, pp.grid[r0 : r1 + 1, c0 : c1 + 1]):
-            raise ValueError(
-                f"pixels: {_pixel_label(ps)} was not taken with boundary="
-                f"{pp.boundary!r} (its window holds other values)"
-            )
-    ncols = len(pictures) if ncols is None else _integer(ncols, "ncols")
-    if ncols < 1:
-        raise ValueError(f"ncols must be >= 1, got {ncols}")
-    ncols = min(ncols, len(pictures))
-    nrows = -(-len(pictures) // ncols)
-    # line the images up: the largest top and left padding, then the rest
-    T = max(pp.pads[0] for pp in pictures)
-    L = max(pp.pads[2] for pp in pictures)
-    size = (
-        T + max(pp.image.shape[0] + pp.pads[1] for pp in pictures),
-        L + max(pp.image.shape[1] + pp.pads[3] for pp in pictures),
-    )
-    cell = 0.44
-    fig, axes = plt.subplots(
-        nrows,
-        ncols,
-        squeeze=False,
-        figsize=(
-            cell * ncols * (size[1] + 1.0),
-            cell * nrows * (size[0] + 1.6),
-        ),
-        gridspec_kw={
-            "wspace": 0.04,
-            "hspace": 0.04,
-            "left": 0.01,
-            "right": 0.99,
-            "top": 0.99,
-            "bottom": 0.01,
-        },
-    )
-    for ax, pp, ps in zip(axes.flat, pictures, pixels, strict=False):
-        _draw_padding_panel(ax, pp, show_sources, ps, (T, L), size)
-    for ax in list(axes.flat)[len(pictures) :]:
-        ax.set_axis_off()
-    return fig
-
-
 # ------------------------------------------------- 'same': which side
 
 
 @dataclass(frozen=True)
-class SameSides:
+class SameSides(Picture):
     """Mode ``'same'`` of a convolution and a correlation with one kernel.
 
     Attributes
@@ -1270,6 +1087,64 @@ class SameSides:
 
     convolution: Slide
     correlation: Slide
+
+    frames = property(lambda self: self.convolution.frames)
+
+    def cost(self):
+        return len(self.frames), 2 * self.convolution.cost()[1]
+
+    def layout(self):
+        return _same_layout(self)
+
+    def draw(self, axes, k):
+        """Both conventions at output pixel ``k``: the padded image with the
+        window, the 'same' output filled so far, the sum under each."""
+        size = _same_size(self)
+        _draw_same(axes[0], axes[1], self.convolution, k, size)
+        _draw_same(axes[2], axes[3], self.correlation, k, size)
+        for ax, s in ((axes[4], self.convolution), (axes[5], self.correlation)):
+            caption = sum_caption(
+                s.frames[k].values, s.frames[k].weights, s.frames[k].total
+            )
+            out = s.frames[k].out
+            caption_strip(
+                ax,
+                f"{caption}  \u2192  {s.names[2]}[{out[0]}, {out[1]}]",
+                role_colour("c"),
+            )
+
+    @property
+    def panel_size(self):
+        Hg, Wg = _same_size(self)
+        return 0.4 * (2 * Wg + 1.5), 0.4 * (Hg + 2.5)
+
+    def panel(self, ax, k):
+        """The two padded grids side by side with their windows, titled with
+        the pixel's value under each convention."""
+        size = _same_size(self)
+        for n, s in enumerate((self.convolution, self.correlation)):
+            f = s.frames[-1 if k is None else k]
+            y0 = n * (size[1] + 1.5)
+            draw_array(ax, s.grid, "o", padding=s.padding_mask, origin=(0, y0))
+            kH, kW = s.kernel.shape
+            draw_window(
+                ax,
+                f.cells[0, 0, 0],
+                y0 + f.cells[0, 0, 1],
+                kH,
+                kW,
+                "w",
+                weights=f.weights,
+            )
+            ax.text(
+                y0 + s.grid.shape[1] / 2,
+                -0.3,
+                f"{s.convention}:\n{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
+                ha="center",
+                va="bottom",
+                fontsize=11,
+            )
+        ax.set_ylim(size[0] + 0.1, -1.9)
 
 
 def same_sides(image, kernel, *, boundary="fill"):
@@ -1329,16 +1204,21 @@ def _sides(pads):
     return "padded " + (", ".join(parts) if parts else "nowhere")
 
 
-def _same_layout(ss, with_strip):
-    c = ss.convolution
-    Hg = max(c.grid.shape[0], ss.correlation.grid.shape[0])
-    Wg = max(c.grid.shape[1], ss.correlation.grid.shape[1])
-    Wo = c.output.shape[1]
+def _same_size(ss):
+    c, d = ss.convolution.grid.shape, ss.correlation.grid.shape
+    return max(c[0], d[0]), max(c[1], d[1])
+
+
+def _same_layout(ss, with_strip=True):
+    Hg, Wg = _same_size(ss)
+    Wo = ss.convolution.output.shape[1]
     cell = 0.42
     widths = [Wg + 1, Wo + 1, Wg + 1, Wo + 1]
     strip = 0.5 if with_strip else 0.0
     height = cell * (Hg + 1.7)
-    fig = plt.figure(figsize=(cell * (sum(widths) + 2.5), height + strip + 0.1))
+    fig = plt.figure(
+        figsize=(cell * (sum(widths) + 2.5), height + strip + 0.1), dpi=DPI
+    )
     gs = fig.add_gridspec(
         2 if with_strip else 1,
         4,
@@ -1354,7 +1234,7 @@ def _same_layout(ss, with_strip):
     axes = [fig.add_subplot(gs[0, k]) for k in range(4)]
     if with_strip:
         axes += [fig.add_subplot(gs[1, 0:2]), fig.add_subplot(gs[1, 2:4])]
-    return fig, axes, (Hg, Wg)
+    return fig, axes
 
 
 def _draw_same(ax_g, ax_o, s, k, size):
@@ -1364,7 +1244,7 @@ def _draw_same(ax_g, ax_o, s, k, size):
     top, _, left, _ = s.pads
     draw_array(ax_g, s.grid, "o", padding=s.padding_mask)
     _title(ax_g, f"{s.convention}: {_sides(s.pads)}", s.grid.shape[1])
-    _seed_indices(ax_g, *s.grid.shape, (-top, -left))
+    index_labels(ax_g, *s.grid.shape, (-top, -left))
     draw_window(
         ax_g, f.cells[0, 0, 0], f.cells[0, 0, 1], kH, kW, "w", weights=f.weights
     )
@@ -1380,198 +1260,3 @@ def _draw_same(ax_g, ax_o, s, k, size):
     for ax, w in ((ax_g, Wg), (ax_o, s.output.shape[1])):
         ax.set_ylim(Hg + 0.1, -1.5)
         ax.set_xlim(-0.7, w + 0.3)
-
-
-def _same_caption(s, k):
-    f = s.frames[k]
-    terms = " + ".join(
-        f"{fmt_value(v)}\u00b7{signed(w)}"
-        for v, w in zip(f.values.ravel(), f.weights.ravel(), strict=True)
-    )
-    return f"{terms} = {fmt_value(f.total)}  \u2192  {s.names[2]}[{f.out[0]}, {f.out[1]}]"
-
-
-def _check_same_frame(ss, k):
-    check_picture(ss, SameSides, "ss", "same_sides")
-    return frame_index(k, len(ss.convolution.frames))
-
-
-def _draw_same_frame(axes, ss, k, size):
-    _draw_same(axes[0], axes[1], ss.convolution, k, size)
-    _draw_same(axes[2], axes[3], ss.correlation, k, size)
-    for ax, s in ((axes[4], ss.convolution), (axes[5], ss.correlation)):
-        caption_strip(ax, _same_caption(s, k), role_colour("c"), fontsize=10)
-
-
-def draw_same_sides(ss, frame=0):
-    """One output pixel of mode 'same', convolution beside correlation.
-
-    Parameters
-    ----------
-    ss : SameSides
-        From :func:`same_sides`.
-    frame : int
-        The output pixel, row by row.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        For each convention, the padded image (its rows and columns labelled
-        with the image's coordinates) with the window and the laid kernel,
-        and the 'same' output filled up to this pixel; under each, the
-        pixel's sum of products.
-    """
-    k = _check_same_frame(ss, frame)
-    fig, axes, size = _same_layout(ss, True)
-    _draw_same_frame(axes, ss, k, size)
-    return fig
-
-
-def animate_same_sides(ss, *, interval=900):
-    """Every pixel of mode 'same', both conventions in step, as an animation.
-
-    One frame per output pixel (``ss.convolution.frames``); show it with
-    :func:`cnnlit.plot.animation_html`.
-    """
-    _check_same_frame(ss, 0)
-    fig, axes, size = _same_layout(ss, True)
-    return animate(
-        fig,
-        lambda k: _draw_same_frame(axes, ss, k, size),
-        len(ss.convolution.frames),
-        interval=interval,
-    )
-
-
-def same_sides_multiples(ss, frames=None):
-    """Chosen frames of :func:`animate_same_sides` side by side (static twin).
-
-    Parameters
-    ----------
-    ss : SameSides
-    frames : sequence of int, optional
-        Output pixels, row by row; by default the four corners.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Two rows, convolution above correlation; one column per frame, each
-        panel the padded image with the window, titled with the pixel's value.
-    """
-    _check_same_frame(ss, 0)
-    Ho, Wo = ss.convolution.output.shape
-    if frames is None:
-        frames = sorted({0, Wo - 1, (Ho - 1) * Wo, Ho * Wo - 1})
-    frames = [_check_same_frame(ss, k) for k in frames]
-    if not frames:
-        raise ValueError("frames must not be empty")
-    slides = (ss.convolution, ss.correlation)
-    Hg = max(s.grid.shape[0] for s in slides)
-    Wg = max(s.grid.shape[1] for s in slides)
-    side = 0.4 * max(Hg, Wg) + 0.4
-    fig, axes = plt.subplots(
-        2,
-        len(frames),
-        squeeze=False,
-        figsize=(side * len(frames), 2 * (side + 0.35)),
-    )
-    for row, s in enumerate(slides):
-        kH, kW = s.kernel.shape
-        for col, k in enumerate(frames):
-            ax = axes[row, col]
-            f = s.frames[k]
-            draw_array(ax, s.grid, "o", padding=s.padding_mask, fontsize=9)
-            draw_window(
-                ax,
-                f.cells[0, 0, 0],
-                f.cells[0, 0, 1],
-                kH,
-                kW,
-                "w",
-                weights=f.weights,
-            )
-            ax.set_title(
-                f"{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
-                fontsize=10,
-            )
-            ax.set_xlim(-0.1, Wg + 0.1)
-            ax.set_ylim(Hg + 0.1, -0.1)
-        axes[row, 0].text(
-            -0.5,
-            Hg / 2,
-            s.convention,
-            rotation=90,
-            ha="right",
-            va="center",
-            fontsize=10,
-        )
-    fig.tight_layout()
-    return fig
-
-
-def window_multiples(s, frames=None, *, ncols=None):
-    """Where each frame's window sits, in small panels: a compact static twin.
-
-    Like :func:`cnnlit.plot.slide_multiples`, from the same :class:`Slide`,
-    but without the laid values in the cells, so that a panel can be small:
-    the grid (padding grey, dashed), the window, and a title with the output
-    pixel and its value.
-
-    Parameters
-    ----------
-    s : Slide
-        From :func:`cnnlit.plot.slide`.
-    frames : sequence of int, optional
-        Which frames; all by default.
-    ncols : int, optional
-        Panels per row; the output's width by default.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    check_picture(s, Slide, "s", "slide")
-    n = len(s.frames)
-    if frames is None:
-        frames = range(n)
-    else:
-        checked = []
-        for k in frames:
-            if (
-                not isinstance(k, (int, np.integer))
-                or isinstance(k, bool)
-                or not -n <= k < n
-            ):
-                raise ValueError(
-                    f"frames must hold ints in [0, {n}), got {k!r}"
-                )
-            checked.append(int(k) % n)
-        frames = checked
-    ncols = s.output.shape[1] if ncols is None else _integer(ncols, "ncols")
-    kH, kW = s.kernel.shape
-    dense = s.dilation == (1, 1)
-
-    def draw(ax, k):
-        f = s.frames[k]
-        draw_array(ax, s.grid, s.roles[0], padding=s.padding_mask, fontsize=8)
-        draw_window(
-            ax,
-            f.cells[0, 0, 0],
-            f.cells[0, 0, 1],
-            kH,
-            kW,
-            s.roles[1],
-            lw=2.5,
-            cells=None if dense else f.cells,
-        )
-        ax.set_title(
-            f"{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
-            fontsize=9,
-            pad=3,
-        )
-        ax.set_ylim(s.grid.shape[0] + 0.1, -0.1)
-
-    side = 0.27 * max(s.grid.shape) + 0.15
-    return small_multiples(
-        draw, frames, ncols=ncols, panel_size=(side + 0.1, side + 0.2)
-    )

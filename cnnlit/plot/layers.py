@@ -1,23 +1,19 @@
 """Pictures of whole layers: feed-forward, pooling, receptive fields.
 
-Three pictures, each a *data* function computed with plain loops from the
-definitions (so that a chapter can assert it against the package) and drawing
-functions that draw that data and nothing else:
+Three pictures, each a :class:`cnnlit.plot.Picture` whose numbers come from
+the window engine (:func:`cnnlit.plot.sliding.windows`) and the package's
+geometry (so that a chapter can assert them against the package):
 
 - :func:`feedforward`: several input units, each convolved with its own kernel,
   the single inputs summed with the bias into one complete input, and the
-  activation applied (:ref:`feedforward`). Drawn by :func:`draw_feedforward`,
-  :func:`animate_feedforward` (one frame per output pixel) and
-  :func:`feedforward_multiples`.
+  activation applied (:ref:`feedforward`); one frame per output pixel.
 - :func:`pool_route`: the backward pass of max or mean pooling window by
   window: each window's delta routed to its first maximum (max) or spread
   evenly (mean), and the input gradient accumulating where windows overlap
-  (:ref:`pooling`). Drawn by :func:`draw_pool_route`,
-  :func:`animate_pool_route` and :func:`pool_route_multiples`.
+  (:ref:`pooling`); one frame per window.
 - :func:`receptive_field`: the input pixels that one output pixel sees
   through a stack of convolutions and pooling layers, found by sending a
-  one-hot delta backwards (:ref:`pooling`). Drawn by
-  :func:`draw_receptive_field`.
+  one-hot delta backwards (:ref:`pooling`).
 """
 
 import numbers
@@ -28,37 +24,19 @@ from matplotlib import pyplot as plt
 from matplotlib.patches import Rectangle
 
 from .._checks import POOL_MODES, as_real_array, check_flag, pair
+from ..conv import conv_output_shape
+from ._core import DPI, Picture, as_map, check_size
 from ._style import (
-    animate,
     caption_strip,
-    check_picture,
     draw_array,
     draw_window,
     fmt_value,
-    frame_index,
     panels_over_strip,
     role_colour,
-    small_multiples,
 )
-from .sliding import slide
+from .sliding import slide, windows
 
-__all__ = [
-    "ACTIVATIONS",
-    "FeedForward",
-    "feedforward",
-    "draw_feedforward",
-    "animate_feedforward",
-    "feedforward_multiples",
-    "PoolFrame",
-    "PoolRoute",
-    "pool_route",
-    "draw_pool_route",
-    "animate_pool_route",
-    "pool_route_multiples",
-    "ReceptiveField",
-    "receptive_field",
-    "draw_receptive_field",
-]
+__all__ = ["feedforward", "pool_route", "receptive_field"]
 
 
 def _sigmoid(c):
@@ -109,7 +87,7 @@ def _check_pixel(pixel, shape, name="pixel"):
 
 
 @dataclass(frozen=True)
-class FeedForward:
+class FeedForward(Picture):
     """What the feed-forward picture of one output unit ``m`` shows.
 
     Attributes
@@ -153,6 +131,45 @@ class FeedForward:
     def pixels(self):
         """The output pixels ``(x, y)`` in frame order (row by row)."""
         return [f.out for f in self.slides[0].frames]
+
+    frames = property(lambda self: self.slides[0].frames)
+
+    def cost(self):
+        return len(self.frames), sum(s.cost()[1] for s in self.slides)
+
+    def layout(self):
+        g = _ff_geometry(self)
+        cell = 0.42
+        fig = plt.figure(
+            figsize=(cell * (g["width"] + 0.6), cell * (g["height"] + 3.2)),
+            dpi=DPI,
+        )
+        return fig, fig.add_axes((0, 0, 1, 1))
+
+    def draw(self, ax, k):
+        """One row per input unit: :math:`o^{l-1}_n` (blue) with the window
+        and the weights laid on it, the kernel :math:`w^l_{n,m}` (orange), the
+        single input :math:`i^l_{n,m}` (green); arrows into the complete input
+        :math:`c^l_m` from each single input and the bias (brown), and the
+        activation into :math:`o^l_m`. Below: the sum and the activation for
+        output pixel ``k``; values of the pixels up to ``k`` only."""
+        _draw_ff(ax, self, k, False)
+
+    def overview(self):
+        """The picture at the first pixel, every value written."""
+        fig, ax = self.layout()
+        _draw_ff(ax, self, 0, True)
+        return fig
+
+    @property
+    def panel_size(self):
+        (Hg, Wg), C_in = self.slides[0].grid.shape, self.o_prev.shape[0]
+        return 0.45 * (Wg + 3.5) + 0.2, 0.45 * C_in * (Hg + 0.8) + 0.8
+
+    def panel(self, ax, k):
+        """The input units stacked, each with the window at pixel ``k``,
+        titled with the pixel's sum ``i + ... + b = c`` and its activation."""
+        _ff_panel(self, ax, 0 if k is None else k)
 
 
 def feedforward(
@@ -260,14 +277,6 @@ def feedforward(
         o,
         activation,
     )
-
-
-def _check_ff(ff):
-    check_picture(ff, FeedForward, "ff", "feedforward")
-
-
-def _ff_frame(ff, frame):
-    return frame_index(frame, len(ff.slides[0].frames))
 
 
 def _ff_geometry(ff):
@@ -491,127 +500,53 @@ def _draw_ff(ax, ff, k, filled):
     ax.set_ylim(base + 2.1, -1.1)
 
 
-def _ff_figure(ff):
-    g = _ff_geometry(ff)
-    cell = 0.42
-    fig = plt.figure(
-        figsize=(cell * (g["width"] + 0.6), cell * (g["height"] + 3.2))
-    )
-    ax = fig.add_axes((0, 0, 1, 1))
-    return fig, ax
-
-
-def draw_feedforward(ff, frame=0, *, filled=True):
-    """The feed-forward picture for one output pixel.
-
-    Parameters
-    ----------
-    ff : FeedForward
-        From :func:`feedforward`.
-    frame : int
-        Which output pixel (``ff.pixels[frame]``, row by row).
-    filled : bool
-        Write every value of the single inputs, ``c`` and ``o`` (True), or only
-        those of the pixels up to ``frame`` (False, as the animation does).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One row per input unit: :math:`o^{l-1}_n` (blue) with the kernel's
-        window and the weights laid on it, the kernel :math:`w^l_{n,m}`
-        (orange), the single input :math:`i^l_{n,m}` (green); arrows from each
-        single input's pixel and from the bias (brown) into the complete
-        input :math:`c^l_m`, and the activation :math:`a` (brown) into
-        :math:`o^l_m`. Below: the sum and the activation for that pixel.
-    """
-    _check_ff(ff)
-    k = _ff_frame(ff, frame)
-    fig, ax = _ff_figure(ff)
-    _draw_ff(ax, ff, k, filled)
-    return fig
-
-
-def animate_feedforward(ff, *, interval=1100):
-    """One frame per output pixel: the windows move together over every input unit.
-
-    Returns a :class:`matplotlib.animation.FuncAnimation` with one frame per
-    pixel of ``ff.c``; show it with :func:`cnnlit.plot.animation_html`.
-    """
-    _check_ff(ff)
-    fig, ax = _ff_figure(ff)
-    return animate(
-        fig,
-        lambda k: _draw_ff(ax, ff, k, False),
-        len(ff.pixels),
-        interval=interval,
-    )
-
-
-def feedforward_multiples(ff, frames=None, *, ncols=3):
-    """The static twin of :func:`animate_feedforward`.
-
-    One panel per output pixel: the input units stacked, each with the
-    kernel's window at that pixel, titled with the pixel's sum
-    ``i + ... + b = c`` and its activation.
-    """
-    _check_ff(ff)
-    n = len(ff.pixels)
-    frames = range(n) if frames is None else [_ff_frame(ff, k) for k in frames]
+def _ff_panel(ff, ax, k):
+    """Output pixel ``k``: the input units stacked with their windows."""
     C_in = ff.o_prev.shape[0]
     Hg, Wg = ff.slides[0].grid.shape
     kH, kW = ff.w.shape[1:]
     gap = 0.8
-
-    def draw(ax, k):
-        x, y = ff.pixels[k]
-        for nn, s in enumerate(ff.slides):
-            top = nn * (Hg + gap)
-            f = s.frames[k]
-            draw_array(
-                ax,
-                s.grid,
-                "o",
-                origin=(top, 0),
-                padding=s.padding_mask,
-                fontsize=9,
-            )
-            draw_window(
-                ax,
-                f.cells[0, 0, 0],
-                f.cells[0, 0, 1],
-                kH,
-                kW,
-                "w",
-                origin=(top, 0),
-                weights=f.weights,
-                cells=None if s.dilation == (1, 1) else f.cells,
-                fontsize=6,
-            )
-            ax.text(
-                Wg + 0.35,
-                top + Hg / 2,
-                f"$i_{_sub(nn, ff.m)}$ = {fmt_value(ff.single[nn, x, y])}",
-                ha="left",
-                va="center",
-                fontsize=9,
-                color=role_colour("c"),
-            )
-        terms = " + ".join(fmt_value(v) for v in ff.single[:, x, y])
-        ax.set_title(
-            f"c[{x}, {y}] = {terms} + {fmt_value(ff.bias)} = {fmt_value(ff.c[x, y])}\n"
-            f"o[{x}, {y}] = a({fmt_value(ff.c[x, y])}) = {fmt_value(ff.o[x, y], 3)}",
+    x, y = ff.pixels[k]
+    for nn, s in enumerate(ff.slides):
+        top = nn * (Hg + gap)
+        f = s.frames[k]
+        draw_array(
+            ax,
+            s.grid,
+            "o",
+            origin=(top, 0),
+            padding=s.padding_mask,
+            fontsize=11,
+        )
+        draw_window(
+            ax,
+            f.cells[0, 0, 0],
+            f.cells[0, 0, 1],
+            kH,
+            kW,
+            "w",
+            origin=(top, 0),
+            weights=f.weights,
+            cells=None if s.dilation == (1, 1) else f.cells,
             fontsize=9,
         )
-        ax.set_xlim(-0.1, Wg + 3.6)
-        ax.set_ylim(C_in * (Hg + gap) - gap + 0.1, -0.1)
-
-    side = 0.36
-    return small_multiples(
-        draw,
-        frames,
-        ncols=ncols,
-        panel_size=(side * (Wg + 3.5) + 0.2, side * C_in * (Hg + gap) + 0.5),
+        ax.text(
+            Wg + 0.35,
+            top + Hg / 2,
+            f"$i_{_sub(nn, ff.m)}$ = {fmt_value(ff.single[nn, x, y])}",
+            ha="left",
+            va="center",
+            fontsize=11,
+            color=role_colour("c"),
+        )
+    terms = " + ".join(fmt_value(v) for v in ff.single[:, x, y])
+    ax.set_title(
+        f"c[{x}, {y}] = {terms} + {fmt_value(ff.bias)} = {fmt_value(ff.c[x, y])}\n"
+        f"o[{x}, {y}] = a({fmt_value(ff.c[x, y])}) = {fmt_value(ff.o[x, y], 3)}",
+        fontsize=11,
     )
+    ax.set_xlim(-0.1, Wg + 3.6)
+    ax.set_ylim(C_in * (Hg + gap) - gap + 0.1, -0.1)
 
 
 # --------------------------------------------------------------------------
@@ -660,7 +595,7 @@ class PoolFrame:
 
 
 @dataclass(frozen=True)
-class PoolRoute:
+class PoolRoute(Picture):
     """Every window of a pooling layer's backward pass, and what it builds.
 
     Attributes
@@ -692,6 +627,29 @@ class PoolRoute:
     frames: tuple
     grad: np.ndarray
     contributions: tuple
+
+    def cost(self):
+        return len(self.frames), 2 * self.o_prev.size + self.delta.size
+
+    def layout(self):
+        H, W = self.o_prev.shape
+        Ho, Wo = self.delta.shape
+        return panels_over_strip([W, Wo, W], max(H, Ho), title_rows=1.6)
+
+    def draw(self, axes, k):
+        """The input with the window and the cell that receives, the deltas
+        with the current one, the input gradient so far; the routing."""
+        _draw_route(axes, self, k)
+
+    @property
+    def panel_size(self):
+        H, W = self.o_prev.shape
+        return 0.45 * (2 * W + 1.2) + 0.3, 0.45 * H + 0.8
+
+    def panel(self, ax, k):
+        """The input with the window and what the winner receives (left), the
+        input gradient so far (right), titled with the delta's route."""
+        _route_panel(self, ax, len(self.frames) - 1 if k is None else k)
 
 
 def pool_route(delta, o_prev, size, *, stride=None, mode="max"):
@@ -730,11 +688,7 @@ def pool_route(delta, o_prev, size, *, stride=None, mode="max"):
     array([[8., 0.],
            [0., 0.]])
     """
-    o_prev = as_real_array(o_prev, "o_prev").astype(float)
-    if o_prev.ndim != 2 or 0 in o_prev.shape:
-        raise ValueError(
-            f"o_prev must be a non-empty 2-D array (H, W), got shape {o_prev.shape}"
-        )
+    o_prev = as_map(o_prev, "o_prev")
     check_flag(mode, "mode", POOL_MODES)
     kH, kW = pair(size, "size", 1)
     sH, sW = (kH, kW) if stride is None else pair(stride, "stride", 1)
@@ -743,67 +697,45 @@ def pool_route(delta, o_prev, size, *, stride=None, mode="max"):
         raise ValueError(
             f"size {(kH, kW)} is larger than o_prev's (H, W) = {(H, W)}"
         )
-    Ho, Wo = (H - kH) // sH + 1, (W - kW) // sW + 1
+    Ho, Wo = conv_output_shape(H, W, kH, kW, stride=(sH, sW))
     delta = as_real_array(delta, "delta").astype(float)
     if delta.shape != (Ho, Wo):
         raise ValueError(
             f"delta must have the pooled shape (H_out, W_out) = {(Ho, Wo)}, got shape {delta.shape}"
         )
+    check_size(Ho * Wo, 2 * H * W + Ho * Wo, "this pool_route")
+    cells = windows((H, W), (kH, kW), (sH, sW))
+    values = o_prev[cells[..., 0], cells[..., 1]]
     grad = np.zeros((H, W))
-    output = np.zeros((Ho, Wo))
     contributions = [[[] for _ in range(W)] for _ in range(H)]
     frames = []
-    for x in range(Ho):
-        for y in range(Wo):
-            cells = np.zeros((kH, kW, 2), dtype=int)
-            values = np.zeros((kH, kW))
-            for p in range(kH):
-                for q in range(kW):
-                    cells[p, q] = x * sH + p, y * sW + q
-                    values[p, q] = o_prev[x * sH + p, y * sW + q]
-            routed = np.zeros((kH, kW))
-            d = float(delta[x, y])
-            if mode == "max":
-                best = (0, 0)
-                for p in range(kH):
-                    for q in range(kW):
-                        if values[p, q] > values[best]:
-                            best = (p, q)
-                top = values[best]
-                tied = tuple(
-                    (int(cells[p, q, 0]), int(cells[p, q, 1]))
-                    for p in range(kH)
-                    for q in range(kW)
-                    if values[p, q] == top
-                )
-                winner = (int(cells[best][0]), int(cells[best][1]))
-                routed[best] = d
-                share = 1.0
-                output[x, y] = top
-            else:
-                tied, winner = (), None
-                share = 1.0 / (kH * kW)
-                routed[:, :] = d * share
-                output[x, y] = values.sum() * share
-            for p in range(kH):
-                for q in range(kW):
-                    if mode == "mean" or (p, q) == best:
-                        r, c = cells[p, q]
-                        grad[r, c] += routed[p, q]
-                        contributions[r][c].append((x, y, float(routed[p, q])))
-            frames.append(
-                PoolFrame(
-                    (x, y),
-                    cells,
-                    values,
-                    winner,
-                    tied,
-                    d,
-                    share,
-                    routed,
-                    grad.copy(),
-                )
+    for x, y in np.ndindex(Ho, Wo):
+        v, c, d = values[x, y], cells[x, y], float(delta[x, y])
+        routed = np.zeros((kH, kW))
+        if mode == "max":  # the first maximum in row-major order
+            best = np.unravel_index(np.argmax(v), v.shape)
+            tied = tuple(
+                tuple(int(i) for i in c[t])
+                for t in zip(*np.nonzero(v == v[best]), strict=True)
             )
+            winner, share = tuple(int(i) for i in c[best]), 1.0
+            routed[best] = d
+        else:
+            tied, winner, share = (), None, 1.0 / (kH * kW)
+            routed[:, :] = d * share
+        for p, q in zip(
+            *np.nonzero(routed if mode == "max" else np.ones_like(routed)),
+            strict=True,
+        ):
+            r, col = c[p, q]
+            grad[r, col] += routed[p, q]
+            contributions[r][col].append((x, y, float(routed[p, q])))
+        frames.append(
+            PoolFrame((x, y), c, v, winner, tied, d, share, routed, grad.copy())
+        )
+    output = (
+        values.max(axis=(2, 3)) if mode == "max" else values.mean(axis=(2, 3))
+    )
     contributions = tuple(
         tuple(tuple(cell) for cell in row) for row in contributions
     )
@@ -818,14 +750,6 @@ def pool_route(delta, o_prev, size, *, stride=None, mode="max"):
         grad.copy(),
         contributions,
     )
-
-
-def _check_route(r):
-    check_picture(r, PoolRoute, "r", "pool_route")
-
-
-def _route_frame(r, frame):
-    return frame_index(frame, len(r.frames))
 
 
 def _contribution_text(r, k, row, col):
@@ -981,25 +905,6 @@ def _draw_grad(
                 )
 
 
-def _route_layout(r):
-    H, W = r.o_prev.shape
-    Ho, Wo = r.delta.shape
-    cell = 0.55
-    widths = [W, Wo, W]
-    height = max(H, Ho)
-    fig, axes = panels_over_strip(
-        widths,
-        height,
-        cell=cell,
-        extra=5,
-        min_width=6.5,
-        title_rows=1.6,
-        strip=0.7,
-        wspace=0.3,
-    )
-    return fig, axes
-
-
 def _draw_route(axes, r, k):
     f = r.frames[k]
     ax_i, ax_d, ax_g, ax_t = axes
@@ -1023,96 +928,32 @@ def _draw_route(axes, r, k):
     caption_strip(ax_t, _route_caption(r, f), role_colour("delta"))
 
 
-def draw_pool_route(r, frame=-1):
-    """One window of the pooling backward pass.
-
-    Parameters
-    ----------
-    r : PoolRoute
-        From :func:`pool_route`.
-    frame : int
-        Which window (``r.frames[frame]``); the default, the last, shows the
-        finished gradient.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Three panels: the input with the window (purple outline), its winner
-        (strong blue; tied cells marked "tie") and what each cell receives
-        (small red numbers); the deltas with the one routed highlighted; the
-        input gradient so far (red; the cells this window fed in strong red,
-        the sum of several windows' contributions written under the value),
-        above a sentence saying where the delta went.
-    """
-    _check_route(r)
-    k = _route_frame(r, frame)
-    fig, axes = _route_layout(r)
-    _draw_route(axes, r, k)
-    return fig
-
-
-def animate_pool_route(r, *, interval=1300):
-    """One frame per window: the delta routed and the gradient accumulating.
-
-    Show it with :func:`cnnlit.plot.animation_html`.
-    """
-    _check_route(r)
-    fig, axes = _route_layout(r)
-    return animate(
-        fig, lambda k: _draw_route(axes, r, k), len(r.frames), interval=interval
-    )
-
-
-def pool_route_multiples(r, frames=None, *, ncols=3):
-    """The static twin of :func:`animate_pool_route`.
-
-    One panel per window: the input with the window, the winner and what it
-    receives (left), and the input gradient so far (right), titled with the
-    delta and where it went.
-    """
-    _check_route(r)
-    frames = (
-        range(len(r.frames))
-        if frames is None
-        else [_route_frame(r, k) for k in frames]
-    )
+def _route_panel(r, ax, k):
     H, W = r.o_prev.shape
     gap = 1.2
-
-    def draw(ax, k):
-        f = r.frames[k]
-        _draw_input_window(ax, r, f, fontsize=10, small=7)
-        ax.annotate(
-            "",
-            xy=(W + gap - 0.1, H / 2),
-            xytext=(W + 0.1, H / 2),
-            arrowprops=dict(
-                arrowstyle="-|>", color=role_colour("grad"), lw=1.5
-            ),
-        )
-        _draw_grad(ax, r, k, origin=(0, W + gap), fontsize=10, small=6.5)
-        x, y = f.out
-        if r.mode == "mean":
-            where = f"{fmt_value(f.delta * f.share)} each"
-        else:
-            where = f"({f.winner[0]}, {f.winner[1]})" + (
-                " (tie)" if len(f.tied) > 1 else ""
-            )
-        ax.set_title(
-            f"\u03b4[{x}, {y}] = {fmt_value(f.delta)} \u2192 {where}",
-            fontsize=10,
-            color=role_colour("delta"),
-        )
-        ax.set_xlim(-0.1, 2 * W + gap + 0.1)
-        ax.set_ylim(H + 0.1, -0.2)
-
-    cell = 0.36
-    return small_multiples(
-        draw,
-        frames,
-        ncols=ncols,
-        panel_size=(cell * (2 * W + gap) + 0.3, cell * H + 0.7),
+    f = r.frames[k]
+    _draw_input_window(ax, r, f, fontsize=10, small=7)
+    ax.annotate(
+        "",
+        xy=(W + gap - 0.1, H / 2),
+        xytext=(W + 0.1, H / 2),
+        arrowprops=dict(arrowstyle="-|>", color=role_colour("grad"), lw=1.5),
     )
+    _draw_grad(ax, r, k, origin=(0, W + gap), fontsize=10, small=6.5)
+    x, y = f.out
+    if r.mode == "mean":
+        where = f"{fmt_value(f.delta * f.share)} each"
+    else:
+        where = f"({f.winner[0]}, {f.winner[1]})" + (
+            " (tie)" if len(f.tied) > 1 else ""
+        )
+    ax.set_title(
+        f"\u03b4[{x}, {y}] = {fmt_value(f.delta)} \u2192 {where}",
+        fontsize=10,
+        color=role_colour("delta"),
+    )
+    ax.set_xlim(-0.1, 2 * W + gap + 0.1)
+    ax.set_ylim(H + 0.1, -0.2)
 
 
 # --------------------------------------------------------------------------
@@ -1121,7 +962,7 @@ def pool_route_multiples(r, frames=None, *, ncols=3):
 
 
 @dataclass(frozen=True)
-class ReceptiveField:
+class ReceptiveField(Picture):
     """The receptive field of one output pixel, layer by layer.
 
     Maps are numbered from the input (0) to the output (``len(layers)``).
@@ -1134,6 +975,9 @@ class ReceptiveField:
         The shape of every map, input first.
     pixel : (int, int)
         The output pixel.
+    names : sequence of str, optional
+        A title per map for the picture, input first (default ``o^0``,
+        ``o^1``, ...).
     grads : tuple of ndarray
         ``grads[l]``, shape ``shapes[l]``: :math:`\\partial E / \\partial o^l`
         for a one-hot delta at ``pixel`` of the output, with every kernel
@@ -1153,6 +997,19 @@ class ReceptiveField:
     masks: tuple
     boxes: tuple
     sizes: tuple
+    names: tuple = None
+
+    frames = property(lambda self: (self,))
+
+    def cost(self):
+        return 1, sum(H * W for H, W in self.shapes)
+
+    def overview(self):
+        """The output map with the one-hot delta (purple), then every map below
+        it with :math:`\\partial E / \\partial o` written in the field's cells
+        (strong red; empty cells are 0), the field's box outlined, and the
+        layer that leads to it named between the panels."""
+        return _draw_receptive_field(self)
 
 
 def _parse_layers(layers):
@@ -1180,8 +1037,8 @@ def _parse_layers(layers):
     return tuple(parsed)
 
 
-def receptive_field(input_shape, layers, pixel):
-    r"""The input pixels one output pixel depends on, by a backward pass of loops.
+def receptive_field(input_shape, layers, pixel, *, names=None):
+    r"""The input pixels one output pixel depends on, by a backward pass.
 
     A one-hot delta at ``pixel`` of the last map is sent backwards through
     every layer: a convolution (all kernel entries 1, no padding) adds each
@@ -1229,7 +1086,8 @@ def receptive_field(input_shape, layers, pixel):
             raise ValueError(
                 f"layers[{j}]: the window {(kH, kW)} is larger than its input map {(H, W)}"
             )
-        shapes.append(((H - kH) // sH + 1, (W - kW) // sW + 1))
+        shapes.append(conv_output_shape(H, W, kH, kW, stride=(sH, sW)))
+    check_size(1, sum(H * W for H, W in shapes), "this receptive_field")
     pixel = _check_pixel(pixel, shapes[-1])
     grads = [None] * len(shapes)
     g = np.zeros(shapes[-1])
@@ -1239,14 +1097,12 @@ def receptive_field(input_shape, layers, pixel):
         kind, (kH, kW), (sH, sW) = layers[j]
         below = np.zeros(shapes[j])
         weight = 1.0 if kind == "conv" else 1.0 / (kH * kW)
-        Ho, Wo = shapes[j + 1]
-        for x in range(Ho):
-            for y in range(Wo):
-                for p in range(kH):
-                    for q in range(kW):
-                        below[x * sH + p, y * sW + q] += (
-                            grads[j + 1][x, y] * weight
-                        )
+        # the scatter view: every window adds its delta to the cells it reads
+        cells = windows(shapes[j], (kH, kW), (sH, sW))
+        sent = np.broadcast_to(
+            grads[j + 1][:, :, None, None] * weight, cells.shape[:-1]
+        )
+        np.add.at(below, (cells[..., 0], cells[..., 1]), sent)
         grads[j] = below
     masks = tuple(gr != 0 for gr in grads)
     boxes, sizes = [], []
@@ -1257,6 +1113,13 @@ def receptive_field(input_shape, layers, pixel):
         )
         boxes.append((int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])))
         sizes.append((int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)))
+    L = len(layers)
+    names = [f"$o^{{{j}}}$" for j in range(L + 1)] if names is None else names
+    names = tuple(names)
+    if len(names) != L + 1:
+        raise ValueError(
+            f"names must hold one title per map, {L + 1}, got {len(names)}"
+        )
     return ReceptiveField(
         layers,
         tuple(shapes),
@@ -1265,47 +1128,21 @@ def receptive_field(input_shape, layers, pixel):
         masks,
         tuple(boxes),
         tuple(sizes),
+        names,
     )
 
 
-def draw_receptive_field(rf, *, names=None):
-    """One panel per map, from the output pixel back to the input: the field growing.
-
-    Parameters
-    ----------
-    rf : ReceptiveField
-        From :func:`receptive_field`.
-    names : sequence of str, optional
-        A title per map, input first (default ``o^0``, ``o^1``, ...).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The output map with the one-hot delta (purple), then every map below
-        it with :math:`\\partial E / \\partial o` written in the field's cells
-        (strong red; empty cells are 0), the field's box outlined, and the
-        layer that leads to it named between the panels.
-    """
-    if not isinstance(rf, ReceptiveField):
-        raise TypeError(
-            f"rf must be a ReceptiveField (from cnnlit.plot.receptive_field), "
-            f"got {type(rf).__name__}"
-        )
-    L = len(rf.layers)
-    if names is None:
-        names = [f"$o^{{{j}}}$" for j in range(L + 1)]
-    names = list(names)
-    if len(names) != L + 1:
-        raise ValueError(
-            f"names must hold one title per map, {L + 1}, got {len(names)}"
-        )
+def _draw_receptive_field(rf):
+    """One panel per map, from the output pixel back to the input."""
+    L, names = len(rf.layers), rf.names
     order = list(range(L, -1, -1))  # the output first, the input last
     widths = [rf.shapes[j][1] for j in order]
     height = max(s[0] for s in rf.shapes)
     cell = 0.42
     gap = 2.2
     fig = plt.figure(
-        figsize=(cell * (sum(widths) + gap * L + 1), cell * (height + 3.2))
+        figsize=(cell * (sum(widths) + gap * L + 1), cell * (height + 3.2)),
+        dpi=DPI,
     )
     ax = fig.add_axes((0, 0, 1, 1))
     col = 0.0

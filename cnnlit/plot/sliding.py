@@ -6,10 +6,11 @@ position per output pixel; the numbers under it are multiplied with the
 kernel's values *as they are laid* (rotated by 180 degrees for a convolution,
 as they are for a correlation), and the sum lands in one output pixel.
 
-:func:`slide` computes exactly those numbers with plain loops, frame by frame;
-a chapter asserts them against the package and then draws them with
-:func:`draw_slide` (one frame), :func:`animate_slide` (every frame) or
-:func:`slide_multiples` (every frame side by side, for print).
+:func:`slide` computes exactly those numbers, frame by frame, over the
+windows of :func:`windows` (the one window engine of the pictures); a chapter
+asserts them against the package and then shows them with
+:func:`cnnlit.plot.show`, :func:`cnnlit.plot.animate` or
+:func:`cnnlit.plot.multiples`.
 """
 
 from dataclasses import dataclass
@@ -20,32 +21,23 @@ from .._checks import (
     BOUNDARIES,
     CONVENTIONS,
     MODES,
-    as_real_array,
     check_flag,
     pair,
 )
-from ..padding import NP_PAD_MODE
+from ..conv import conv_output_shape
+from ..padding import pad
+from ._core import Picture, as_map, check_size
 from ._style import (
-    animate,
     caption_strip,
-    check_picture,
     draw_array,
     draw_window,
     fmt_value,
-    frame_index,
     panels_over_strip,
     role_colour,
-    small_multiples,
+    sum_caption,
 )
 
-__all__ = [
-    "WindowFrame",
-    "Slide",
-    "slide",
-    "draw_slide",
-    "animate_slide",
-    "slide_multiples",
-]
+__all__ = ["WindowFrame", "Slide", "slide"]
 
 
 @dataclass(frozen=True)
@@ -77,7 +69,7 @@ class WindowFrame:
 
 
 @dataclass(frozen=True)
-class Slide:
+class Slide(Picture):
     """Every frame of a window sliding over a grid, and the output it builds.
 
     Attributes
@@ -122,6 +114,23 @@ class Slide:
     roles: tuple
     names: tuple
 
+    def layout(self):
+        return _layout(self)
+
+    def draw(self, axes, k):
+        _draw(self, axes, k)
+
+    def panel(self, ax, k):
+        _panel(self, ax, k)
+
+    def cost(self):
+        return len(self.frames), self.grid.size + 2 * self.kernel.size
+
+    @property
+    def panel_size(self):
+        H, W = self.grid.shape
+        return 0.45 * W + 0.5, 0.45 * H + 0.9
+
 
 def _mode_pads(mode, kH, kW, convention):
     """(top, bottom, left, right) that scipy's ``mode`` implies for a kernel.
@@ -140,12 +149,39 @@ def _mode_pads(mode, kH, kW, convention):
     return (kH - 1) // 2, kH // 2, (kW - 1) // 2, kW // 2
 
 
-def _pad2(a, pads, boundary, fillvalue):
+def pad_sides(a, pads, boundary, fillvalue=0.0):
+    """``a`` padded by (top, bottom, left, right), with :func:`cnnlit.padding.pad`.
+
+    The package pads the same amount on both sides; an uneven padding is the
+    larger even one with the surplus rows and columns cut off (the padded
+    values depend on the distance from the edge only).
+    """
     top, bottom, left, right = pads
-    width = ((top, bottom), (left, right))
-    if boundary == "fill":
-        return np.pad(a, width, mode="constant", constant_values=fillvalue)
-    return np.pad(a, width, mode=NP_PAD_MODE[boundary])
+    ph, pw = max(top, bottom), max(left, right)
+    grid = pad(np.asarray(a, float), ph, pw, boundary, fillvalue)
+    H, W = grid.shape
+    return grid[ph - top : H - ph + bottom, pw - left : W - pw + right].copy()
+
+
+def windows(grid_shape, kernel_shape, stride=(1, 1), dilation=(1, 1)):
+    """The window engine: the grid cells under every kernel tap, every position.
+
+    Returns ``cells`` of shape ``(H_out, W_out, kH, kW, 2)``: ``cells[i, j, p,
+    q]`` is the (row, column) of the grid under tap ``(p, q)`` when the window
+    computes output pixel ``(i, j)`` (the *gather* view; the *scatter* view of
+    an input cell is every ``(i, j, p, q)`` that lands on it). ``H_out, W_out``
+    come from :func:`cnnlit.conv_output_shape`.
+    """
+    (kH, kW), (sH, sW), (dH, dW) = kernel_shape, stride, dilation
+    Ho, Wo = conv_output_shape(
+        *grid_shape, kH, kW, stride=(sH, sW), dilation=(dH, dW)
+    )
+    rows = sH * np.arange(Ho)[:, None] + dH * np.arange(kH)[None, :]
+    cols = sW * np.arange(Wo)[:, None] + dW * np.arange(kW)[None, :]
+    cells = np.empty((Ho, Wo, kH, kW, 2), int)
+    cells[..., 0] = rows[:, None, :, None]
+    cells[..., 1] = cols[None, :, None, :]
+    return cells
 
 
 def slide(
@@ -162,7 +198,7 @@ def slide(
     roles=("o", "w", "c"),
     names=("o", "w", "c"),
 ):
-    """The frames of a kernel sliding over an image, computed with loops.
+    """The frames of a kernel sliding over an image, one per output pixel.
 
     Parameters
     ----------
@@ -191,8 +227,8 @@ def slide(
     Returns
     -------
     Slide
-        ``slide(...).output`` equals ``convolve2d(image, kernel, mode)`` (or
-        ``correlate2d``) for a scipy mode, and the single-channel
+        A picture; ``slide(...).output`` equals ``convolve2d(image, kernel,
+        mode)`` (or ``correlate2d``) for a scipy mode, and the single-channel
         ``conv_forward`` (without bias) for a layer's padding, stride and
         dilation.
 
@@ -207,13 +243,7 @@ def slide(
            [0., 1.]]), array([[2., 0.],
            [0., 1.]]), 3.0)
     """
-    img = as_real_array(image, "image").astype(float)
-    ker = as_real_array(kernel, "kernel").astype(float)
-    for arr, name in ((img, "image"), (ker, "kernel")):
-        if arr.ndim != 2 or 0 in arr.shape:
-            raise ValueError(
-                f"{name} must be a non-empty 2-D array, got shape {arr.shape}"
-            )
+    img, ker = as_map(image, "image"), as_map(kernel, "kernel")
     check_flag(convention, "convention", CONVENTIONS)
     check_flag(boundary, "boundary", BOUNDARIES)
     sH, sW = pair(stride, "stride", 1)
@@ -233,37 +263,36 @@ def slide(
     else:
         ph, pw = pair(padding, "padding", 0)
         pads = (ph, ph, pw, pw)
-    grid = _pad2(img, pads, boundary, float(fillvalue))
+    Hg, Wg = img.shape[0] + pads[0] + pads[1], img.shape[1] + pads[2] + pads[3]
+    span_H, span_W = dH * (kH - 1) + 1, dW * (kW - 1) + 1
+    if span_H > Hg or span_W > Wg:
+        raise ValueError(
+            f"the kernel {ker.shape} (dilation {(dH, dW)}) spans {(span_H, span_W)} cells, "
+            f"more than the padded grid {(Hg, Wg)}"
+        )
+    n_out = ((Hg - span_H) // sH + 1) * ((Wg - span_W) // sW + 1)
+    check_size(n_out, Hg * Wg + 2 * ker.size + n_out, "this slide")
+    grid = pad_sides(img, pads, boundary, float(fillvalue))
     mask = np.ones(grid.shape, bool)
     mask[pads[0] : pads[0] + img.shape[0], pads[2] : pads[2] + img.shape[1]] = (
         False
     )
-    span_H, span_W = dH * (kH - 1) + 1, dW * (kW - 1) + 1
-    if span_H > grid.shape[0] or span_W > grid.shape[1]:
-        raise ValueError(
-            f"the kernel {ker.shape} (dilation {(dH, dW)}) spans {(span_H, span_W)} cells, "
-            f"more than the padded grid {grid.shape}"
-        )
-    Ho = (grid.shape[0] - span_H) // sH + 1
-    Wo = (grid.shape[1] - span_W) // sW + 1
+    cells = windows(grid.shape, ker.shape, (sH, sW), (dH, dW))
     laid = ker[::-1, ::-1].copy() if convention == "convolution" else ker.copy()
-    output = np.zeros((Ho, Wo))
-    frames = []
-    for i in range(Ho):
-        for j in range(Wo):
-            cells = np.zeros((kH, kW, 2), dtype=int)
-            values = np.zeros((kH, kW))
-            for p in range(kH):
-                for q in range(kW):
-                    r, c = i * sH + p * dH, j * sW + q * dW
-                    cells[p, q] = r, c
-                    values[p, q] = grid[r, c]
-            products = values * laid
-            total = float(products.sum())
-            output[i, j] = total
-            frames.append(
-                WindowFrame((i, j), cells, values, laid.copy(), products, total)
-            )
+    values = grid[cells[..., 0], cells[..., 1]]
+    products = values * laid
+    output = products.sum(axis=(2, 3))
+    frames = tuple(
+        WindowFrame(
+            (i, j),
+            cells[i, j],
+            values[i, j],
+            laid.copy(),
+            products[i, j],
+            float(output[i, j]),
+        )
+        for i, j in np.ndindex(output.shape)
+    )
     return Slide(
         img,
         grid,
@@ -272,7 +301,7 @@ def slide(
         ker,
         laid,
         output,
-        tuple(frames),
+        frames,
         convention,
         boundary,
         (sH, sW),
@@ -282,43 +311,14 @@ def slide(
     )
 
 
-def _equation(s, f, max_terms=9):
-    """'3·1 + 1·2 + ... = 5  →  c[0, 0]' for a frame (shortened past max_terms)."""
-    terms = [
-        f"{fmt_value(v)}\u00b7{fmt_value(w) if w >= 0 else '(' + fmt_value(w) + ')'}"
-        for v, w in zip(f.values.ravel(), f.weights.ravel(), strict=True)
-    ]
-    if len(terms) > max_terms:
-        body = " + ".join(terms[:4]) + f" + \u2026 ({len(terms)} products)"
-    else:
-        body = " + ".join(terms)
-    return f"{body} = {fmt_value(f.total)}   \u2192   {s.names[2]}[{f.out[0]}, {f.out[1]}]"
-
-
-def _check_frame(s, k):
-    check_picture(s, Slide, "s", "slide")
-    return frame_index(k, len(s.frames))
-
-
 def _layout(s):
     """A figure with grid, kernel and output panels above an equation strip."""
     widths = [s.grid.shape[1], s.kernel.shape[1], s.output.shape[1]]
     height = max(s.grid.shape[0], s.kernel.shape[0], s.output.shape[0])
-    cell = 0.55 if max(s.grid.shape) <= 8 else 0.42
-    fig, axes = panels_over_strip(
-        widths,
-        height,
-        cell=cell,
-        extra=4,
-        min_width=6.0,
-        title_rows=1.4,
-        strip=0.8,
-        wspace=0.25,
-    )
-    return fig, axes
+    return panels_over_strip(widths, height)
 
 
-def _draw(axes, s, k):
+def _draw(s, axes, k):
     f = s.frames[k]
     g, kname, oname = s.names
     ax_g, ax_k, ax_o, ax_t = axes
@@ -330,132 +330,52 @@ def _draw(axes, s, k):
         index=True,
         title=f"{g}" + (" (padded)" if s.padding_mask.any() else ""),
     )
-    top, left = f.cells[0, 0]
-    kH, kW = s.kernel.shape
-    dense = s.dilation == (1, 1)
-    draw_window(
-        ax_g,
-        top,
-        left,
-        kH,
-        kW,
-        s.roles[1],
-        weights=f.weights,
-        cells=None if dense else f.cells,
-    )
-    flip = (
-        " (rotated 180\u00b0 on the grid)"
-        if s.convention == "convolution"
-        else " (laid as it is)"
-    )
+    _window(s, ax_g, f)
+    rotated = s.convention == "convolution"
     draw_array(
         ax_k,
-        s.kernel,
+        s.laid,
         s.roles[1],
         index=True,
-        title=kname + flip,
-        fontsize=None,
+        title=f"rot180({kname}), as laid" if rotated else kname,
     )
     shown = np.full(s.output.shape, np.nan)
-    done = np.zeros(s.output.shape, bool)
     for frame in s.frames[: k + 1]:
         shown[frame.out] = frame.total
-        done[frame.out] = True
     current = np.zeros(s.output.shape, bool)
     current[f.out] = True
     draw_array(ax_o, shown, s.roles[2], index=True, title=oname, shade=current)
     draw_window(ax_o, f.out[0], f.out[1], 1, 1, s.roles[1])
-    for ax in (ax_g, ax_k, ax_o):
-        ax.set_xlim(
-            -0.6,
-            max(s.grid.shape[1], s.kernel.shape[1], s.output.shape[1]) + 0.1,
-        )
-        ax.set_ylim(
-            max(s.grid.shape[0], s.kernel.shape[0], s.output.shape[0]) + 0.1,
-            -1.3,
-        )
-    ax_k.set_xlim(-0.6, max(s.kernel.shape[1], 2) + 0.1)
-    ax_o.set_xlim(-0.6, max(s.output.shape[1], 2) + 0.1)
-    caption_strip(ax_t, _equation(s, f), role_colour(s.roles[2]))
-    ax_t.set_xlim(0, 1)
-
-
-def draw_slide(s, frame=0):
-    """One frame: the window on the grid, the kernel, the output so far.
-
-    Parameters
-    ----------
-    s : Slide
-        From :func:`slide`.
-    frame : int
-        Which frame (``s.frames[frame]``).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Three panels (the grid with the window and the laid weights written
-        small in its cells; the kernel; the output with the pixels computed
-        so far, the current one highlighted) above the frame's sum of products.
-    """
-    k = _check_frame(s, frame)
-    fig, axes = _layout(s)
-    _draw(axes, s, k)
-    return fig
-
-
-def animate_slide(s, *, interval=900):
-    """Every frame of ``s`` as a :class:`matplotlib.animation.FuncAnimation`.
-
-    Show it in a notebook with :func:`cnnlit.plot.animation_html`.
-    """
-    if not isinstance(s, Slide):
-        raise TypeError(
-            f"s must be a Slide (from cnnlit.plot.slide), got {type(s).__name__}"
-        )
-    fig, axes = _layout(s)
-    return animate(
-        fig, lambda k: _draw(axes, s, k), len(s.frames), interval=interval
+    caption_strip(
+        ax_t,
+        f"{sum_caption(f.values, f.weights, f.total)}   \u2192   "
+        f"{oname}[{f.out[0]}, {f.out[1]}]",
+        role_colour(s.roles[2]),
     )
 
 
-def slide_multiples(s, frames=None, *, ncols=4):
-    """The frames side by side: the grid with the window, titled with its sum.
-
-    The static twin of :func:`animate_slide`, from the same data.
-    """
-    if not isinstance(s, Slide):
-        raise TypeError(
-            f"s must be a Slide (from cnnlit.plot.slide), got {type(s).__name__}"
-        )
-    frames = (
-        range(len(s.frames))
-        if frames is None
-        else [_check_frame(s, k) for k in frames]
-    )
+def _window(s, ax, f):
+    """The kernel's window on the grid, the laid weights written in it."""
     kH, kW = s.kernel.shape
-
-    def draw(ax, k):
-        f = s.frames[k]
-        draw_array(
-            ax,
-            s.grid,
-            s.roles[0],
-            padding=s.padding_mask,
-            title=f"{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
-        )
-        draw_window(
-            ax,
-            f.cells[0, 0, 0],
-            f.cells[0, 0, 1],
-            kH,
-            kW,
-            s.roles[1],
-            weights=f.weights,
-            cells=None if s.dilation == (1, 1) else f.cells,
-        )
-        ax.set_ylim(s.grid.shape[0] + 0.1, -0.9)
-
-    side = 0.5 * max(s.grid.shape) + 0.6
-    return small_multiples(
-        draw, frames, ncols=ncols, panel_size=(side, side + 0.3)
+    draw_window(
+        ax,
+        f.cells[0, 0, 0],
+        f.cells[0, 0, 1],
+        kH,
+        kW,
+        s.roles[1],
+        weights=f.weights,
+        cells=None if s.dilation == (1, 1) else f.cells,
     )
+
+
+def _panel(s, ax, k):
+    f = s.frames[-1 if k is None else k]
+    draw_array(
+        ax,
+        s.grid,
+        s.roles[0],
+        padding=s.padding_mask,
+        title=f"{s.names[2]}[{f.out[0]}, {f.out[1]}] = {fmt_value(f.total)}",
+    )
+    _window(s, ax, f)

@@ -10,11 +10,10 @@ delta with the kernel (the full convolution for ``convention="correlation"``).
 
 The forward picture needs nothing new: :func:`cnnlit.plot.slide` with
 ``stride=2`` already moves the window two cells at a time. For the backward
-picture, :func:`dilated_deltas` builds the dilated delta and
-:func:`strided_backward` the frames of the kernel sliding over it, with plain
+picture, :func:`strided_backward` builds the dilated delta and the frames of the kernel sliding over it, with plain
 loops; a chapter asserts its output against ``conv_backward``'s
-``dE_do_prev`` and draws it with :func:`draw_dilation`,
-:func:`animate_strided_backward` and :func:`strided_backward_multiples`.
+``dE_do_prev`` and shows it with :func:`cnnlit.plot.show` (the dilation, by default) or
+:func:`cnnlit.plot.multiples` (the frames).
 """
 
 import dataclasses
@@ -25,98 +24,19 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.patches import FancyArrowPatch
 
-from .._checks import CONVENTIONS, as_real_array, check_flag, pair
-from ._style import check_picture, draw_array, role_colour
-from .sliding import Slide, animate_slide, slide, slide_multiples
+from .._checks import CONVENTIONS, check_flag, pair
+from ._core import DPI, Picture, as_map
+from ._style import draw_array, role_colour
+from .sliding import Slide, slide
 
 __all__ = [
-    "dilated_deltas",
     "StridedBackward",
     "strided_backward",
-    "draw_dilation",
-    "animate_strided_backward",
-    "strided_backward_multiples",
 ]
 
 
-def _as_map(a, name):
-    arr = as_real_array(a, name).astype(float)
-    if arr.ndim != 2 or 0 in arr.shape:
-        raise ValueError(
-            f"{name} must be a non-empty 2-D array, got shape {arr.shape}"
-        )
-    return arr
-
-
-def dilated_deltas(delta, stride, shape=None):
-    """A delta map with ``stride - 1`` zeros inserted between its pixels.
-
-    Parameters
-    ----------
-    delta : array_like, shape (H_out, W_out)
-        The deltas of a strided layer's output (one unit, one example).
-    stride : int or (int, int)
-        The layer's stride :math:`(s_H, s_W)`.
-    shape : (int, int), optional
-        The shape of the layer's stride-1 output, ``(H_1, W_1)``; zero rows
-        and columns are appended up to it (the windows that the floor in the
-        output size dropped). Default: no zeros appended,
-        ``((H_out - 1) s_H + 1, (W_out - 1) s_W + 1)``.
-
-    Returns
-    -------
-    dilated : ndarray, shape (H_1, W_1)
-        ``dilated[s_H x, s_W y] = delta[x, y]``, zero elsewhere.
-    inserted : ndarray of bool, shape (H_1, W_1)
-        True on the zeros that were inserted or appended.
-
-    Examples
-    --------
-    >>> d, inserted = dilated_deltas([[1, 2], [3, 4]], 2)
-    >>> d
-    array([[1., 0., 2.],
-           [0., 0., 0.],
-           [3., 0., 4.]])
-    >>> int(inserted.sum())
-    5
-    """
-    delta = _as_map(delta, "delta")
-    sH, sW = pair(stride, "stride", 1)
-    Ho, Wo = delta.shape
-    least = ((Ho - 1) * sH + 1, (Wo - 1) * sW + 1)
-    if shape is None:
-        shape = least
-    elif (
-        not isinstance(shape, (tuple, list))
-        or len(shape) != 2
-        or not all(isinstance(v, (int, np.integer)) for v in shape)
-    ):
-        raise TypeError(
-            f"shape must be a pair of ints (H_1, W_1), got {shape!r}"
-        )
-    shape = (int(shape[0]), int(shape[1]))
-    if (
-        shape[0] < least[0]
-        or shape[1] < least[1]
-        or shape[0] >= least[0] + sH
-        or shape[1] >= least[1] + sW
-    ):
-        raise ValueError(
-            f"shape must be the stride-1 output shape of a layer whose stride-{(sH, sW)} "
-            f"output is {delta.shape}: between {least} and "
-            f"{(least[0] + sH - 1, least[1] + sW - 1)}; got {shape}"
-        )
-    dilated = np.zeros(shape)
-    inserted = np.ones(shape, bool)
-    for x in range(Ho):
-        for y in range(Wo):
-            dilated[x * sH, y * sW] = delta[x, y]
-            inserted[x * sH, y * sW] = False
-    return dilated, inserted
-
-
 @dataclass(frozen=True)
-class StridedBackward:
+class StridedBackward(Picture):
     """The input gradient of a strided layer, as a window over dilated deltas.
 
     Attributes
@@ -126,7 +46,7 @@ class StridedBackward:
     stride : (int, int)
     padding : (int, int)
     dilated : ndarray, shape (H_1, W_1)
-        ``delta`` with zeros inserted (see :func:`dilated_deltas`); ``H_1`` is
+        ``delta`` with ``stride - 1`` zeros inserted between its pixels; ``H_1`` is
         the stride-1 output height of the padded input.
     inserted : ndarray of bool, shape (H_1, W_1)
         The inserted zeros.
@@ -153,6 +73,27 @@ class StridedBackward:
     dE_do_padded: np.ndarray
     dE_do: np.ndarray
     convention: str
+
+    # the frames are those of the kernel sliding over the dilated deltas
+    frames = property(lambda self: self.slide.frames)
+    panel_size = property(lambda self: self.slide.panel_size)
+
+    def layout(self):
+        return self.slide.layout()
+
+    def draw(self, axes, k):
+        self.slide.draw(axes, k)
+
+    def panel(self, ax, k):
+        self.slide.panel(ax, k)
+
+    def cost(self):
+        return self.slide.cost()
+
+    def overview(self):
+        """The delta, the same delta dilated, and the grid the kernel slides
+        over (padded by ``k - 1`` zeros on each side)."""
+        return _draw_dilation(self)
 
 
 def strided_backward(
@@ -193,8 +134,8 @@ def strided_backward(
            [3., 0., 4., 0.],
            [0., 3., 0., 4.]])
     """
-    delta = _as_map(delta, "delta")
-    kernel = _as_map(kernel, "kernel")
+    delta = as_map(delta, "delta")
+    kernel = as_map(kernel, "kernel")
     check_flag(convention, "convention", CONVENTIONS)
     sH, sW = pair(stride, "stride", 1)
     ph, pw = pair(padding, "padding", 0)
@@ -222,7 +163,10 @@ def strided_backward(
             f"delta must have the output shape {expected} of a {(H, W)} input with kernel "
             f"{kernel.shape}, stride {(sH, sW)} and padding {(ph, pw)}; got shape {delta.shape}"
         )
-    dilated, inserted = dilated_deltas(delta, (sH, sW), (H1, W1))
+    dilated = np.zeros((H1, W1))
+    dilated[::sH, ::sW] = delta
+    inserted = np.ones((H1, W1), bool)
+    inserted[::sH, ::sW] = False
     backward = "correlation" if convention == "convolution" else "convolution"
     s = slide(
         dilated,
@@ -249,26 +193,10 @@ def strided_backward(
     )
 
 
-def _check(sb):
-    check_picture(sb, StridedBackward, "sb", "strided_backward")
-
-
-def draw_dilation(sb):
-    """The delta, the same delta dilated, and the grid the kernel slides over.
-
-    Parameters
-    ----------
-    sb : StridedBackward
-        From :func:`strided_backward`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Three panels: ``delta`` (purple), ``dilated`` with the inserted zeros
-        drawn as grey dashed cells, and that array padded by ``k - 1`` zeros
-        on each side for the full correlation.
-    """
-    _check(sb)
+def _draw_dilation(sb):
+    """Three panels: ``delta`` (purple), ``dilated`` with the inserted zeros
+    drawn as grey dashed cells, and that array padded by ``k - 1`` zeros on
+    each side for the full correlation."""
     s = sb.slide
     panels = [
         (
@@ -283,11 +211,12 @@ def draw_dilation(sb):
         p[0].shape[1] + 0.9 for p in panels
     ]  # the x-limits below: one scale
     height = max(p[0].shape[0] for p in panels)
-    cell = 0.5
+    cell = 0.42
     fig, axes = plt.subplots(
         1,
         3,
         figsize=(cell * (sum(widths) + 7), cell * (height + 2.2)),
+        dpi=DPI,
         gridspec_kw={"width_ratios": widths, "wspace": 0.35},
     )
     for ax, (a, pad, title) in zip(axes, panels, strict=True):
@@ -326,19 +255,3 @@ def _zeros_title(stride):
     return (
         f"{zH} zero{'s' if zH != 1 else ''} between rows, {zW} between columns"
     )
-
-
-def animate_strided_backward(sb, *, interval=700):
-    """The kernel sliding over the dilated deltas, one frame per pixel of dE/do.
-
-    Show it with :func:`cnnlit.plot.animation_html`; the static twin is
-    :func:`strided_backward_multiples`.
-    """
-    _check(sb)
-    return animate_slide(sb.slide, interval=interval)
-
-
-def strided_backward_multiples(sb, frames=None, *, ncols=5):
-    """Frames of :func:`animate_strided_backward` side by side (all by default)."""
-    _check(sb)
-    return slide_multiples(sb.slide, frames, ncols=ncols)

@@ -7,13 +7,12 @@ convolution's backward pass lays it, onto the output at ``(s i, s j)``. Where
 the copies overlap they add up; with stride 2 and a 3x3 kernel some output
 pixels receive one copy, some two and some four (the checkerboard).
 
-:func:`transpose_scatter` computes the frames of that scatter with plain loops
-(one frame per input pixel, the output accumulated so far), and
-:func:`coverage` counts the copies that reach each output pixel. A chapter
-asserts them against ``conv_transpose_forward`` and draws them with
-:func:`draw_transpose_scatter`, :func:`animate_transpose_scatter`,
-:func:`transpose_scatter_multiples`, :func:`draw_transpose_outputs` and
-:func:`draw_coverage`.
+:func:`transpose_scatter` computes the frames of that scatter (one frame per
+input pixel, the output accumulated so far) over the window engine's cells,
+and :func:`coverage` counts the copies that reach each output pixel
+(:func:`count_grid` draws such counts). A chapter asserts them against
+``conv_transpose_forward`` and shows them with :func:`cnnlit.plot.show`,
+:func:`cnnlit.plot.animate` and :func:`cnnlit.plot.multiples`.
 
 The colours are those of the backward pass the layer computes: the input
 ``x`` is drawn as deltas (purple), the kernel orange, the output as a gradient
@@ -26,31 +25,19 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.patches import Rectangle
 
-from .._checks import CONVENTIONS, as_real_array, check_flag, pair
+from .._checks import CONVENTIONS, check_flag, pair
+from ._core import DPI, Picture, as_map, check_size
 from ._style import (
-    animate,
     caption_strip,
-    check_picture,
     draw_array,
     draw_window,
     fmt_value,
-    frame_index,
     panels_over_strip,
     role_colour,
-    small_multiples,
 )
+from .sliding import windows
 
-__all__ = [
-    "ScatterFrame",
-    "TransposeScatter",
-    "transpose_scatter",
-    "coverage",
-    "draw_transpose_scatter",
-    "animate_transpose_scatter",
-    "transpose_scatter_multiples",
-    "draw_transpose_outputs",
-    "draw_coverage",
-]
+__all__ = ["transpose_scatter", "coverage", "count_grid"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +69,7 @@ class ScatterFrame:
 
 
 @dataclass(frozen=True)
-class TransposeScatter:
+class TransposeScatter(Picture):
     """Every frame of a transposed convolution's scatter, and its output.
 
     Attributes
@@ -127,14 +114,35 @@ class TransposeScatter:
     frames: tuple
     names: tuple
 
+    def cost(self):
+        return len(
+            self.frames
+        ), self.canvas.size + self.x.size + self.kernel.size
 
-def _map(a, name):
-    arr = as_real_array(a, name).astype(float)
-    if arr.ndim != 2 or 0 in arr.shape:
-        raise ValueError(
-            f"{name} must be a non-empty 2-D array, got shape {arr.shape}"
-        )
-    return arr
+    def layout(self):
+        return _layout(self)
+
+    def draw(self, axes, k):
+        """The input pixel ``k``, the kernel as laid, the output so far with
+        this pixel's copy outlined; the copy's caption."""
+        _draw(axes, self, k)
+
+    @property
+    def panel_size(self):
+        side = 0.5 * max(self.canvas.shape) + 0.8
+        return side, side + 0.3
+
+    def panel(self, ax, k):
+        """The output after frame ``k`` (the latest copy outlined); with
+        ``k=None`` the whole canvas, the cut cells grey and the output
+        outlined, titled with its size and ``output_padding``."""
+        if k is None:
+            _draw_output(ax, self)
+            return
+        f = self.frames[k]
+        title = f"+ {self.names[0]}[{f.pixel[0]}, {f.pixel[1]}] = {fmt_value(f.value)} \u00b7 copy"
+        _draw_canvas(ax, self, k, title=title)
+        ax.set_ylim(self.canvas.shape[0] + 0.1, -1.3)
 
 
 def _geometry(x_shape, k_shape, stride, padding, output_padding, dilation):
@@ -206,8 +214,8 @@ def transpose_scatter(
     >>> ts.frames[0].products, ts.frames[1].cells[0, :, 1]
     (array([[3., 2., 1.]]), array([2, 3, 4]))
     """
-    x = _map(x, "x")
-    ker = _map(kernel, "kernel")
+    x = as_map(x, "x")
+    ker = as_map(kernel, "kernel")
     check_flag(convention, "convention", CONVENTIONS)
     (sH, sW), (ph, pw), op, (dH, dW), full, out = _geometry(
         x.shape, ker.shape, stride, padding, output_padding, dilation
@@ -215,23 +223,22 @@ def transpose_scatter(
     kH, kW = ker.shape
     laid = ker[::-1, ::-1].copy() if convention == "convolution" else ker.copy()
     Hc, Wc = max(full[0], ph + out[0]), max(full[1], pw + out[1])
+    check_size(x.size, Hc * Wc + x.size + ker.size, "this transpose_scatter")
+    # the scatter view of the window engine: input pixel (i, j) is the
+    # window of output (i, j) of a convolution over the canvas
+    cells = windows((Hc, Wc), (kH, kW), (sH, sW), (dH, dW))[
+        : x.shape[0], : x.shape[1]
+    ]
     canvas = np.zeros((Hc, Wc))
     frames = []
-    for i in range(x.shape[0]):
-        for j in range(x.shape[1]):
-            cells = np.zeros((kH, kW, 2), dtype=int)
-            products = np.zeros((kH, kW))
-            for p in range(kH):
-                for q in range(kW):
-                    r, c = i * sH + p * dH, j * sW + q * dW
-                    cells[p, q] = r, c
-                    products[p, q] = x[i, j] * laid[p, q]
-                    canvas[r, c] += products[p, q]
-            frames.append(
-                ScatterFrame(
-                    (i, j), float(x[i, j]), cells, products, canvas.copy()
-                )
+    for i, j in np.ndindex(x.shape):
+        products = x[i, j] * laid
+        np.add.at(canvas, (cells[i, j, ..., 0], cells[i, j, ..., 1]), products)
+        frames.append(
+            ScatterFrame(
+                (i, j), float(x[i, j]), cells[i, j], products, canvas.copy()
             )
+        )
     kept = np.zeros((Hc, Wc), bool)
     kept[ph : ph + out[0], pw : pw + out[1]] = True
     output = canvas[ph : ph + out[0], pw : pw + out[1]].copy()
@@ -265,7 +272,7 @@ def coverage(
 
     The count is the transposed convolution of an input of ones with a
     kernel of ones: for each output pixel, the number of (input pixel, tap)
-    pairs that land on it. Computed with :func:`transpose_scatter`'s loops.
+    pairs that land on it. Computed with :func:`transpose_scatter`.
 
     Parameters
     ----------
@@ -312,14 +319,6 @@ def coverage(
         dilation=dilation,
     )
     return np.rint(ts.output).astype(int)
-
-
-def _check(ts):
-    check_picture(ts, TransposeScatter, "ts", "transpose.transpose_scatter")
-
-
-def _frame_index(ts, k):
-    return frame_index(k, len(ts.frames))
 
 
 def _caption(ts, f):
@@ -375,11 +374,9 @@ def _layout(ts):
     kH, kW = ts.kernel.shape
     widths = [W + 0.8, kW + 0.8, Wc + 0.8]
     height = max(Hc, H, kH)
-    cell = 0.55 if max(Hc, Wc) <= 8 else 0.45
     fig, axes = panels_over_strip(
         widths,
         height,
-        cell=cell,
         extra=2.5,
         min_width=6.0,
         title_rows=1.6,
@@ -399,10 +396,8 @@ def _draw(axes, ts, k):
     here[f.pixel] = True
     draw_array(ax_x, ts.x, "delta", index=True, title=xname, shade=here)
     draw_window(ax_x, f.pixel[0], f.pixel[1], 1, 1, "delta")
-    flip = (
-        " rotated 180\u00b0" if ts.convention == "convolution" else " as it is"
-    )
-    draw_array(ax_w, ts.laid, "w", index=True, title=f"{wname}{flip}")
+    title = f"rot180({wname})" if ts.convention == "convolution" else wname
+    draw_array(ax_w, ts.laid, "w", index=True, title=title + ", as laid")
     cut = " (grey: cut by padding)" if (~ts.kept).any() else ""
     _draw_canvas(ax_y, ts, k, title=f"{yname} so far{cut}")
     for ax, width in (
@@ -415,194 +410,84 @@ def _draw(axes, ts, k):
     caption_strip(ax_t, _caption(ts, f), role_colour("grad"))
 
 
-def draw_transpose_scatter(ts, frame=-1):
-    """One frame: the input pixel, the kernel as laid, the output so far.
+def _draw_output(ax, ts):
+    """The canvas (red), the cut cells grey and dashed, the output outlined."""
+    (ph, pw), (Ho, Wo) = ts.padding, ts.output.shape
+    title = f"output_padding {ts.output_padding[0]}: {Ho}\u00d7{Wo}"
+    draw_array(ax, ts.canvas, "grad", padding=~ts.kept, index=True, title=title)
+    draw_window(ax, ph, pw, Ho, Wo, "grad", lw=2.5)
+
+
+@dataclass(frozen=True)
+class CountGrid(Picture):
+    """Counts (e.g. from :func:`coverage`) shaded by count, with a title."""
+
+    counts: np.ndarray
+    title: object = None
+
+    frames = property(lambda self: (self,))
+
+    def cost(self):
+        return 1, self.counts.size
+
+    @property
+    def panel_size(self):
+        H, W = self.counts.shape
+        return 0.45 * (W + 1.5), 0.45 * (H + 2.2)
+
+    def panel(self, ax, k):
+        """The counts written in the cells (red): the smallest in the light
+        colour, the largest in the strong one, those between in between."""
+        _draw_counts(ax, self.counts, self.title)
+
+    def overview(self):
+        fig, ax = plt.subplots(figsize=self.panel_size, dpi=DPI)
+        self.panel(ax, None)
+        return fig
+
+
+def count_grid(counts, title=None):
+    """A picture of counts, e.g. the coverage of a transposed convolution.
 
     Parameters
     ----------
-    ts : TransposeScatter
-        From :func:`transpose_scatter`.
-    frame : int
-        Which frame (``ts.frames[frame]``; the last by default, which shows
-        the whole output).
+    counts : array_like, shape (H, W)
+    title : str, optional
 
     Returns
     -------
-    matplotlib.figure.Figure
-        Three panels (the input with the current pixel shaded; the kernel as
-        each copy lays it; the output canvas with the copies so far, the
-        current copy outlined in orange and shaded, the cells that padding
-        cuts off grey and dashed) above the frame's sentence.
+    CountGrid
+        Shown with :func:`cnnlit.plot.show`, or several side by side with
+        :func:`cnnlit.plot.multiples`.
     """
-    _check(ts)
-    k = _frame_index(ts, frame)
-    fig, axes = _layout(ts)
-    _draw(axes, ts, k)
-    return fig
+    a = as_map(counts, "counts")
+    check_size(1, a.size, "this count_grid")
+    return CountGrid(a, title)
 
 
-def animate_transpose_scatter(ts, *, interval=1200):
-    """Every frame of ``ts``: one input pixel's copy of the kernel per frame.
-
-    Show it with :func:`cnnlit.plot.animation_html`; the static twin is
-    :func:`transpose_scatter_multiples`.
-    """
-    _check(ts)
-    fig, axes = _layout(ts)
-    return animate(
-        fig, lambda k: _draw(axes, ts, k), len(ts.frames), interval=interval
+def _draw_counts(ax, a, title):
+    draw_array(
+        ax,
+        a,
+        "grad",
+        index=True,
+        title=title,
+        shade=a == a.max(),
+        fontsize=10,
     )
-
-
-def transpose_scatter_multiples(ts, frames=None, *, ncols=4):
-    """The output after each frame, side by side (all frames by default).
-
-    The static twin of :func:`animate_transpose_scatter`, from the same data:
-    each panel is the canvas with the copies added so far, the latest one
-    outlined, titled with the pixel it scatters.
-    """
-    _check(ts)
-    frames = (
-        range(len(ts.frames))
-        if frames is None
-        else [_frame_index(ts, k) for k in frames]
-    )
-    xname = ts.names[0]
-
-    def draw(ax, k):
-        f = ts.frames[k]
-        title = f"+ {xname}[{f.pixel[0]}, {f.pixel[1]}] = {fmt_value(f.value)} \u00b7 copy"
-        _draw_canvas(ax, ts, k, title=title)
-        ax.set_ylim(ts.canvas.shape[0] + 0.1, -1.3)
-
-    side = 0.5 * max(ts.canvas.shape) + 0.8
-    return small_multiples(
-        draw, frames, ncols=ncols, panel_size=(side, side + 0.3)
-    )
-
-
-def draw_transpose_outputs(scatters, titles=None):
-    """The canvases of several transposed convolutions, the part kept outlined.
-
-    For the output-size picture: one input, one kernel, the same stride and
-    padding, and ``output_padding`` 0 and 1 keep different parts of the same
-    canvas.
-
-    Parameters
-    ----------
-    scatters : sequence of TransposeScatter
-    titles : sequence of str, optional
-        One per panel; default: the output's size and ``output_padding``.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One panel per scatter: the canvas (red) with the cut cells grey and
-        dashed and the output outlined.
-    """
-    scatters = list(scatters)
-    if not scatters:
-        raise ValueError("scatters must not be empty")
-    for ts in scatters:
-        _check(ts)
-    if titles is None:
-        titles = [
-            f"output_padding {ts.output_padding[0]}: {ts.output.shape[0]}\u00d7"
-            f"{ts.output.shape[1]}"
-            for ts in scatters
-        ]
-    titles = list(titles)
-    if len(titles) != len(scatters):
-        raise ValueError(
-            f"titles must have one entry per scatter ({len(scatters)}), got {len(titles)}"
-        )
-    Hc = max(ts.canvas.shape[0] for ts in scatters)
-    Wc = max(ts.canvas.shape[1] for ts in scatters)
-    side = 0.5 * max(Hc, Wc) + 0.9
-    fig, axes = plt.subplots(
-        1,
-        len(scatters),
-        squeeze=False,
-        figsize=(side * len(scatters), side + 0.4),
-    )
-    for ax, ts, title in zip(axes[0], scatters, titles, strict=True):
-        draw_array(
-            ax,
-            ts.canvas,
-            "grad",
-            padding=~ts.kept,
-            index=True,
-            title=title,
-            fontsize=10,
-        )
-        (ph, pw), (Ho, Wo) = ts.padding, ts.output.shape
-        draw_window(ax, ph, pw, Ho, Wo, "grad", lw=2.5)
-        ax.set_xlim(-0.8, Wc + 0.1)
-        ax.set_ylim(Hc + 0.1, -1.5)
-    fig.tight_layout()
-    return fig
-
-
-def draw_coverage(maps, titles=None):
-    """Coverage counts (from :func:`coverage`) side by side, shaded by count.
-
-    Parameters
-    ----------
-    maps : sequence of array_like, each shape (H_out, W_out)
-    titles : sequence of str, optional
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One panel per map, the counts written in the cells (red): the
-        smallest count in the light colour, the largest in the strong one,
-        counts in between in a shade between them.
-    """
-    arrays = [_map(m, f"maps[{k}]") for k, m in enumerate(maps)]
-    if not arrays:
-        raise ValueError("maps must not be empty")
-    titles = [None] * len(arrays) if titles is None else list(titles)
-    if len(titles) != len(arrays):
-        raise ValueError(
-            f"titles must have one entry per map ({len(arrays)}), got {len(titles)}"
-        )
-    Hm = max(a.shape[0] for a in arrays)
-    widths = [a.shape[1] + 0.8 for a in arrays]
-    cell = 0.42
-    fig, axes = plt.subplots(
-        1,
-        len(arrays),
-        squeeze=False,
-        figsize=(cell * (sum(widths) + 1.5), cell * (Hm + 2.0)),
-        gridspec_kw={"width_ratios": widths},
-    )
-    for ax, a, title in zip(axes[0], arrays, titles, strict=True):
-        draw_array(
-            ax,
-            a,
-            "grad",
-            index=True,
-            title=title,
-            shade=a == a.max(),
-            fontsize=10,
-        )
-        low, high = a.min(), a.max()
-        for (r, c), v in np.ndenumerate(
-            a
-        ):  # in between: a paler shade, by count
-            if low < v < high:
-                ax.add_patch(
-                    Rectangle(
-                        (c, r),
-                        1,
-                        1,
-                        facecolor=role_colour("grad"),
-                        alpha=0.25 + 0.45 * (v - low) / (high - low),
-                        linewidth=0,
-                        zorder=1.5,
-                    )
+    low, high = a.min(), a.max()
+    for (r, c), v in np.ndenumerate(a):  # in between: a paler shade, by count
+        if low < v < high:
+            ax.add_patch(
+                Rectangle(
+                    (c, r),
+                    1,
+                    1,
+                    facecolor=role_colour("grad"),
+                    alpha=0.25 + 0.45 * (v - low) / (high - low),
+                    linewidth=0,
+                    zorder=1.5,
                 )
-        ax.set_xlim(-0.8, a.shape[1] + 0.1)
-        ax.set_ylim(Hm + 0.1, -1.6)
-    fig.tight_layout()
-    return fig
+            )
+    ax.set_xlim(-0.8, a.shape[1] + 0.1)
+    ax.set_ylim(a.shape[0] + 0.1, -1.6)
