@@ -997,7 +997,7 @@ class ReceptiveField(Picture):
     masks: tuple
     boxes: tuple
     sizes: tuple
-    names: tuple = None
+    names: tuple | None = None
 
     frames = property(lambda self: (self,))
 
