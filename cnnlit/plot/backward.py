@@ -270,7 +270,7 @@ def weight_update(
 
     is the sum of the products of the frame at offset ``(x', y')``, and
     :math:`\partial E/\partial w = \operatorname{rot}_{180}(o \star \delta)`
-    for the seed's convolution (no rotation for a correlation). With a
+    for the source post's convolution (no rotation for a correlation). With a
     stride s the deltas' taps sit s pixels apart on the input (the deltas
     dilated by s - 1 zeros); with a dilation d the window moves d pixels per
     kernel entry.
@@ -784,7 +784,7 @@ def delta_backprop(
 ):
     r"""The kernel sliding over the zero-padded deltas, with loops.
 
-    For the seed's convolution forward pass,
+    For the source post's convolution forward pass,
 
     .. math:: \frac{\partial E}{\partial o^l}(x, y) = \sum_{x', y'}
               \delta^{l+1}(x + x', y + y')\, w(x', y')

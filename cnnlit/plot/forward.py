@@ -5,12 +5,12 @@ frame by frame from :func:`cnnlit.plot.slide` or computed with plain loops
 from the definitions) and drawing functions that draw that data and nothing
 else:
 
-- :func:`pixel_sum`: one output pixel of the seed's
+- :func:`pixel_sum`: one output pixel of the source post's
   convolution :math:`v(x, y)` or correlation :math:`l(x, y)`: the window over
   the image, the kernel as it is laid on it (rotated by 180 degrees for a
   convolution), the products and their sum. :func:`conventions_at` puts convolution and correlation over the same
   window side by side.
-- :func:`full_valid`: the full output in the seed's coordinates,
+- :func:`full_valid`: the full output in the source post's coordinates,
   its undefined pixels (the window lies partly on padding) and the valid block,
   which a convolution stores shifted by :math:`N_k - 1`.
 - :func:`padding_picture`: the border that ``'fill'``,
@@ -81,7 +81,7 @@ def _integer(value, name):
 
 @dataclass(frozen=True)
 class PixelSum(Picture):
-    """The numbers of one output pixel of the seed's convolution or correlation.
+    """The numbers of one output pixel of the source post's convolution or correlation.
 
     Attributes
     ----------
@@ -91,7 +91,7 @@ class PixelSum(Picture):
         The kernel :math:`k`, as given.
     convention : {'convolution', 'correlation'}
     at : (int, int)
-        The pixel ``(x, y)`` in the seed's coordinates: :math:`v(x, y)` or
+        The pixel ``(x, y)`` in the source post's coordinates: :math:`v(x, y)` or
         :math:`l(x, y)` (the index of the full output of ``convolve2d``; for
         ``correlate2d`` the full output's index is ``at + (kH - 1, kW - 1)``).
     cells : ndarray of int, shape (kH, kW, 2)
@@ -112,7 +112,7 @@ class PixelSum(Picture):
     inside : ndarray of bool, shape (kH, kW)
         True where ``cells`` lies in the image.
     terms : tuple of (int, int, int, int, float, float, float)
-        The seed's sum term by term, in the order of the kernel index:
+        The source post's sum term by term, in the order of the kernel index:
         ``(x_k, y_k, row, col, value, weight, product)``.
     names : (str, str, str)
         Symbols of image, kernel and output (``('i', 'k', 'v')``).
@@ -140,14 +140,14 @@ class PixelSum(Picture):
     frames = property(lambda self: (self,))
 
     def overview(self):
-        """Window, kernel, kernel as laid, products, sum; the seed's sum."""
+        """Window, kernel, kernel as laid, products, sum; the source post's sum."""
         return _pixel_figure(self)
 
 
 def pixel_sum(
     image, kernel, at, *, convention="convolution", boundary="fill", names=None
 ):
-    r"""One pixel of the seed's convolution or correlation, term by term.
+    r"""One pixel of the source post's convolution or correlation, term by term.
 
     Parameters
     ----------
@@ -156,7 +156,7 @@ def pixel_sum(
     kernel : array_like, shape (kH, kW)
         The kernel :math:`k`.
     at : (int, int)
-        The pixel ``(x, y)`` in the seed's coordinates, anywhere the kernel
+        The pixel ``(x, y)`` in the source post's coordinates, anywhere the kernel
         touches the image: :math:`0 \le x \le H + k_H - 2` for a convolution
         :math:`v(x, y) = \sum i(x - x_k, y - y_k)\, k(x_k, y_k)`, and
         :math:`-(k_H - 1) \le x \le H - 1` for a correlation
@@ -262,7 +262,7 @@ def _pixel_label(ps):
 
 
 def _pixel_equations(ps):
-    """The seed's sum for this pixel: symbols (short kernels only), numbers."""
+    """The source post's sum for this pixel: symbols (short kernels only), numbers."""
     g, kname, _ = ps.names
     numbers = " + ".join(
         f"{fmt_value(t[4])}\u00b7{signed(t[5])}" for t in ps.terms
@@ -373,7 +373,7 @@ def _pixel_figure(ps):
     kernel's values written small in its cells (window cells outside the
     image drawn as grey padding); the kernel; the kernel as laid, each cell
     labelled with the kernel entry it holds; the products, each labelled with
-    its two factors; the sum. Under them the seed's sum, term by term."""
+    its two factors; the sum. Under them the source post's sum, term by term."""
     (H, W), (kH, kW) = ps.image.shape, ps.kernel.shape
     span_r = max(H, ps.cells[..., 0].max() + 1) - min(0, ps.cells[..., 0].min())
     span_c = max(W, ps.cells[..., 1].max() + 1) - min(0, ps.cells[..., 1].min())
@@ -542,7 +542,7 @@ def _conventions_figure(pixels):
 
 @dataclass(frozen=True)
 class FullValid(Picture):
-    """The full output in the seed's coordinates and its valid block.
+    """The full output in the source post's coordinates and its valid block.
 
     Attributes
     ----------
@@ -550,7 +550,7 @@ class FullValid(Picture):
         Every frame of the kernel sliding over the image padded by
         ``(kH - 1, kW - 1)`` on each side (mode ``'full'``), row by row.
     origin : (int, int)
-        The full index of the seed's pixel ``(0, 0)``: ``(0, 0)`` for a
+        The full index of the source post's pixel ``(0, 0)``: ``(0, 0)`` for a
         convolution, ``(kH - 1, kW - 1)`` for a correlation (whose full output
         starts at ``x = -(kH - 1)``).
     undefined : ndarray of bool, shape (H + kH - 1, W + kW - 1)
@@ -559,11 +559,11 @@ class FullValid(Picture):
     valid : ndarray, shape (H - kH + 1, W - kW + 1)
         The pixels computed from the image alone, what mode ``'valid'``
         returns. ``valid[0, 0]`` is the full output's ``[kH - 1, kW - 1]``,
-        the seed's pixel ``(kH - 1, kW - 1) - origin``.
+        the source post's pixel ``(kH - 1, kW - 1) - origin``.
     valid_start : (int, int)
         ``(kH - 1, kW - 1)``, the full index of ``valid[0, 0]``.
     at : tuple of (int, int)
-        Pixels (seed's coordinates) whose windows the finished picture draws.
+        Pixels (the source post's coordinates) whose windows the finished picture draws.
     """
 
     slide: Slide
@@ -600,7 +600,7 @@ class FullValid(Picture):
 
     def overview(self):
         """The padded image with the windows of ``at``; the full output,
-        labelled with the seed's coordinates, undefined pixels hatched and
+        labelled with the source post's coordinates, undefined pixels hatched and
         the valid block outlined in green; the valid output."""
         fig, axes = _fv_layout(self, with_strip=False)
         _draw_fv(axes, self, [_frame_of(self, a) for a in self.at], None)
@@ -608,14 +608,14 @@ class FullValid(Picture):
 
     @property
     def shift(self):
-        """The seed's coordinates of ``valid[0, 0]`` (the hidden shift)."""
+        """The source post's coordinates of ``valid[0, 0]`` (the hidden shift)."""
         return (
             self.valid_start[0] - self.origin[0],
             self.valid_start[1] - self.origin[1],
         )
 
     def seed(self, out):
-        """The seed's coordinates of full index ``out``."""
+        """The source post's coordinates of full index ``out``."""
         return (out[0] - self.origin[0], out[1] - self.origin[1])
 
 
@@ -632,7 +632,7 @@ def full_valid(image, kernel, *, convention="convolution", names=None, at=()):
         Symbols of image, kernel and output (``('i', 'k', 'v')`` or
         ``('i', 'k', 'l')``).
     at : sequence of (int, int)
-        Pixels in the seed's coordinates whose windows the finished picture
+        Pixels in the source post's coordinates whose windows the finished picture
         (:func:`cnnlit.plot.show` with no frame) draws.
 
     Returns
@@ -766,7 +766,7 @@ def _draw_fv(axes, fv, frames, done):
             "w",
             weights=f.weights,
         )
-    # the full output, in the seed's coordinates
+    # the full output, in the source post's coordinates
     shown = np.where(done, s.output, np.nan)
     current = np.zeros(done.shape, bool)
     for k in frames:
@@ -816,7 +816,7 @@ def _fv_caption(fv, k):
 
 
 def _frame_of(fv, at):
-    """The frame index of the seed's pixel ``at``."""
+    """The frame index of the source post's pixel ``at``."""
     Wf = fv.slide.output.shape[1]
     return (at[0] + fv.origin[0]) * Wf + at[1] + fv.origin[1]
 

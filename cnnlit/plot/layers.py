@@ -95,7 +95,7 @@ class FeedForward(Picture):
     o_prev : ndarray, shape (C_in, H, W)
         The input units :math:`o^{l-1}_n`.
     w : ndarray, shape (C_in, kH, kW)
-        The kernels into unit ``m``: ``w[n]`` is the seed's :math:`w^l_{n,m}`
+        The kernels into unit ``m``: ``w[n]`` is the source post's :math:`w^l_{n,m}`
         (the layer's ``w[m, n]``).
     m : int
         The output unit drawn.

@@ -116,7 +116,7 @@ def strided_backward(
         Zero padding on each side in the forward pass (``boundary="fill"``).
     convention : {'convolution', 'correlation'}
         The forward pass's convention. The backward pass slides the kernel
-        *as it is* for the seed's convolution (a full correlation) and
+        *as it is* for the source post's convolution (a full correlation) and
         rotated for ``"correlation"`` (a full convolution).
 
     Returns

@@ -194,7 +194,7 @@ def transpose_scatter(
         As in :func:`cnnlit.conv_transpose_forward`: ``output_padding`` below
         ``max(stride, dilation)`` in each dimension.
     convention : {'convolution', 'correlation'}
-        The convolution being transposed. For ``'convolution'`` (the seed's)
+        The convolution being transposed. For ``'convolution'`` (the source post's)
         each copy is the kernel rotated by 180 degrees; for ``'correlation'``
         (PyTorch's ``conv_transpose2d``) the kernel as it is.
     names : (str, str, str)
