@@ -206,51 +206,6 @@ def fit(
     >>> accuracy(net, x, y) > 0.9
     True
     """
-    return _fit(
-        SGD,
-        network,
-        x,
-        y,
-        loss=loss,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        momentum=momentum,
-        weight_decay=weight_decay,
-        schedule=schedule,
-        validation=validation,
-        seed=seed,
-        augment=augment,
-        log=log,
-        progress=progress,
-    )
-
-
-def _fit(
-    optimizer_class: Callable[[float, float, float], SGD],
-    network: Network,
-    x: ArrayLike,
-    y: ArrayLike,
-    *,
-    loss: str,
-    epochs: int,
-    batch_size: int,
-    lr: float | None,
-    momentum: float,
-    weight_decay: float,
-    schedule: str,
-    validation: tuple[ArrayLike, ArrayLike] | None,
-    seed: np.random.Generator | int | None,
-    augment: Callable[[Any, np.random.Generator], Any] | None,
-    log: Callable[[str], Any] | None,
-    progress: bool,
-) -> History:
-    """``fit``, its optimiser built by ``optimizer_class(lr, momentum, weight_decay)``.
-
-    ``train`` passes the ``SGD`` of its own module: the chapter "Training on
-    digits" replaces ``cnnlit.train.SGD`` with an optimiser that notes the
-    learning rate of every step.
-    """
     if not isinstance(network, Network):
         raise TypeError(
             f"network must be a Network, got {type(network).__name__}"
@@ -277,7 +232,7 @@ def _fit(
             )
         x_val, y_val = _xy(*validation, "_val")
     rng = as_rng(seed, "seed")
-    optimizer = optimizer_class(lr0, momentum, weight_decay)
+    optimizer = SGD(lr0, momentum, weight_decay)
     history = History(loss=[], train_accuracy=[])
     if validation is not None:
         history["val_accuracy"] = []

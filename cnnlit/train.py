@@ -32,7 +32,6 @@ from .data import load_splits, shift_batch
 from .fitting import (
     DEFAULT_LR,
     History,
-    _fit,
     accuracy,
     evaluate,
     fit,
@@ -40,7 +39,6 @@ from .fitting import (
 from .fitting import SCHEDULES as SCHEDULES  # importable from here too
 from .losses import LOSSES
 from .network import Activation, Conv2D, Dense, Flatten, Network, Pool
-from .optim import SGD
 
 __all__ = [
     "fit",
@@ -286,9 +284,7 @@ def _train(o: dict[str, Any], log: Callable[[str], Any] | None) -> TrainResult:
     )
     network.input_scale = 1 / 16
     progress = sys.stderr.isatty() if o["progress"] is None else o["progress"]
-    # train's own SGD (the chapter replaces cnnlit.train.SGD to note the rates)
-    history = _fit(
-        SGD,
+    history = fit(
         network,
         data.x_train[: o["limit"]],
         data.y_train[: o["limit"]],
