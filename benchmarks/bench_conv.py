@@ -32,6 +32,7 @@ its columns are skipped.
 """
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -40,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 
 import numpy as np
 
@@ -495,10 +497,13 @@ def run_cases(lib, job):
         case, dtype = tuple(spec["case"]), spec["dtype"]
         pad, kind = spec.get("pad", 0), spec.get("kind", "train")
         N, C_in, C_out, H, k = case
-        if lib == "scipy" and (
-            N * C_in * C_out > 64 or macs(*case, pad=pad) > 5e9
-        ):
-            out.append(None)  # seconds to minutes per call
+        if (
+            lib == "scipy"
+            and (N * C_in * C_out > 64 or macs(*case, pad=pad) > 5e9)
+        ) or (lib == "old" and "group" in spec and macs(*case) > 2e9):
+            # seconds to minutes per call: scipy's per channel pair, and the
+            # old im2col of one output channel and a 15x15 kernel on 2048 px
+            out.append(None)
             continue
         key = (case, dtype, pad, kind)
         if key not in _CACHE:
@@ -991,6 +996,176 @@ def bench_products(args, pool, libs):
             "busy / one": [ratio(a, b) for a, b in zip(busy, one, strict=True)]}  # fmt: skip
 
 
+# ---------------------------------------------------------------------------
+# Optional parts, in this process (--only reference, signal, import)
+# ---------------------------------------------------------------------------
+
+TARGET_SCIPY = 1.0  # 2048 x 2048 images: correlate2d / convolve2d vs scipy
+TARGET_MEMORY = 2.2  # their peak memory / (input + output)
+TARGET_IMPORT = 0.3  # s
+
+
+def interleaved(funcs, repeat, warmup=1, clock=time.perf_counter, pause=0.0):
+    """Best time of each function, calling them in turn ``repeat`` times.
+
+    The minimum, not the mean: on a shared machine the other processes only
+    ever add time, so the fastest round is the closest to the code's own cost.
+    With everything on one thread, ``clock=time.process_time`` (the CPU time
+    of this process) does not count the time the process waits for a core.
+    ``pause`` seconds of sleep before each call let the worker threads of the
+    previous call's library (OpenBLAS's, torch's OpenMP) stop spinning: they
+    keep a core busy for up to about 0.1 s after their last task.
+    """
+    for _ in range(warmup):
+        for f in funcs:
+            f()
+    times = [[] for _ in funcs]
+    for _ in range(repeat):
+        for i, f in enumerate(funcs):
+            if pause:
+                time.sleep(pause)
+            t0 = clock()
+            f()
+            times[i].append(clock() - t0)
+    return [min(t) for t in times]
+
+
+def bench_reference(repeat):
+    print(
+        "\n== cnnlit.reference (loops) vs cnnlit (vectorized), forward + backward =="
+    )
+    rng = np.random.default_rng(1)
+    N, C_in, C_out, H, k = 4, 3, 4, 16, 3
+    x = rng.standard_normal((N, C_in, H, H))
+    w = rng.standard_normal((C_out, C_in, k, k))
+    b = rng.standard_normal(C_out)
+    d = rng.standard_normal((N, C_out, H - k + 1, H - k + 1))
+
+    def fast():
+        return cnnlit.conv_forward(x, w, b), cnnlit.conv_backward(d, x, w)
+
+    def slow():
+        return reference.conv_forward(x, w, b), reference.conv_backward(d, x, w)
+
+    (c1, g1), (c2, g2) = fast(), slow()
+    assert np.allclose(c1, c2) and all(
+        np.allclose(a, b_) for a, b_ in zip(g1, g2, strict=True)
+    )
+    t_fast, t_slow = interleaved([fast, slow], max(3, repeat // 3))
+    print(
+        f"case {(N, C_in, C_out, H, k)} float64: reference {t_slow * 1e3:.1f} ms, "
+        f"cnnlit {t_fast * 1e3:.3f} ms, speedup {t_slow / t_fast:.0f}x"
+    )
+
+
+def peak_bytes(f):
+    """Peak bytes traced (numpy registers its buffers with tracemalloc) while f runs."""
+    gc.collect()
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    out = f()
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    del out
+    return peak
+
+
+def bench_signal(repeat):
+    print("\n== 2-D primitives vs scipy.signal (float64) ==")
+    if ss is None:
+        print("   (scipy is not installed: skipped)")
+        return None
+    rng = np.random.default_rng(2)
+    head = (
+        f"{'function':12s} {'image':>10s} {'kernel':>7s} {'mode':5s} {'boundary':8s} {'cnnlit ms':>10s} "
+        f"{'scipy ms':>9s} {'ratio':>6s} {'peak/(in+out)':>14s} {'scipy':>6s}"
+    )
+    print(head)
+    print("-" * len(head))
+    worst_ratio = worst_mem = 0.0
+    cases = []
+    for name in ("correlate2d", "convolve2d"):
+        for mode in ("full", "same", "valid"):
+            cases.append((name, 2048, 15, mode, "fill"))
+    cases += [
+        ("correlate2d", 2048, 15, "same", "symm"),
+        ("convolve2d", 2048, 15, "same", "wrap"),
+    ]
+    for size, ks in ((64, 3), (256, 7)):
+        for mode in ("full", "same", "valid"):
+            cases.append(("correlate2d", size, ks, mode, "fill"))
+    for name, size, ks, mode, boundary in cases:
+        img = rng.standard_normal((size, size))
+        ker = rng.standard_normal((ks, ks))
+        ours, theirs = getattr(cnnlit, name), getattr(ss, name)
+
+        def f_ours():
+            return ours(img, ker, mode=mode, boundary=boundary)
+
+        def f_theirs():
+            return theirs(img, ker, mode=mode, boundary=boundary)
+
+        a, b_ = f_ours(), f_theirs()
+        assert a.shape == b_.shape and np.allclose(
+            a, b_, atol=1e-9 * np.abs(b_).max()
+        ), (name, mode)
+        if size >= 2048:  # scipy takes seconds here: three rounds, no warm-up
+            t_ours, t_theirs = interleaved([f_ours, f_theirs], 3, warmup=0)
+        else:
+            t_ours, t_theirs = interleaved([f_ours, f_theirs], repeat)
+        io = img.nbytes + ker.nbytes + a.nbytes
+        m_ours, m_theirs = peak_bytes(f_ours) / io, peak_bytes(f_theirs) / io
+        if size >= 2048:
+            worst_ratio = max(worst_ratio, t_ours / t_theirs)
+            worst_mem = max(worst_mem, m_ours)
+        print(
+            f"{name:12s} {f'{size}x{size}':>10s} {f'{ks}x{ks}':>7s} {mode:5s} {boundary:8s} "
+            f"{t_ours * 1e3:10.2f} {t_theirs * 1e3:9.2f} {t_ours / t_theirs:6.2f} {m_ours:14.2f} {m_theirs:6.2f}"
+        )
+    print(
+        f"2048x2048, 15x15: worst time ratio cnnlit/scipy {worst_ratio:.2f} (target < {TARGET_SCIPY}), "
+        f"worst peak memory {worst_mem:.2f} x (input + output) (target <= {TARGET_MEMORY})"
+    )
+    return worst_ratio, worst_mem
+
+
+def bench_import(repeat=7):
+    code = "import time; t = time.perf_counter(); import cnnlit; print(time.perf_counter() - t)"
+    times = []
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        times.append(float(out.stdout))
+    t = statistics.median(times)
+    print(
+        f"\n== import cnnlit in a fresh interpreter: median {t * 1e3:.0f} ms, min {min(times) * 1e3:.0f} ms "
+        f"(target < {TARGET_IMPORT * 1e3:.0f} ms)"
+    )
+    return t
+
+
+def bench_optional(part, args):
+    repeat = 5 if args.quick else 15
+    global cnnlit, reference, ss
+    import cnnlit
+    from cnnlit import reference
+
+    try:
+        import scipy.signal as ss
+    except ImportError:
+        ss = None
+    if part == "reference":
+        return bench_reference(repeat)
+    if part == "signal":
+        return bench_signal(repeat)
+    return bench_import()
+
+
 def targets(results):
     checks = []
     suite = results.get("suite")
@@ -1058,8 +1233,13 @@ def main():
     )
     parser.add_argument(
         "--only",
-        choices=("suite", "sweep", "step", "large", "products"),
+        choices=(
+            *("suite", "sweep", "step", "large", "products"),
+            *("reference", "signal", "import"),
+        ),
         action="append",
+        help="run this part (repeatable); reference, signal and import "
+        "run only when named",
     )
     parser.add_argument(
         "--old", help="directory holding another cnnlit to time alongside"
@@ -1096,7 +1276,10 @@ def main():
     pool = Workers(paths)
     try:
         for part in parts:
-            results[part] = globals()[f"bench_{part}"](args, pool, libs)
+            if part in ("reference", "signal", "import"):
+                results[part] = bench_optional(part, args)
+            else:
+                results[part] = globals()[f"bench_{part}"](args, pool, libs)
     finally:
         pool.close()
     met = targets(results)
