@@ -176,7 +176,7 @@ def _fft_wins(g):
 
 
 def _fft_forward(g, xp, K, b):
-    """:func:`_im2col.forward` channel pair by channel pair, through correlate2d."""
+    """:func:`_im2col.forward` one channel pair at a time, by correlate2d."""
     c = np.zeros((g.N, g.C_out, g.Ho, g.Wo), dtype=xp.dtype)
     for n, m, ch in np.ndindex(g.N, g.C_out, g.C_in):
         c[n, m] += correlate2d(xp[n, ch], K[m, ch], mode="valid")
@@ -186,9 +186,9 @@ def _fft_forward(g, xp, K, b):
 
 
 def _fft_backward(g, xp, K, d):
-    """:func:`_im2col.backward` channel pair by channel pair: the weight gradient
-    a valid correlation of the input with the deltas, the input gradient a full
-    convolution of the deltas with the kernel."""
+    """:func:`_im2col.backward` one channel pair at a time: the weight
+    gradient a valid correlation of the input with the deltas, the input
+    gradient a full convolution of the deltas with the kernel."""
     dK, dxp = np.zeros(K.shape, xp.dtype), np.zeros(xp.shape, xp.dtype)
     for n, m, ch in np.ndindex(g.N, g.C_out, g.C_in):
         dK[m, ch] += correlate2d(xp[n, ch], d[n, m], mode="valid")
