@@ -44,12 +44,13 @@ BUDGET = 2 * 2**20
 _WIDE_RATIO = 2
 
 # Products of fewer multiply-adds than this run on one BLAS thread. A product
-# split over two threads waits for both; on a machine where another process
-# shares a core, one of them is often descheduled, and the products of
-# cache-sized blocks (1e6 to 1e8 multiply-adds, a fraction of a millisecond)
-# then took 2 to 290 times as long as on one thread (benchmarks/bench_conv.py,
-# part "products"); a product of 2**28 is several milliseconds, several of
-# the scheduler's time slices.
+# split over two threads waits for both; on a machine where other processes
+# share the cores, one of them is often descheduled, and the products of
+# cache-sized blocks (1e6 to 3e8 multiply-adds) took up to 38 times as long on
+# two threads as on one, and up to 92 times with one core busy, gaining at best
+# a factor of two (benchmarks/bench_conv.py, part "products", recorded in the
+# performance chapter). A product of 2**28 is several milliseconds of work,
+# several of the scheduler's time slices.
 TWO_THREADS_MIN = 2**28
 
 

@@ -162,8 +162,10 @@ def _geometry(
 # taps: each channel pair through correlate2d / convolve2d, which use the FFT
 # for large kernels on large images. The im2col product of one output channel
 # is a matrix-vector product that reads kH kW copies of the image; the FFT took
-# 0.06 to 0.44 of its time for 15 x 15 kernels from 64 to 1024 pixels, 1 and
-# 3 input channels (benchmarks/bench_conv.py, sweep "image, 15x15, 3 -> 1").
+# 0.06 to 0.44 of its time (forward and backward, one thread, the two taking
+# turns in one process) for 15 x 15 kernels from 64 to 1024 pixels, 1 and 3
+# input channels; the sweep of benchmarks/bench_conv.py times it against the
+# previous code (group "image, 15x15, 3 -> 1").
 _FFT_MIN_TAPS = 64
 
 
