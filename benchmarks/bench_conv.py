@@ -1,41 +1,42 @@
-"""Benchmark of cnnlit's convolutional layer, a training step and the 2-D primitives.
+"""Benchmark of cnnlit's convolutional layer as users meet it.
 
-Run from the repository root (PyTorch, scipy, threadpoolctl and scikit-learn
-are optional; without one of them its columns are skipped with a note):
+Every library runs in a process of its own, in its steady state: a few calls
+to warm up, then back-to-back calls, of which the median counts. The processes
+run one after the other, in alternating order over the rounds, and each row
+keeps the better of its rounds' medians. Only ratios measured in one run mean
+anything: the machine may be shared with other jobs.
 
-    python benchmarks/bench_conv.py                 # the whole benchmark
-    python benchmarks/bench_conv.py --quick         # fewer repeats
-    python benchmarks/bench_conv.py --threads 1     # the conv suite on one thread only
+    python benchmarks/bench_conv.py                 # everything (about 15 minutes)
+    python benchmarks/bench_conv.py --quick         # fewer sizes, one round (about 4)
+    python benchmarks/bench_conv.py --only suite    # or sweep, step, large, products
+    python benchmarks/bench_conv.py --old PATH      # also time the cnnlit under PATH
 
-Every comparison is timed in one process, the contenders alternating, and the
-best of the repeats is reported, so the ratios hold even on a busy machine (on
-one thread the CPU time of the process is measured, which does not count the
-time spent waiting for a core). Targets (checked at the end, not in the test
-suite):
+Parts (see benchmarks/README.md for the targets):
 
-* conv_forward + conv_backward against PyTorch's CPU conv2d forward + backward,
-  on each thread count of ``--threads`` (numpy's BLAS and torch alike): every
-  row of the suite at most 1.5 x PyTorch's time, their geometric mean at most
-  1.0 x;
-* the largest float32 layer of the suite at least 50 % of the GFLOP/s that
-  numpy's own 1024^3 float32 matrix product reaches;
-* one training step of the digits network on one thread: at most 1.0 x the
-  same network's step in PyTorch (one thread);
-* correlate2d / convolve2d on a 2048 x 2048 float64 image with a 15 x 15
-  kernel: faster than scipy.signal (ratio < 1), peak memory traced during
-  the call (the output included) at most 2.2 x (input + output bytes);
-* ``import cnnlit`` in a fresh interpreter: < 0.3 s.
+* ``suite``: conv_forward + conv_backward (``convention="correlation"``) on
+  four layers in float32 and float64, against PyTorch's conv2d forward +
+  backward and the textbook numpy im2col layer written below, on one thread,
+  on two, and on two while another process keeps one core busy.
+* ``sweep``: one thread, time per multiply-add while the image size (32-2048
+  px), the batch (1-2048), the kernel (1-21), the channels (1-128) and C_out
+  (from 1) grow, float32 and float64, against PyTorch and scipy.signal; with
+  ``--plot FILE`` a log-log picture of time against work.
+* ``step``: one training step of the digits network on one thread.
+* ``large``: ``conv_forward`` on large single images (2048 x 2048, 15 x 15),
+  against scipy.signal.convolve2d, quiet and with one core busy.
+* ``products``: numpy's matrix product of the layer's block shapes on one and
+  two BLAS threads, quiet and busy (where the one-thread threshold comes from).
 
-The conv suite and the training step are also timed against a plain numpy
-im2col implementation written below (``baseline_*``): the textbook way of
-writing a convolutional layer in numpy, kept here as a point of comparison. It
-is not cnnlit's code.
+PyTorch, scipy, scikit-learn and matplotlib are optional; without one of them
+its columns are skipped.
 """
 
 import argparse
 import gc
+import json
 import math
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -44,117 +45,107 @@ import tracemalloc
 
 import numpy as np
 
-import cnnlit
-from cnnlit import reference
-
-try:
-    import torch
-except ImportError:  # pragma: no cover - torch is optional
-    torch = None
-try:
-    import scipy.signal as ss
-except ImportError:  # pragma: no cover - scipy is optional
-    ss = None
-try:
-    import threadpoolctl
-except ImportError:  # pragma: no cover - threadpoolctl is optional
-    threadpoolctl = None
-
 SUITE = [  # (N, C_in, C_out, H = W, k)
     (64, 1, 8, 28, 5),
     (64, 8, 16, 12, 5),
     (128, 16, 32, 16, 3),
     (32, 32, 64, 32, 3),
 ]
-DTYPES = (np.float32, np.float64)
-TARGET_TORCH_ROW = 1.5  # every row of the suite, time(cnnlit) / time(torch)
-TARGET_TORCH_GEOMEAN = 1.0
-TARGET_MATMUL_SHARE = (
-    0.5  # largest float32 layer, GFLOP/s / numpy matmul GFLOP/s
-)
-TARGET_STEP = 1.0  # training step, time(cnnlit) / time(torch)
-TARGET_SCIPY = 1.0  # 2048 x 2048 images: keep the lead over scipy.signal
-TARGET_MEMORY = 2.2
-TARGET_IMPORT = 0.3
-
-# The training step: build_network's default layers, the training command's
-# batch size, softmax cross-entropy, its learning rate and momentum.
-STEP_BATCH = 32
-STEP_LR = 0.05
-STEP_MOMENTUM = 0.9
-STEP_BATCHES = 8  # distinct mini-batches per timed round
-
-
-def interleaved(funcs, repeat, warmup=1, clock=time.perf_counter, pause=0.0):
-    """Best time of each function, calling them in turn ``repeat`` times.
-
-    The minimum, not the mean: on a shared machine the other processes only
-    ever add time, so the fastest round is the closest to the code's own cost.
-    With everything on one thread, ``clock=time.process_time`` (the CPU time
-    of this process) does not count the time the process waits for a core.
-    ``pause`` seconds of sleep before each call let the worker threads of the
-    previous call's library (OpenBLAS's, torch's OpenMP) stop spinning: they
-    keep a core busy for up to about 0.1 s after their last task.
-    """
-    for _ in range(warmup):
-        for f in funcs:
-            f()
-    times = [[] for _ in funcs]
-    for _ in range(repeat):
-        for i, f in enumerate(funcs):
-            if pause:
-                time.sleep(pause)
-            t0 = clock()
-            f()
-            times[i].append(clock() - t0)
-    return [min(t) for t in times]
+DTYPES = ("float32", "float64")
+LARGE = [  # (N, C_in, C_out, H = W, k, dtype), conv_forward with padding k // 2
+    (1, 1, 1, 2048, 15, "float64"),
+    (1, 3, 1, 512, 15, "float64"),
+    (1, 3, 1, 724, 15, "float64"),
+]
+TARGETS = {
+    "one thread geomean": 0.8,
+    "one thread row": 1.5,
+    "two threads geomean": 1.2,
+    "two threads row": 2.0,
+    "busy / quiet one thread": 1.3,
+    "per multiply-add / median": 2.0,
+    "step": 1.0,
+    "large / scipy": 1.0,
+}
+STEP_BATCH, STEP_LR, STEP_MOMENTUM, STEP_BATCHES = 32, 0.05, 0.9, 8
 
 
-def clock_for(threads):
-    """CPU time on one thread, wall time on several (a waiting thread's partner burns CPU time)."""
-    return time.process_time if threads == 1 else time.perf_counter
+def sweep_cases(quick):
+    """(group, (N, C_in, C_out, H, k), dtype): one thread, valid, stride 1."""
+    pick = (lambda v: v[::2]) if quick else (lambda v: v)
+    rows = []
+    for H in pick([32, 64, 128, 256, 512, 1024, 2048]):
+        rows.append(("image", (1, 3, 8, H, 3)))
+    for H in pick([32, 64, 128, 256, 512, 1024, 2048]):
+        rows.append(("image, 15x15, 3 -> 1", (1, 3, 1, H, 15)))
+    for N in pick([1, 4, 16, 64, 256, 1024, 2048]):
+        rows.append(("batch", (N, 8, 16, 16, 3)))
+    for k in pick([1, 3, 5, 7, 11, 15, 21]):
+        rows.append(("kernel", (8, 16, 16, 32, k)))
+    for c in pick([1, 4, 16, 64, 128]):
+        rows.append(("channels", (8, c, c, 32, 3)))
+    for c in pick([1, 2, 8, 32, 128]):
+        rows.append(("C_out", (8, 16, c, 32, 3)))
+    return [(g, case, dt) for dt in DTYPES for g, case in rows]
 
 
-def clock_name(threads):
-    return (
-        "CPU time of the process"
-        if threads == 1
-        else "wall time, 0.15 s pause before each call"
-    )
+def macs(N, C_in, C_out, H, k, pad=0, passes=3):
+    """Multiply-adds of forward + weight gradient + input gradient, stride 1."""
+    Ho = H + 2 * pad - k + 1
+    return passes * N * C_out * Ho * Ho * C_in * k * k
 
 
-def pause_for(threads):
-    """Sleep before each timed call on several threads (see :func:`interleaved`)."""
-    return 0.0 if threads == 1 else 0.15
+def geomean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
-def blas_limit(threads):
-    """Context manager limiting numpy's BLAS to ``threads`` (a no-op without threadpoolctl)."""
-    if threadpoolctl is None:
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpoolctl.threadpool_limits(limits=threads, user_api="blas")
+# ---------------------------------------------------------------------------
+# Worker side: one library in this process
+# ---------------------------------------------------------------------------
 
 
-def blas_description():
-    if threadpoolctl is None:
-        return "threadpoolctl not installed: BLAS library and kernel unknown"
-    info = [
-        i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"
-    ]
-    parts = [
-        f"{i.get('internal_api')} {i.get('version')} kernel {i.get('architecture')}, num_threads={i.get('num_threads')}"
-        for i in info
-    ]
-    env = [
-        f"{name}={os.environ[name]}"
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-        if name in os.environ
-    ]
-    if env:
-        parts.append("environment sets " + ", ".join(env))
-    return "; ".join(parts)
+def steady(f, min_time, max_calls=200):
+    """Median of back-to-back calls after a warm-up (the library's threads awake).
+
+    A call of more than a second is its own warm-up: three calls in all."""
+    t0 = time.perf_counter()
+    f()
+    first = time.perf_counter() - t0
+    if first < 0.5:
+        f()
+    times, start = [], time.perf_counter()
+    while len(times) < 3 or (
+        first < 1.0
+        and len(times) < max_calls
+        and (len(times) < 5 or time.perf_counter() - start < min_time)
+    ):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+        if first >= 1.0 and len(times) >= 2:
+            break
+    return statistics.median(times)
+
+
+def data(case, dtype, pad=0, seed=0):
+    N, C_in, C_out, H, k = case
+    rng = np.random.default_rng(seed)
+    Ho = H + 2 * pad - k + 1
+    x = rng.standard_normal((N, C_in, H, H)).astype(dtype)
+    w = rng.standard_normal((C_out, C_in, k, k)).astype(dtype)
+    b = rng.standard_normal(C_out).astype(dtype)
+    d = rng.standard_normal((N, C_out, Ho, Ho)).astype(dtype)
+    return x, w, b, d
+
+
+def fingerprint(arrays):
+    """Two numbers per array (a seeded random projection and its scale), to compare libraries."""
+    out = []
+    for i, a in enumerate(arrays):
+        a = np.asarray(a, dtype=np.float64)
+        r = np.random.default_rng(100 + i).standard_normal(a.shape)
+        out.append([float((a * r).sum()), float(np.abs(a * r).sum())])
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -342,154 +333,7 @@ class BaselineNet:
 
 
 # ---------------------------------------------------------------------------
-# The convolutional layer against PyTorch and the baseline
-# ---------------------------------------------------------------------------
-
-
-def conv_flops(N, C_in, C_out, H, k):
-    """Multiply-adds (x2) of forward + weight gradient + input gradient, valid, stride 1."""
-    Ho = H - k + 1
-    return 3 * 2 * N * C_out * Ho * Ho * C_in * k * k
-
-
-def matmul_gflops(dtype, n=1024, repeat=5, clock=time.perf_counter):
-    a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
-    b = a.T.copy()
-    (t,) = interleaved([lambda: a @ b], repeat, clock=clock)
-    return 2 * n**3 / t / 1e9
-
-
-def bench_layer(repeat, threads):
-    print(
-        f"\n== conv_forward + conv_backward (convention='correlation', stride 1, no padding), "
-        f"{threads} thread{'s' if threads > 1 else ''}, {clock_name(threads)} =="
-    )
-    clock = clock_for(threads)
-    if torch is None:
-        print("   (torch is not installed: the torch columns are skipped)")
-    else:
-        torch.set_num_threads(threads)
-        print(
-            f"   torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}"
-        )
-    print(
-        "   im2col: the plain numpy baseline layer of this script (forward caches its columns)"
-    )
-    with blas_limit(threads):
-        print(f"   BLAS: {blas_description()}")
-        ceiling = {dt: matmul_gflops(dt, clock=clock) for dt in DTYPES}
-        print(
-            "   numpy matmul ceiling (1024^3):",
-            ", ".join(
-                f"{np.dtype(dt).name} {g:.1f} GFLOP/s"
-                for dt, g in ceiling.items()
-            ),
-        )
-        head = (
-            f"{'case (N,Cin,Cout,H,k)':22s} {'dtype':7s} {'cnnlit ms':>9s} {'GFLOP/s':>7s} {'torch ms':>9s} "
-            f"{'GFLOP/s':>7s} {'ratio':>6s} {'im2col ms':>9s} {'ratio':>6s}"
-        )
-        print(head)
-        print("-" * len(head))
-        torch_ratios, base_ratios = [], []
-        largest_share = None
-        rng = np.random.default_rng(0)
-        for case in SUITE:
-            N, C_in, C_out, H, k = case
-            Ho = H - k + 1
-            flops = conv_flops(*case)
-            for dt in DTYPES:
-                x = rng.standard_normal((N, C_in, H, H)).astype(dt)
-                w = rng.standard_normal((C_out, C_in, k, k)).astype(dt)
-                b = rng.standard_normal(C_out).astype(dt)
-                d = rng.standard_normal((N, C_out, Ho, Ho)).astype(dt)
-                tol = 1e-3 if dt == np.float32 else 1e-9
-
-                def run_cnnlit():
-                    cnnlit.conv_forward(x, w, b, convention="correlation")
-                    return cnnlit.conv_backward(
-                        d, x, w, convention="correlation"
-                    )
-
-                base = BaselineConv(w, b)
-
-                def run_baseline():
-                    base.forward(x)
-                    dx = base.backward(d)
-                    return base.dw, base.db, dx
-
-                # Same numbers first: cnnlit, the baseline and torch must agree.
-                got = run_cnnlit()
-                for g_, w_ in zip(got, run_baseline(), strict=True):
-                    assert np.abs(g_ - w_).max() <= tol * np.abs(w_).max(), (
-                        "cnnlit and the baseline disagree"
-                    )
-                funcs = [run_cnnlit, run_baseline]
-                if torch is not None:
-                    tx = torch.from_numpy(x).requires_grad_(True)
-                    tw = torch.from_numpy(w).requires_grad_(True)
-                    tb = torch.from_numpy(b).requires_grad_(True)
-                    td = torch.from_numpy(d)
-
-                    def run_torch():
-                        tx.grad = tw.grad = tb.grad = None
-                        out = torch.nn.functional.conv2d(tx, tw, tb)
-                        out.backward(td)
-                        return tw.grad, tb.grad, tx.grad
-
-                    want = [t.numpy() for t in run_torch()]
-                    for g_, w_ in zip(got, want, strict=True):
-                        assert (
-                            np.abs(g_ - w_).max() <= tol * np.abs(w_).max()
-                        ), "cnnlit and torch disagree"
-                    funcs.append(run_torch)
-                times = interleaved(
-                    funcs, repeat, clock=clock, pause=pause_for(threads)
-                )
-                t_c, t_b = times[0], times[1]
-                base_ratios.append(t_c / t_b)
-                row = f"{str(case):22s} {np.dtype(dt).name:7s} {t_c * 1e3:9.2f} {flops / t_c / 1e9:7.1f}"
-                if torch is not None:
-                    t_t = times[2]
-                    torch_ratios.append(t_c / t_t)
-                    row += f" {t_t * 1e3:9.2f} {flops / t_t / 1e9:7.1f} {t_c / t_t:6.2f}"
-                else:
-                    row += f" {'-':>9s} {'-':>7s} {'-':>6s}"
-                row += f" {t_b * 1e3:9.2f} {t_c / t_b:6.2f}"
-                print(row)
-                if dt == np.float32 and case == max(
-                    SUITE, key=lambda c: conv_flops(*c)
-                ):
-                    largest_share = flops / t_c / 1e9 / ceiling[dt]
-    result = {
-        "threads": threads,
-        "largest_share": largest_share,
-        "baseline_geomean": geomean(base_ratios),
-    }
-    print(
-        f"largest float32 layer: {largest_share:.0%} of numpy's float32 matmul GFLOP/s "
-        f"(target >= {TARGET_MATMUL_SHARE:.0%})"
-    )
-    print(
-        f"geometric mean of time(cnnlit) / time(im2col baseline): {result['baseline_geomean']:.2f}"
-    )
-    if torch_ratios:
-        result["torch_geomean"] = geomean(torch_ratios)
-        result["torch_worst"] = max(torch_ratios)
-        print(
-            f"time(cnnlit) / time(torch): geometric mean {result['torch_geomean']:.2f} "
-            f"(target <= {TARGET_TORCH_GEOMEAN}), worst row {result['torch_worst']:.2f} "
-            f"(target <= {TARGET_TORCH_ROW})"
-        )
-    return result
-
-
-def geomean(values):
-    return math.exp(sum(math.log(v) for v in values) / len(values))
-
-
-# ---------------------------------------------------------------------------
-# One training step of the digits network
+# The digits network for the training step
 # ---------------------------------------------------------------------------
 
 
@@ -499,7 +343,8 @@ def digits_batches(rng):
         from sklearn.datasets import load_digits
     except ImportError:
         print(
-            "   (scikit-learn is not installed: random 8x8 images stand in for the digits)"
+            "   (scikit-learn is not installed: random 8x8 images stand in for the digits)",
+            file=sys.stderr,
         )
         images = rng.random((STEP_BATCH * STEP_BATCHES, 8, 8)) * 16
         labels = rng.integers(0, 10, STEP_BATCH * STEP_BATCHES)
@@ -517,6 +362,8 @@ def digits_batches(rng):
 
 def torch_digits_net(params):
     """build_network's layers in torch, starting from ``params`` (cnnlit's convolution flipped)."""
+    import torch
+
     w1, b1, w2, b2, w3, b3 = params
     net = torch.nn.Sequential(
         torch.nn.Conv2d(w1.shape[1], w1.shape[0], w1.shape[2], padding=1),
@@ -533,11 +380,154 @@ def torch_digits_net(params):
     return net
 
 
-def bench_training_step(repeat):
-    print(
-        f"\n== one training step of the digits network: batch {STEP_BATCH}, softmax cross-entropy, "
-        f"SGD (lr {STEP_LR}, momentum {STEP_MOMENTUM}), one thread, {clock_name(1)} =="
-    )
+def layer_cnnlit(x, w, b, d, pad, kind):
+    import cnnlit
+
+    if kind == "forward":
+        return lambda: (cnnlit.conv_forward(x, w, b, padding=pad),)
+
+    def f():
+        c = cnnlit.conv_forward(x, w, b, convention="correlation")
+        dw, db, dx = cnnlit.conv_backward(d, x, w, convention="correlation")
+        return c, dw, db, dx
+
+    return f
+
+
+def layer_torch(x, w, b, d, pad, kind):
+    import torch
+
+    F = torch.nn.functional
+    tb = torch.from_numpy(b)
+    if kind == "forward":  # the seed's convolution: torch correlates
+        tx = torch.from_numpy(x)
+        tw = torch.from_numpy(w[:, :, ::-1, ::-1].copy())
+
+        def forward():
+            with torch.no_grad():
+                return (F.conv2d(tx, tw, tb, padding=pad).numpy(),)
+
+        return forward
+    tx = torch.from_numpy(x).requires_grad_(True)
+    tw = torch.from_numpy(w).requires_grad_(True)
+    tb.requires_grad_(True)
+    td = torch.from_numpy(d)
+
+    def f():
+        tx.grad = tw.grad = tb.grad = None
+        out = F.conv2d(tx, tw, tb)
+        out.backward(td)
+        return out.detach().numpy(), tw.grad, tb.grad, tx.grad
+
+    return f
+
+
+def layer_scipy(x, w, b, d, pad, kind):
+    import scipy.signal as ss
+
+    N, C_in, _, _ = x.shape
+    C_out = w.shape[0]
+    if (
+        kind == "forward"
+    ):  # scipy.signal.convolve2d, mode 'same' = padding k // 2
+
+        def forward():
+            return (
+                np.stack(
+                    [
+                        np.stack(
+                            [
+                                sum(
+                                    ss.convolve2d(x[n, c], w[m, c], mode="same")
+                                    for c in range(C_in)
+                                )
+                                + b[m]
+                                for m in range(C_out)
+                            ]
+                        )
+                        for n in range(N)
+                    ]
+                ),
+            )
+
+        return forward
+
+    def f():  # the layer from scipy.signal.correlate / convolve (method 'auto')
+        c = np.empty(d.shape, x.dtype)
+        dw, dx = np.zeros_like(w), np.zeros_like(x)
+        for n in range(N):
+            for m in range(C_out):
+                c[n, m] = b[m]
+                for ch in range(C_in):
+                    c[n, m] += ss.correlate(x[n, ch], w[m, ch], mode="valid")
+                    dw[m, ch] += ss.correlate(x[n, ch], d[n, m], mode="valid")
+                    dx[n, ch] += ss.convolve(d[n, m], w[m, ch], mode="full")
+        return c, dw, d.sum(axis=(0, 2, 3)), dx
+
+    return f
+
+
+def layer_im2col(x, w, b, d, pad, kind):
+    base = BaselineConv(w, b)
+
+    def f():
+        c = base.forward(x)
+        dx = base.backward(d)
+        return c, base.dw, base.db, dx
+
+    return f
+
+
+LAYERS = {
+    "cnnlit": layer_cnnlit,
+    "old": layer_cnnlit,
+    "torch": layer_torch,
+    "scipy": layer_scipy,
+    "im2col": layer_im2col,
+}
+
+
+_CACHE = {}
+
+
+def run_cases(lib, job):
+    """Time each case of ``job``; the data and the first results of the last case are kept."""
+    out = []
+    for spec in job["cases"]:
+        case, dtype = tuple(spec["case"]), spec["dtype"]
+        pad, kind = spec.get("pad", 0), spec.get("kind", "train")
+        N, C_in, C_out, H, k = case
+        if (
+            lib == "scipy"
+            and (N * C_in * C_out > 64 or macs(*case, pad=pad) > 5e9)
+        ) or (
+            lib in ("old", "torch") and "group" in spec and macs(*case) > 2e9
+        ):
+            # seconds to minutes per call: scipy's per channel pair, and the
+            # old im2col of one output channel and a 15x15 kernel on 2048 px;
+            # PyTorch's worker died there (its backward, 8e9 multiply-adds)
+            out.append(None)
+            continue
+        key = (case, dtype, pad, kind)
+        if key not in _CACHE:
+            _CACHE.clear()
+            x, w, b, d = data(case, dtype, pad)
+            f = LAYERS[lib](x, w, b, d, pad, kind)
+            _CACHE[key] = f, fingerprint(f())
+        f, fp = _CACHE[key]
+        out.append({"time": steady(f, job["min_time"]), "fp": fp})
+    return out
+
+
+def run_step(lib, job):
+    if "step" not in _CACHE:
+        _CACHE["step"] = make_step(lib)
+    step, batches, losses = _CACHE["step"]
+    t = steady(lambda: [step(x, y) for x, y in batches], job["min_time"])
+    return {"time": t / len(batches), "losses": losses}
+
+
+def make_step(lib):
     from cnnlit.train import build_network
 
     rng = np.random.default_rng(0)
@@ -547,84 +537,500 @@ def bench_training_step(repeat):
         loss="softmax_cross_entropy",
         dtype=np.float32,
     )
-    opt = cnnlit.SGD(STEP_LR, STEP_MOMENTUM)
-    # The same starting weights for the three: cnnlit's, the convolution's kernel
-    # flipped into the correlation the baseline and torch compute.
-    params = [p.copy() for p in net.params()] if hasattr(net, "params") else []
-    if [p.ndim for p in params] != [4, 1, 2, 1, 2, 1]:
-        print(
-            f"   (unexpected parameters {[p.shape for p in params]}: only cnnlit is timed)"
-        )
-        params = None
+    params = [p.copy() for p in net.params()]
+    params[0] = params[0][:, :, ::-1, ::-1].copy()  # the correlation's kernel
+    if lib in ("cnnlit", "old"):
+        import cnnlit
+
+        opt = cnnlit.SGD(STEP_LR, STEP_MOMENTUM)
+
+        def step(x, y):
+            o = net.forward(x)
+            E, dE_do = cnnlit.loss_and_grad(o, y, "softmax_cross_entropy")
+            net.backward(dE_do)
+            opt.step(net)
+            return E
+
+    elif lib == "im2col":
+        step = BaselineNet(params, STEP_LR, STEP_MOMENTUM).step
     else:
-        params[0] = params[0][:, :, ::-1, ::-1].copy()
+        import torch
 
-    def step_cnnlit(x, y):
-        o = net.forward(x)
-        E, dE_do = cnnlit.loss_and_grad(o, y, "softmax_cross_entropy")
-        net.backward(dE_do)
-        opt.step(net)
-        return E
-
-    contenders = [("cnnlit", step_cnnlit)]
-    if params is not None:
-        base = BaselineNet(params, STEP_LR, STEP_MOMENTUM)
-        contenders.append(("numpy im2col baseline", base.step))
-        if torch is not None:
-            tnet = torch_digits_net(params)
-            topt = torch.optim.SGD(
-                tnet.parameters(), lr=STEP_LR, momentum=STEP_MOMENTUM
-            )
-            loss_fn = torch.nn.CrossEntropyLoss()
-            tbatches = {
-                id(x): (torch.from_numpy(x), torch.from_numpy(y))
-                for x, y in batches
-            }
-
-            def step_torch(x, y):
-                tx, ty = tbatches[id(x)]
-                topt.zero_grad()
-                loss = loss_fn(tnet(tx), ty)
-                loss.backward()
-                topt.step()
-                return loss.item()
-
-            contenders.append(("torch", step_torch))
-        else:
-            print("   (torch is not installed: its row is skipped)")
-    if torch is not None:
-        torch.set_num_threads(1)
-    with blas_limit(1):
-        print(f"   BLAS: {blas_description()}")
-        # Same numbers first: the three start from the same weights, so the
-        # losses of the first steps agree (torch's momentum is written
-        # differently, the same update for a constant learning rate).
-        losses = [[f(x, y) for x, y in batches[:3]] for _, f in contenders]
-        for (name, _), values in zip(contenders[1:], losses[1:], strict=True):
-            assert np.allclose(values, losses[0], rtol=1e-3), (
-                f"cnnlit and {name} disagree: {losses[0]} vs {values}"
-            )
-
-        def run(f):
-            return lambda: [f(x, y) for x, y in batches]
-
-        times = interleaved(
-            [run(f) for _, f in contenders], repeat, clock=clock_for(1)
+        tnet = torch_digits_net(params)
+        topt = torch.optim.SGD(
+            tnet.parameters(), lr=STEP_LR, momentum=STEP_MOMENTUM
         )
-    per_step = [t / len(batches) for t in times]
-    result = {}
-    for (name, _), t in zip(contenders, per_step, strict=True):
-        line = f"{name:22s} {t * 1e6:8.0f} us per step"
-        if name != "cnnlit":
-            line += f"   time(cnnlit) / time({name}) = {per_step[0] / t:.2f}"
-            result[name] = per_step[0] / t
+        loss_fn = torch.nn.CrossEntropyLoss()
+        tb = {
+            id(x): (torch.from_numpy(x), torch.from_numpy(y))
+            for x, y in batches
+        }
+
+        def step(x, y):
+            tx, ty = tb[id(x)]
+            topt.zero_grad()
+            loss = loss_fn(tnet(tx), ty)
+            loss.backward()
+            topt.step()
+            return loss.item()
+
+    # the same starting weights: the first losses agree (checked by the parent)
+    losses = [float(step(x, y)) for x, y in batches[:3]]
+    return step, batches, losses
+
+
+def run_products(lib, job):
+    rng = np.random.default_rng(0)
+    out = []
+    for m, k, n, dtype in job["shapes"]:
+        a = rng.standard_normal((m, k)).astype(dtype)
+        b = rng.standard_normal((k, n)).astype(dtype)
+        out.append({"time": steady(lambda a=a, b=b: a @ b, job["min_time"])})
+    return out
+
+
+def worker(lib, threads):
+    """Answer the parent's jobs, one JSON line each, until stdin closes."""
+    if lib == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+    parts = {"step": run_step, "products": run_products, "cases": run_cases}
+    for line in sys.stdin:
+        job = json.loads(line)
+        sys.stdout.write(json.dumps(parts[job["part"]](lib, job)) + "\n")
+        sys.stdout.flush()
+
+
+# ---------------------------------------------------------------------------
+# Parent side: the processes, the rounds, the tables
+# ---------------------------------------------------------------------------
+
+AVAILABLE = {}
+
+
+def available(lib):
+    """Whether ``lib``'s worker can run (its packages import in this interpreter)."""
+    if lib not in AVAILABLE:
+        module = {"torch": "torch", "scipy": "scipy.signal"}.get(lib)
+        try:
+            if module:
+                __import__(module)
+            AVAILABLE[lib] = True
+        except ImportError:
+            AVAILABLE[lib] = False
+            print(f"   ({module} is not installed: its column is skipped)")
+    return AVAILABLE[lib]
+
+
+class Workers:
+    """One process per (library, threads), started once and kept; a spinner
+    process pinned to the last core, stopped except while a busy contender runs."""
+
+    def __init__(self, paths):
+        self.paths, self.procs = paths, {}
+        code = (
+            "import os\n"
+            "if hasattr(os, 'sched_setaffinity'):\n"
+            "    os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})\n"
+            "while True:\n    pass\n"
+        )
+        self.spinner = subprocess.Popen([sys.executable, "-c", code])
+        self.spinner.send_signal(signal.SIGSTOP)
+
+    def ask(self, lib, threads, busy, job):
+        if (lib, threads) not in self.procs:
+            env = dict(os.environ)
+            for name in (
+                "OPENBLAS_NUM_THREADS",
+                "OMP_NUM_THREADS",
+                "MKL_NUM_THREADS",
+            ):
+                env[name] = str(threads)
+            env["PYTHONPATH"] = self.paths["old" if lib == "old" else "new"]
+            self.procs[lib, threads] = subprocess.Popen(
+                [sys.executable, os.path.abspath(__file__), "--worker", lib],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                env=env,
+            )  # fmt: skip
+        proc = self.procs[lib, threads]
+        if busy:
+            self.spinner.send_signal(signal.SIGCONT)
+            time.sleep(0.05)
+        try:
+            proc.stdin.write(json.dumps(job) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+        finally:
+            if busy:
+                self.spinner.send_signal(signal.SIGSTOP)
+        if not line:
+            raise RuntimeError(f"worker {lib} ({threads} threads) failed")
+        # let this library's worker threads stop spinning before the next one runs
+        time.sleep(PAUSE)
+        return json.loads(line)
+
+    def close(self):
+        for proc in self.procs.values():
+            proc.stdin.close()
+            proc.wait()
+        self.spinner.send_signal(signal.SIGCONT)
+        self.spinner.kill()
+        self.spinner.wait()
+
+
+PAUSE = 0.15  # s, longer than OpenBLAS's and OpenMP's spin before their threads sleep
+
+
+def measure(pool, contenders, jobs, rounds):
+    """{contender: [result per job]}: for each job the contenders take turns,
+    in alternating order over the rounds, and the best median is kept.
+
+    A contender is ``(lib, threads, busy)``."""
+    contenders = [c for c in contenders if available(c[0])]
+    best = {c: [] for c in contenders}
+    for job in jobs:
+        for c in contenders:
+            best[c].append(None)
+        for r in range(rounds):
+            for c in contenders if r % 2 == 0 else contenders[::-1]:
+                got = pool.ask(*c, job)
+                got = got[0] if isinstance(got, list) else got
+                now = best[c][-1]
+                if got is not None and (
+                    now is None or got["time"] < now["time"]
+                ):
+                    best[c][-1] = got
+    return best
+
+
+def check_same(results, cases):
+    """Every library's numbers agree with cnnlit's (seeded random projections)."""
+    ref = next(rows for c, rows in results.items() if c[0] == "cnnlit")
+    for c, rows in results.items():
+        for spec, a, b in zip(cases, rows, ref, strict=True):
+            if a is None or b is None:
+                continue
+            tol = 2e-3 if spec["dtype"] == "float32" else 1e-8
+            for (p, s), (q, _) in zip(a["fp"], b["fp"], strict=True):
+                assert abs(p - q) <= tol * max(s, 1e-300), (c, spec, p, q)
+
+
+def suite_cases():
+    return [
+        {"case": list(case), "dtype": dt, "kind": "train"}
+        for case in SUITE
+        for dt in DTYPES
+    ]
+
+
+def print_table(head, rows):
+    widths = [
+        max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))
+    ]
+    line = "  ".join(f"{h:>{w}}" for h, w in zip(head, widths, strict=True))
+    print(line)
+    print("-" * len(line))
+    for r in rows:
+        print("  ".join(f"{v:>{w}}" for v, w in zip(r, widths, strict=True)))
+
+
+def ratio(a, b):
+    return None if a is None or b is None else a["time"] / b["time"]
+
+
+def fmt(v, spec=".2f"):
+    return "-" if v is None else format(v, spec)
+
+
+def jobs_of(cases, min_time):
+    return [
+        {"part": "cases", "cases": [c], "min_time": min_time} for c in cases
+    ]
+
+
+def column(res, lib, threads, busy, n):
+    return res.get((lib, threads, busy), [None] * n)
+
+
+MODES = (("one thread", 1, False), ("two threads", 2, False),
+         ("two threads, one core busy", 2, True))  # fmt: skip
+
+
+def bench_suite(args, pool, libs):
+    print(
+        "\n== suite: conv_forward + conv_backward (correlation, stride 1, no padding) =="
+    )
+    print(
+        "   every contender in its own process; for each layer they take turns"
+    )
+    cases = suite_cases()
+    contenders = [(lib, t, busy) for _, t, busy in MODES for lib in libs
+                  if not (busy and lib == "im2col")]  # fmt: skip
+    res = measure(pool, contenders, jobs_of(cases, args.min_time), args.rounds)
+    check_same(res, cases)
+    n, out = len(cases), {}
+    for mode, threads, busy in MODES:
+        print(f"\n-- {mode} --")
+        rows, acc = [], {}
+        c_col = column(res, "cnnlit", threads, busy, n)
+        for i, spec in enumerate(cases):
+            row = [
+                str(tuple(spec["case"])),
+                spec["dtype"],
+                fmt(c_col[i]["time"] * 1e3),
+            ]
+            t = column(res, "torch", threads, busy, n)[i]
+            row.append(fmt(t and t["time"] * 1e3))
+            for lib in ("torch", "old", "im2col"):
+                r = ratio(c_col[i], column(res, lib, threads, busy, n)[i])
+                row.append(fmt(r))
+                if r:
+                    acc.setdefault(lib, []).append(r)
+            rows.append(row)
+        print_table(["layer (N,Cin,Cout,H,k)", "dtype", "cnnlit ms", "torch ms",
+                     "/torch", "/old", "/im2col"], rows)  # fmt: skip
+        summary = {lib: (geomean(v), max(v)) for lib, v in acc.items()}
+        for lib, (g, w) in summary.items():
+            print(f"cnnlit / {lib}: geometric mean {g:.2f}, worst row {w:.2f}")
+        out[mode] = summary
+    print(
+        "\n-- one core busy: two threads busy / the same library's one thread quiet --"
+    )
+    rows, worst = [], {}
+    for i, spec in enumerate(cases):
+        row = [str(tuple(spec["case"])), spec["dtype"]]
+        for lib in ("cnnlit", "old", "torch"):
+            r = ratio(
+                column(res, lib, 2, True, n)[i],
+                column(res, lib, 1, False, n)[i],
+            )
+            row.append(fmt(r))
+            if r:
+                worst[lib] = max(worst.get(lib, 0), r)
+        rows.append(row)
+    print_table(["layer", "dtype", "cnnlit", "old", "torch"], rows)
+    for lib, w in worst.items():
+        print(f"{lib}: worst busy / quiet one thread {w:.2f}")
+    out["busy worst"] = worst
+    out["results"] = {" ".join(map(str, k)): v for k, v in res.items()}
+    return out
+
+
+def bench_sweep(args, pool, libs):
+    print(
+        "\n== sweep: one thread, forward + both gradients, ns per multiply-add =="
+    )
+    cases = [
+        {"case": list(case), "dtype": dt, "group": g, "kind": "train"}
+        for g, case, dt in sweep_cases(args.quick)
+    ]
+    use = [lib for lib in libs if lib != "im2col"] + ["scipy"]
+    res = measure(pool, [(lib, 1, False) for lib in use],
+                  jobs_of(cases, args.min_time / 2), args.rounds)  # fmt: skip
+    check_same(res, cases)
+    n = len(cases)
+    per = {lib: [None if r is None else r["time"] / macs(*s["case"]) * 1e9
+                 for r, s in zip(column(res, lib, 1, False, n), cases, strict=True)]
+           for lib in use}  # fmt: skip
+    medians = {}
+    for key in {(s["group"], s["dtype"]) for s in cases}:
+        medians[key] = statistics.median(
+            p for p, s in zip(per["cnnlit"], cases, strict=True)
+            if (s["group"], s["dtype"]) == key
+        )  # fmt: skip
+    rows, worst_torch, worst_spread = [], 0.0, 0.0
+    for i, s in enumerate(cases):
+        c, t, o, sp = (per[lib][i] if lib in per else None
+                       for lib in ("cnnlit", "torch", "old", "scipy"))  # fmt: skip
+        spread = c / medians[(s["group"], s["dtype"])]
+        if s["group"] in ("image", "batch"):
+            worst_spread = max(worst_spread, spread, 1 / spread)
+        if t:
+            worst_torch = max(worst_torch, c / t)
+        rows.append([s["group"], str(tuple(s["case"])), s["dtype"], f"{macs(*s['case']):.1e}",
+                     fmt(c, ".3f"), fmt(t, ".3f"), fmt(sp, ".3f"), fmt(t and c / t),
+                     fmt(o and c / o), fmt(spread)])  # fmt: skip
+    print_table(["group", "(N,Cin,Cout,H,k)", "dtype", "MACs", "cnnlit", "torch", "scipy",
+                 "/torch", "/old", "/median"], rows)  # fmt: skip
+    print(f"worst cnnlit / torch {worst_torch:.2f}; worst spread from the group's median "
+          f"where only the work grows (image, batch) {worst_spread:.2f}")  # fmt: skip
+    if args.plot:
+        plot_sweep(
+            args.plot,
+            cases,
+            {lib: column(res, lib, 1, False, n) for lib in use},
+        )
+    return {"cases": cases, "per": per, "worst torch": worst_torch,
+            "worst spread": worst_spread}  # fmt: skip
+
+
+def plot_sweep(path, cases, res):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("   (matplotlib is not installed: no picture)")
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
+    styles = {"cnnlit": ("o", "C0"), "torch": ("s", "C1"), "scipy": ("^", "C2")}
+    for ax, dt in zip(axes, DTYPES, strict=True):
+        for lib, (marker, colour) in styles.items():
+            pts = [(macs(*s["case"]), r["time"]) for s, r in zip(cases, res.get(lib, []), strict=True)
+                   if r is not None and s["dtype"] == dt]  # fmt: skip
+            if pts:
+                x, y = zip(*sorted(pts), strict=True)
+                ax.loglog(
+                    x, y, marker, color=colour, label=lib, alpha=0.75, ms=5
+                )
+        lo = min(macs(*s["case"]) for s in cases)
+        hi = max(macs(*s["case"]) for s in cases)
+        for rate in (
+            1e9,
+            1e10,
+            1e11,
+        ):  # lines of constant multiply-adds per second
+            ax.loglog(
+                [lo, hi], [lo / rate, hi / rate], ":", color="0.6", lw=0.8
+            )
+            ax.text(
+                hi,
+                hi / rate,
+                f"{rate:.0e}/s",
+                fontsize=7,
+                color="0.4",
+                ha="right",
+            )
+        ax.set_title(f"{dt}, one thread")
+        ax.set_xlabel("multiply-adds (forward + both gradients)")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0].set_ylabel("seconds")
+    axes[0].legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    print(f"   picture saved to {path}")
+
+
+def bench_step(args, pool, libs):
+    print("\n== one training step of the digits network, one thread (batch 32, "
+          "softmax cross-entropy, SGD with momentum) ==")  # fmt: skip
+    use = [(lib, 1, False) for lib in libs]
+    job = {"part": "step", "min_time": args.min_time * 2}
+    res = measure(pool, use, [job] * 2, args.rounds)
+    ref = res["cnnlit", 1, False][0]
+    out = {}
+    for (lib, _, _), rows in res.items():
+        r = min(rows, key=lambda v: v["time"])
+        assert np.allclose(r["losses"], ref["losses"], rtol=1e-3), (lib, r, ref)
+        line = f"{lib:8s} {r['time'] * 1e6:8.0f} us per step"
+        if lib != "cnnlit":
+            c = min(res["cnnlit", 1, False], key=lambda v: v["time"])
+            out[lib] = c["time"] / r["time"]
+            line += f"   cnnlit / {lib} = {out[lib]:.2f}"
         print(line)
-    return result
+    return out
+
+
+def bench_large(args, pool, libs):
+    print("\n== large images: conv_forward, padding k // 2, two threads ==")
+    cases = [{"case": list(c[:5]), "dtype": c[5], "pad": c[4] // 2, "kind": "forward"}
+             for c in LARGE]  # fmt: skip
+    use = [lib for lib in libs if lib != "im2col"] + ["scipy"]
+    contenders = [(lib, 2, busy) for busy in (False, True) for lib in use]
+    res = measure(pool, contenders, jobs_of(cases, args.min_time), args.rounds)
+    check_same(res, cases)
+    n, rows, worst = len(cases), [], {}
+    for busy in (False, True):
+        for i, s in enumerate(cases):
+            c = column(res, "cnnlit", 2, busy, n)[i]
+            row = [
+                str(tuple(s["case"])),
+                "busy" if busy else "quiet",
+                fmt(c["time"] * 1e3, ".1f"),
+            ]
+            for lib in ("old", "torch", "scipy"):
+                r = column(res, lib, 2, busy, n)[i]
+                row += [fmt(r and r["time"] * 1e3, ".1f"), fmt(ratio(c, r))]
+                if r and lib == "scipy":
+                    worst[busy] = max(worst.get(busy, 0), ratio(c, r))
+            rows.append(row)
+    print_table(["image (N,Cin,Cout,H,k)", "machine", "cnnlit ms", "old ms", "/old",
+                 "torch ms", "/torch", "scipy ms", "/scipy"], rows)  # fmt: skip
+    return {"worst / scipy": worst}
+
+
+PRODUCT_SHAPES = [  # (C_out, C_in kH kW + 1, columns of a 2 MiB block)
+    (8, 26, 4096), (16, 201, 2600), (32, 145, 3600), (64, 289, 1800),
+    (64, 289, 7200), (256, 289, 1800), (512, 577, 900),
+]  # fmt: skip
+
+
+def bench_products(args, pool, libs):
+    print(
+        "\n== the products of one block: numpy's matmul, two BLAS threads / one =="
+    )
+    shapes = [(m, k, n, dt) for dt in DTYPES for m, k, n in PRODUCT_SHAPES]
+    jobs = [
+        {"part": "products", "shapes": [s], "min_time": args.min_time / 2}
+        for s in shapes
+    ]
+    modes = [("cnnlit", 1, False), ("cnnlit", 2, False), ("cnnlit", 2, True)]
+    res = measure(pool, modes, jobs, args.rounds)
+    one, two, busy = (res[m] for m in modes)
+    rows = [[str((m, k, n)), dt, f"{m * k * n:.1e}", fmt(one[i]["time"] * 1e6, ".0f"),
+             fmt(ratio(two[i], one[i])), fmt(ratio(busy[i], one[i]))]
+            for i, (m, k, n, dt) in enumerate(shapes)]  # fmt: skip
+    print_table(
+        [
+            "(M, K, N)",
+            "dtype",
+            "MACs",
+            "one thread us",
+            "two / one",
+            "two busy / one",
+        ],
+        rows,
+    )
+    return {"shapes": shapes, "two / one": [ratio(a, b) for a, b in zip(two, one, strict=True)],
+            "busy / one": [ratio(a, b) for a, b in zip(busy, one, strict=True)]}  # fmt: skip
 
 
 # ---------------------------------------------------------------------------
-# The loops of cnnlit.reference, the 2-D primitives, the import
+# Optional parts, in this process (--only reference, signal, import)
 # ---------------------------------------------------------------------------
+
+TARGET_SCIPY = 1.0  # 2048 x 2048 images: correlate2d / convolve2d vs scipy
+TARGET_MEMORY = 2.2  # their peak memory / (input + output)
+TARGET_IMPORT = 0.3  # s
+
+
+def interleaved(funcs, repeat, warmup=1, clock=time.perf_counter, pause=0.0):
+    """Best time of each function, calling them in turn ``repeat`` times.
+
+    The minimum, not the mean: on a shared machine the other processes only
+    ever add time, so the fastest round is the closest to the code's own cost.
+    With everything on one thread, ``clock=time.process_time`` (the CPU time
+    of this process) does not count the time the process waits for a core.
+    ``pause`` seconds of sleep before each call let the worker threads of the
+    previous call's library (OpenBLAS's, torch's OpenMP) stop spinning: they
+    keep a core busy for up to about 0.1 s after their last task.
+    """
+    for _ in range(warmup):
+        for f in funcs:
+            f()
+    times = [[] for _ in funcs]
+    for _ in range(repeat):
+        for i, f in enumerate(funcs):
+            if pause:
+                time.sleep(pause)
+            t0 = clock()
+            f()
+            times[i].append(clock() - t0)
+    return [min(t) for t in times]
 
 
 def bench_reference(repeat):
@@ -746,89 +1152,144 @@ def bench_import(repeat=7):
     return t
 
 
+def bench_optional(part, args):
+    repeat = 5 if args.quick else 15
+    global cnnlit, reference, ss
+    import cnnlit
+    from cnnlit import reference
+
+    try:
+        import scipy.signal as ss
+    except ImportError:
+        ss = None
+    if part == "reference":
+        return bench_reference(repeat)
+    if part == "signal":
+        return bench_signal(repeat)
+    return bench_import()
+
+
+def targets(results):
+    checks = []
+    suite = results.get("suite")
+    sweep = results.get("sweep")
+    if suite and "torch" in suite["one thread"]:
+        g, w = suite["one thread"]["torch"]
+        if sweep:
+            w = max(w, sweep["worst torch"])
+        checks.append(
+            (
+                "one thread: geometric mean / torch",
+                g,
+                TARGETS["one thread geomean"],
+            )
+        )
+        checks.append(
+            (
+                "one thread: worst row / torch (suite and sweep)",
+                w,
+                TARGETS["one thread row"],
+            )
+        )
+        g, w = suite["two threads"]["torch"]
+        checks.append(
+            (
+                "two threads: geometric mean / torch",
+                g,
+                TARGETS["two threads geomean"],
+            )
+        )
+        checks.append(
+            ("two threads: worst row / torch", w, TARGETS["two threads row"])
+        )
+    if suite:
+        checks.append(("one core busy: worst row / quiet one thread",
+                       suite["busy worst"]["cnnlit"], TARGETS["busy / quiet one thread"]))  # fmt: skip
+    if sweep:
+        checks.append(("sweep: per multiply-add / group median (image, batch)",
+                       sweep["worst spread"], TARGETS["per multiply-add / median"]))  # fmt: skip
+    step = results.get("step")
+    if step and "torch" in step:
+        checks.append(("training step / torch", step["torch"], TARGETS["step"]))
+    large = results.get("large")
+    if large and True in large["worst / scipy"]:
+        checks.append(
+            (
+                "large images, one core busy: / scipy",
+                large["worst / scipy"][True],
+                TARGETS["large / scipy"],
+            )
+        )
+    print("\n== targets ==")
+    for text, value, limit in checks:
+        print(
+            f"{text}: {value:.2f} (<= {limit}) {'met' if value <= limit else 'MISSED'}"
+        )
+    return all(v <= limit for _, v, limit in checks)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer sizes, one round"
+    )
     parser.add_argument(
         "--only",
-        choices=("layer", "step", "reference", "signal", "import"),
-        help="run one part",
+        choices=(
+            *("suite", "sweep", "step", "large", "products"),
+            *("reference", "signal", "import"),
+        ),
+        action="append",
+        help="run this part (repeatable); reference, signal and import "
+        "run only when named",
     )
     parser.add_argument(
-        "--threads",
-        default="1,2",
-        help="comma-separated thread counts for the conv suite (default %(default)s)",
+        "--old", help="directory holding another cnnlit to time alongside"
     )
+    parser.add_argument(
+        "--plot", help="save the sweep's log-log picture to this file"
+    )
+    parser.add_argument("--json", help="save every measurement to this file")
     args = parser.parse_args()
-    thread_counts = [int(t) for t in args.threads.split(",")]
-    repeat = 5 if args.quick else 15
-    print(
-        f"numpy {np.__version__}, python {sys.version.split()[0]}, cnnlit from {os.path.dirname(cnnlit.__file__)}"
-    )
+    if args.worker:
+        threads = int(os.environ.get("OPENBLAS_NUM_THREADS", "1"))
+        return worker(args.worker, threads)
+    args.rounds = 2 if args.quick else 3
+    args.min_time = 0.05 if args.quick else 0.15
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    paths = {
+        "new": root,
+        "old": os.path.abspath(args.old) if args.old else root,
+    }
+    libs = ["cnnlit"] + (["old"] if args.old else []) + ["torch", "im2col"]
+    import platform
+
+    print(f"numpy {np.__version__}, python {platform.python_version()}, "
+          f"{os.cpu_count()} cores; cnnlit from the checkout"
+          + (", old: the cnnlit of --old" if args.old else ""))  # fmt: skip
+    if available("torch"):
+        import torch
+
+        print(f"torch {torch.__version__}")
     results = {}
-    if args.only in (None, "layer"):
-        results["layer"] = [
-            bench_layer(repeat, threads) for threads in thread_counts
-        ]
-    if args.only in (None, "step"):
-        results["step"] = bench_training_step(3 * repeat)
-    if args.only in (None, "reference"):
-        bench_reference(repeat)
-    if args.only in (None, "signal"):
-        results["signal"] = bench_signal(repeat)
-    if args.only in (None, "import"):
-        results["import"] = bench_import()
-    print("\n== targets ==")
-    checks = []
-    for layer in results.get("layer", []):
-        on = f"{layer['threads']} thread{'s' if layer['threads'] > 1 else ''}"
-        if "torch_geomean" in layer:
-            checks.append(
-                (
-                    f"conv vs torch on {on}, worst row {layer['torch_worst']:.2f} <= {TARGET_TORCH_ROW}",
-                    layer["torch_worst"] <= TARGET_TORCH_ROW,
-                )
-            )
-            checks.append(
-                (
-                    f"conv vs torch on {on}, geometric mean {layer['torch_geomean']:.2f} <= "
-                    f"{TARGET_TORCH_GEOMEAN}",
-                    layer["torch_geomean"] <= TARGET_TORCH_GEOMEAN,
-                )
-            )
-        checks.append(
-            (
-                f"largest float32 layer on {on}: {layer['largest_share']:.0%} of numpy's matmul >= "
-                f"{TARGET_MATMUL_SHARE:.0%}",
-                layer["largest_share"] >= TARGET_MATMUL_SHARE,
-            )
-        )
-    step = results.get("step")
-    if step is not None and "torch" in step:
-        checks.append(
-            (
-                f"training step vs torch {step['torch']:.2f} <= {TARGET_STEP}",
-                step["torch"] <= TARGET_STEP,
-            )
-        )
-    if results.get("signal") is not None:
-        r, m = results["signal"]
-        checks.append(
-            (
-                f"2-D primitives vs scipy {r:.2f} < {TARGET_SCIPY}, memory {m:.2f} <= {TARGET_MEMORY}",
-                r < TARGET_SCIPY and m <= TARGET_MEMORY,
-            )
-        )
-    if results.get("import") is not None:
-        checks.append(
-            (
-                f"import {results['import']:.3f} s < {TARGET_IMPORT} s",
-                results["import"] < TARGET_IMPORT,
-            )
-        )
-    for text, met in checks:
-        print(f"{text}: {'met' if met else 'MISSED'}")
-    return 0 if all(met for _, met in checks) else 1
+    parts = args.only or ["products", "suite", "sweep", "step", "large"]
+    # a SIGTERM ends the run through the finally below: no spinner left behind
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    pool = Workers(paths)
+    try:
+        for part in parts:
+            if part in ("reference", "signal", "import"):
+                results[part] = bench_optional(part, args)
+            else:
+                results[part] = globals()[f"bench_{part}"](args, pool, libs)
+    finally:
+        pool.close()
+    met = targets(results)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, default=str)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

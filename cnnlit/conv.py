@@ -10,21 +10,16 @@ and the backward pass gives :math:`\partial E/\partial w` (:ref:`weight-update`)
 
 How it is computed (see :ref:`performance`): the windows of the padded input
 are copied into a matrix (im2col) and multiplied with the kernels in one
-matrix product; the bias rides along as the weight of an extra row of ones.
-With stride 1 the matrix is *wide*: each of its rows is one contiguous run of
-the flattened padded image, a fast copy, and the few columns that straddle two
-image rows are computed and dropped (see ``_Geometry``). The weight and bias
-gradients are the deltas times the same matrix; the input gradient is the
-kernels times the deltas (the columns' gradient), added back onto the pixels
-the columns came from (col2im): in the wide layout one sum over the kernel
-offsets of a strided view, otherwise one strided addition per offset.
-The batch (and, for huge images, the output rows) is cut into blocks of about
-2 MiB, which stay in the processor's cache from the copy to the products, and
-the blocks' temporary arrays reuse the memory of the previous call.
+matrix product per block of the batch; the gradients are two more products
+with the same matrix, and the columns' gradient is added back onto the pixels
+(col2im). The engine, its blocks and its memory budget are in
+:mod:`cnnlit._im2col`; this module validates the arguments and turns the
+seed's convolution into the correlation the engine computes.
 """
 
 import numpy as np
 
+from . import _im2col
 from ._checks import (
     BOUNDARIES,
     CONVENTIONS,
@@ -36,61 +31,10 @@ from ._checks import (
     pair,
     result_dtype,
 )
-from .padding import pad, pad_adjoint
+from .padding import pad_adjoint
+from .signal2d import convolve2d, correlate2d
 
 __all__ = ["conv_forward", "conv_backward", "conv_output_shape"]
-
-# Largest column matrix built at once, in bytes: small enough that a block's
-# columns are still in the processor's cache when the matrix products and
-# col2im read them again (measured in benchmarks/bench_conv.py).
-_COLS_BUDGET = 2 * 2**20
-
-# Wide columns (stride 1) while C_out <= _WIDE_RATIO * C_in * kH * kW: they save
-# copies on the input's side and cost some on the output's side (measured).
-_WIDE_RATIO = 2
-
-# Buffers kept between calls for the blocks' temporary arrays. Fresh memory of
-# a few MiB costs a page fault per 4 KiB page the first time it is written,
-# about as long as the copy itself; reusing the last call's memory avoids that.
-# A list is the pool: its pop and append are atomic, so two threads never
-# share a buffer. Buffers larger than _SCRATCH_KEEP bytes are not kept.
-_SCRATCH = []
-_SCRATCH_KEEP = 16 * 2**20
-
-
-class _Scratch:
-    """``with _Scratch(dtype, n1, n2, ...) as (a1, a2, ...)``: 1-D arrays of those sizes, from a reused buffer."""
-
-    def __init__(self, dtype, *sizes):
-        self.dtype = np.dtype(dtype)
-        # each array starts on a 64-byte boundary
-        align = 64 // self.dtype.itemsize
-        self.starts = [0]
-        for size in sizes:
-            self.starts.append(self.starts[-1] + -(-size // align) * align)
-        self.sizes = sizes
-
-    def __enter__(self):
-        nbytes = self.starts[-1] * self.dtype.itemsize + 64
-        try:
-            self.buffer = _SCRATCH.pop()
-        except IndexError:
-            self.buffer = None
-        if self.buffer is None or self.buffer.nbytes < nbytes:
-            self.buffer = np.empty(nbytes, dtype=np.uint8)
-        skip = -self.buffer.ctypes.data % 64
-        flat = self.buffer[
-            skip : skip + self.starts[-1] * self.dtype.itemsize
-        ].view(self.dtype)
-        return [
-            flat[start : start + size]
-            for start, size in zip(self.starts[:-1], self.sizes, strict=True)
-        ]
-
-    def __exit__(self, *exc):
-        if self.buffer.nbytes <= _SCRATCH_KEEP and len(_SCRATCH) < 2:
-            _SCRATCH.append(self.buffer)
-        self.buffer = None
 
 
 def conv_output_shape(H, W, kH, kW, *, stride=1, padding=0, dilation=1):
@@ -160,152 +104,101 @@ def _kernel_span(Hp, Wp, kH, kW, dH, dW, where):
     return span_H, span_W
 
 
-class _Geometry:
-    """Validated shapes and options shared by the forward and backward pass.
-
-    The columns of the im2col matrix are the output pixels. With stride 1 they
-    are laid out *wide*: output pixel ``(i, j)`` of an example is column
-    ``i * Wp + j``, the pixel of the padded input it starts from, so that every
-    row of the matrix is one contiguous run of the flattened padded image (a
-    fast copy) and the columns ``j >= W_out`` in between are padding that is
-    computed and thrown away. With a stride the columns are the output pixels
-    themselves (``pitch = W_out``).
-    """
-
-    def __init__(
-        self, o_prev, w, stride, padding, dilation, boundary, convention
-    ):
-        check_flag(boundary, "boundary", BOUNDARIES)
-        check_flag(convention, "convention", CONVENTIONS)
-        check_ndim(o_prev, "o_prev", (3, 4), "(N, C_in, H, W) or (C_in, H, W)")
-        check_ndim(w, "w", (4,), "(C_out, C_in, kH, kW)")
-        self.single = o_prev.ndim == 3
-        N, C_in, H, W = (1,) + o_prev.shape if self.single else o_prev.shape
-        C_out, C_in_w, kH, kW = w.shape
-        if C_in_w != C_in:
-            raise ValueError(
-                f"w has C_in={C_in_w} input channels (w.shape {w.shape}) but o_prev has "
-                f"C_in={C_in} (o_prev.shape {o_prev.shape})"
-            )
-        if 0 in w.shape or 0 in o_prev.shape:
-            raise ValueError(
-                f"o_prev and w must not be empty, got o_prev {o_prev.shape} and w {w.shape}"
-            )
-        self.sH, self.sW = pair(stride, "stride", 1)
-        self.ph, self.pw = pair(padding, "padding", 0)
-        self.dH, self.dW = pair(dilation, "dilation", 1)
-        Hp, Wp = H + 2 * self.ph, W + 2 * self.pw
-        span_H, span_W = _kernel_span(
-            Hp,
-            Wp,
-            kH,
-            kW,
-            self.dH,
-            self.dW,
-            f"(o_prev {o_prev.shape}, padding {(self.ph, self.pw)})",
+def _geometry(
+    o_prev,
+    w,
+    stride=1,
+    padding=0,
+    dilation=1,
+    boundary="fill",
+    convention="convolution",
+):
+    """Validated shapes and options shared by the forward and backward pass."""
+    check_flag(boundary, "boundary", BOUNDARIES)
+    check_flag(convention, "convention", CONVENTIONS)
+    check_ndim(o_prev, "o_prev", (3, 4), "(N, C_in, H, W) or (C_in, H, W)")
+    check_ndim(w, "w", (4,), "(C_out, C_in, kH, kW)")
+    N, C_in, H, W = (1,) + o_prev.shape if o_prev.ndim == 3 else o_prev.shape
+    C_out, C_in_w, kH, kW = w.shape
+    if C_in_w != C_in:
+        raise ValueError(
+            f"w has C_in={C_in_w} input channels (w.shape {w.shape}) but o_prev has "
+            f"C_in={C_in} (o_prev.shape {o_prev.shape})"
         )
-        self.N, self.C_in, self.H, self.W = N, C_in, H, W
-        self.C_out, self.kH, self.kW = C_out, kH, kW
-        self.Hp, self.Wp = Hp, Wp
-        self.Ho = (Hp - span_H) // self.sH + 1
-        self.Wo = (Wp - span_W) // self.sW + 1
-        self.boundary = boundary
-        self.convention = convention
-        self.wide = (
-            self.sH == 1
-            and self.sW == 1
-            and C_out <= _WIDE_RATIO * C_in * kH * kW
+    if 0 in w.shape or 0 in o_prev.shape:
+        raise ValueError(
+            f"o_prev and w must not be empty, got o_prev {o_prev.shape} and w {w.shape}"
         )
-        self.pitch = (
-            Wp if self.wide else self.Wo
-        )  # columns from one output row to the next
+    stride = pair(stride, "stride", 1)
+    padding = pair(padding, "padding", 0)
+    dilation = pair(dilation, "dilation", 1)
+    (sH, sW), (ph, pw), (dH, dW) = stride, padding, dilation
+    span_H, span_W = _kernel_span(
+        H + 2 * ph,
+        W + 2 * pw,
+        kH,
+        kW,
+        dH,
+        dW,
+        f"(o_prev {o_prev.shape}, padding {(ph, pw)})",
+    )
+    g = _im2col.Geometry(
+        N,
+        C_in,
+        H,
+        W,
+        C_out,
+        kH,
+        kW,
+        (H + 2 * ph - span_H) // sH + 1,
+        (W + 2 * pw - span_W) // sW + 1,
+        stride,
+        padding,
+        dilation,
+        boundary,
+    )
+    g.single, g.convention = o_prev.ndim == 3, convention
+    return g
 
-    def pad(self, x, dtype):
-        """The batch ``x`` (N, C_in, H, W) as ``dtype``, padded: C-contiguous, (N, C_in, Hp, Wp)."""
-        if self.boundary != "fill" or (self.ph == 0 and self.pw == 0):
-            return np.ascontiguousarray(
-                pad(
-                    x.astype(dtype, copy=False), self.ph, self.pw, self.boundary
-                )
-            )
-        xp = np.zeros((self.N, self.C_in, self.Hp, self.Wp), dtype=dtype)
-        xp[:, :, self.ph : self.ph + self.H, self.pw : self.pw + self.W] = x
-        return xp
 
-    def span(self, r0, r1):
-        """Columns of one example for output rows r0 .. r1 - 1."""
-        return (r1 - r0 - 1) * self.pitch + self.Wo
+# One output channel, stride 1, no dilation and a kernel of more than this many
+# taps: each channel pair through correlate2d / convolve2d, which use the FFT
+# for large kernels on large images. The im2col product of one output channel
+# is a matrix-vector product that reads kH kW copies of the image; the FFT took
+# 0.06 to 0.44 of its time (forward and backward, one thread, the two taking
+# turns in one process) for 15 x 15 kernels from 64 to 1024 pixels, 1 and 3
+# input channels; the sweep of benchmarks/bench_conv.py times it against the
+# previous code (group "image, 15x15, 3 -> 1").
+_FFT_MIN_TAPS = 64
 
-    def block_size(self, itemsize):
-        """(examples, output rows) of a block: its column matrix, the widest of
-        the block's matrices (C_in kH kW or C_out rows), fits the budget. An
-        example up to twice the budget stays whole: cutting it into row blocks
-        costs more than the larger block (measured on the largest float64 layer
-        of benchmarks/bench_conv.py)."""
-        row_bytes = max(self.C_in * self.kH * self.kW, self.C_out) * itemsize
-        per_example = row_bytes * self.span(0, self.Ho)
-        if per_example <= 2 * _COLS_BUDGET:
-            return min(self.N, max(1, _COLS_BUDGET // per_example)), self.Ho
-        return 1, min(self.Ho, max(1, _COLS_BUDGET // (row_bytes * self.pitch)))
 
-    def blocks(self, itemsize):
-        """(n0, n1, r0, r1): batch and output-row ranges whose columns fit the budget,
-        and the most columns of any block."""
-        step, rows = self.block_size(itemsize)
-        ranges = [
-            (n0, min(self.N, n0 + step), r0, min(self.Ho, r0 + rows))
-            for n0 in range(0, self.N, step)
-            for r0 in range(0, self.Ho, rows)
-        ]
-        return ranges, step * self.span(0, rows)
+def _fft_wins(g):
+    return (
+        g.C_out == 1
+        and g.kH * g.kW > _FFT_MIN_TAPS
+        and (g.sH, g.sW, g.dH, g.dW) == (1, 1, 1, 1)
+    )
 
-    def cols(self, xp, n0, n1, r0, r1, out, ones=False):
-        """im2col: the windows copied into ``out``, returned as shape (C_in * kH * kW, (n1 - n0) * span).
 
-        ``xp`` is the padded batch, C-contiguous, shape (N, C_in, Hp, Wp); ``out`` a 1-D array large
-        enough. ``ones=True`` appends a row of ones: the constant input whose weight is the bias.
-        """
-        sN, sC, sY, sX = xp.strides
-        if self.wide:  # one contiguous run of the flattened image per row
-            shape = (self.C_in, self.kH, self.kW, n1 - n0, self.span(r0, r1))
-            strides = (sC, sY * self.dH, sX * self.dW, sN, sX)
-        else:
-            shape = (self.C_in, self.kH, self.kW, n1 - n0, r1 - r0, self.Wo)
-            strides = (
-                sC,
-                sY * self.dH,
-                sX * self.dW,
-                sN,
-                sY * self.sH,
-                sX * self.sW,
-            )
-        view = np.ndarray(
-            shape,
-            xp.dtype,
-            buffer=xp,
-            offset=n0 * sN + r0 * self.sH * sY,
-            strides=strides,
-        )
-        K = self.C_in * self.kH * self.kW
-        cols = out[: view.size + ones * (view.size // K)].reshape(K + ones, -1)
-        np.copyto(cols[:K].reshape(shape), view)
-        if ones:
-            cols[K] = 1
-        return cols
+def _fft_forward(g, xp, K, b):
+    """:func:`_im2col.forward` one channel pair at a time, by correlate2d."""
+    c = np.zeros((g.N, g.C_out, g.Ho, g.Wo), dtype=xp.dtype)
+    for n, m, ch in np.ndindex(g.N, g.C_out, g.C_in):
+        c[n, m] += correlate2d(xp[n, ch], K[m, ch], mode="valid")
+    if b is not None:
+        c += b[:, None, None]
+    return c
 
-    def pixels(self, a, n, r0, r1, slot=None):
-        """The (n, C, r1 - r0, W_out) output pixels of columns ``a``, shape (C, n * slot), a view.
 
-        ``slot``: columns per example, by default ``span``.
-        """
-        e = a.itemsize
-        slot = slot or self.span(r0, r1)
-        return np.ndarray(
-            (n, a.shape[0], r1 - r0, self.Wo),
-            a.dtype,
-            buffer=a,
-            strides=(slot * e, n * slot * e, self.pitch * e, e),
-        )
+def _fft_backward(g, xp, K, d):
+    """:func:`_im2col.backward` one channel pair at a time: the weight
+    gradient a valid correlation of the input with the deltas, the input
+    gradient a full convolution of the deltas with the kernel."""
+    dK, dxp = np.zeros(K.shape, xp.dtype), np.zeros(xp.shape, xp.dtype)
+    for n, m, ch in np.ndindex(g.N, g.C_out, g.C_in):
+        dK[m, ch] += correlate2d(xp[n, ch], d[n, m], mode="valid")
+        dxp[n, ch] += convolve2d(d[n, m], K[m, ch], mode="full")
+    return dK, d.sum(axis=(0, 2, 3)), dxp
 
 
 def _kernel(w, convention):
@@ -316,7 +209,7 @@ def _kernel(w, convention):
 def _validate(o_prev, w, b=None, delta=None, **options):
     o_prev = as_real_array(o_prev, "o_prev")
     w = as_real_array(w, "w")
-    g = _Geometry(o_prev, w, **options)
+    g = _geometry(o_prev, w, **options)
     arrays = [o_prev, w]
     if b is not None:
         b = as_real_array(b, "b")
@@ -412,27 +305,8 @@ def conv_forward(
         boundary=boundary,
         convention=convention,
     )
-    # The bias is the weight of a constant input of ones: one more column of the
-    # kernels, one more row of ones under the windows, and the product adds it.
-    ones = b is not None
-    W2 = np.empty((g.C_out, g.C_in * g.kH * g.kW + ones), dtype=dtype)
-    W2[:, : W2.shape[1] - ones] = _kernel(w, convention).reshape(g.C_out, -1)
-    if ones:
-        W2[:, -1] = b
-    c = np.empty((g.N, g.C_out, g.Ho, g.Wo), dtype=dtype)
-    blocks, most = g.blocks(np.dtype(dtype).itemsize)
-    with _Scratch(dtype, W2.shape[1] * most, g.C_out * most) as (
-        cols_buf,
-        out_buf,
-    ):
-        for n0, n1, r0, r1 in blocks:
-            cols = g.cols(xp, n0, n1, r0, r1, out=cols_buf, ones=ones)
-            block = np.matmul(
-                W2,
-                cols,
-                out=out_buf[: g.C_out * cols.shape[1]].reshape(g.C_out, -1),
-            )
-            c[n0:n1, :, r0:r1] = g.pixels(block, n1 - n0, r0, r1)
+    engine = _fft_forward if _fft_wins(g) else _im2col.forward
+    c = engine(g, xp, _kernel(w, convention), b)
     return c[0] if g.single else c
 
 
@@ -514,142 +388,10 @@ def conv_backward(
         convention=convention,
     )
     d = (delta[None] if g.single else delta).astype(dtype, copy=False)
-    W2 = np.ascontiguousarray(_kernel(w, convention)).reshape(g.C_out, -1)
-    K = W2.shape[1]
-    # dE/db = sum of the deltas: the weight gradient of a constant input of ones (see conv_forward).
-    dW2 = np.zeros((g.C_out, K + 1), dtype=dtype)
-    blocks, most = g.blocks(np.dtype(dtype).itemsize)
-    rows_blocked = blocks[0][3] < g.Ho
-    # Every pixel gets its gradient from exactly one block unless the output rows are cut.
-    dxp = (np.zeros if rows_blocked or not g.wide else np.empty)(
-        (g.N, g.C_in, g.Hp, g.Wp), dtype=dtype
-    )
-    # Wide layout: the input gradient of a block covers its columns plus the kernel's reach.
-    reach = (g.kH - 1) * g.dH * g.Wp + (g.kW - 1) * g.dW if g.wide else 0
-    slots = max(
-        (n1 - n0) * (g.span(r0, r1) + reach) for n0, n1, r0, r1 in blocks
-    )
-    sizes = (
-        (K + 1) * most,
-        g.C_out * most,
-        K * slots,
-        g.C_in * slots * rows_blocked,
-    )
-    layout = None
-    with _Scratch(dtype, *sizes) as (cols_buf, d_buf, dcols_buf, tmp_buf):
-        for n0, n1, r0, r1 in blocks:
-            n, span = n1 - n0, g.span(r0, r1)
-            # Zero columns (the wide layout's padding columns, the slots' ends) stay
-            # zero from one block to the next of the same shape.
-            new_layout, layout = (n, span) != layout, (n, span)
-            # The deltas in the columns' layout.
-            d_block = d_buf[: g.C_out * n * span].reshape(g.C_out, n * span)
-            if g.wide and new_layout:
-                d_block.fill(0)
-            g.pixels(d_block, n, r0, r1)[...] = d[n0:n1, :, r0:r1]
-            # (cols @ d^T)^T rather than d @ cols^T: the same product, but OpenBLAS
-            # splits this long, thin one across threads far better.
-            dW2 += (
-                g.cols(xp, n0, n1, r0, r1, out=cols_buf, ones=True) @ d_block.T
-            ).T
-            if g.wide:
-                _col2im_wide(
-                    g,
-                    W2,
-                    d_block,
-                    n0,
-                    n1,
-                    r0,
-                    reach,
-                    dxp,
-                    dcols_buf,
-                    tmp_buf,
-                    rows_blocked,
-                    new_layout,
-                )
-                continue
-            dcols = np.matmul(
-                W2.T,
-                d_block,
-                out=dcols_buf[: K * n * span].reshape(K, n * span),
-            )
-            dcols = dcols.reshape(g.C_in, g.kH, g.kW, n, r1 - r0, g.Wo)
-            # col2im: add the columns back onto the pixels they were copied from.
-            for p in range(g.kH):
-                top = r0 * g.sH + p * g.dH
-                rows = slice(top, top + (r1 - r0 - 1) * g.sH + 1, g.sH)
-                for q in range(g.kW):
-                    cols = slice(
-                        q * g.dW, q * g.dW + (g.Wo - 1) * g.sW + 1, g.sW
-                    )
-                    target = dxp[n0:n1, :, rows, cols].transpose(1, 0, 2, 3)
-                    target += dcols[:, p, q]
-    dE_dw = _kernel(dW2[:, :K].reshape(w.shape), convention).copy()
-    dE_db = dW2[:, K].copy()
+    engine = _fft_backward if _fft_wins(g) else _im2col.backward
+    dK, dE_db, dxp = engine(g, xp, _kernel(w, convention), d)
+    dE_dw = _kernel(dK, convention).copy()
     dE_do_prev = np.ascontiguousarray(
         pad_adjoint(dxp, g.ph, g.pw, g.boundary, g.H, g.W)
     )
     return dE_dw, dE_db, (dE_do_prev[0] if g.single else dE_do_prev)
-
-
-def _col2im_wide(
-    g,
-    W2,
-    d_block,
-    n0,
-    n1,
-    r0,
-    reach,
-    dxp,
-    dcols_buf,
-    tmp_buf,
-    accumulate,
-    zero_tails=True,
-):
-    """Input gradient of one block in the wide layout: the columns' gradient, added back onto the pixels.
-
-    The columns' gradient of each example, ``W2^T d`` (C_in kH kW, span), is
-    followed by ``reach`` zero columns: a *slot* covering every pixel the
-    block's windows touch. Then the gradient of kernel offset (p, q), shifted
-    by that offset, is one strided view of the slots for every offset at once,
-    zero wherever a window does not reach, and col2im is one sum over the
-    offsets.
-    """
-    n = n1 - n0
-    K, span = W2.shape[1], d_block.shape[1] // n
-    slot = span + reach
-    dcols = dcols_buf[: n * K * slot].reshape(n, K, slot)
-    if zero_tails:
-        dcols[:, :, span:] = 0
-    # One product per example, (C_in kH kW, C_out) @ (C_out, span), written into its slots.
-    np.matmul(
-        W2.T,
-        d_block.reshape(g.C_out, n, span).transpose(1, 0, 2),
-        out=dcols[:, :, :span],
-    )
-    # shifted[n, c, t, p, q] = dcols[n, (c, p, q), t - p dH Wp - q dW]: a shift reaches back
-    # into the zero columns of the slot before it ((p, q) = (0, 0), the first one, does not shift).
-    e = dcols.itemsize
-    shifted = np.ndarray(
-        (n, g.C_in, slot, g.kH, g.kW),
-        dcols.dtype,
-        buffer=dcols,
-        strides=(
-            K * slot * e,
-            g.kH * g.kW * slot * e,
-            e,
-            (g.kW * slot - g.dH * g.Wp) * e,
-            (slot - g.dW) * e,
-        ),
-    )
-    target = dxp.reshape(g.N, g.C_in, g.Hp * g.Wp)[
-        n0:n1, :, r0 * g.Wp : r0 * g.Wp + slot
-    ]
-    if accumulate:  # row blocks overlap by the kernel's reach
-        target += np.add.reduce(
-            shifted,
-            axis=(3, 4),
-            out=tmp_buf[: n * g.C_in * slot].reshape(n, g.C_in, slot),
-        )
-    else:
-        np.add.reduce(shifted, axis=(3, 4), out=target)

@@ -13,7 +13,8 @@ from helpers import NP_PAD, two
 from scipy import signal
 
 import cnnlit
-from cnnlit import reference
+from cnnlit import _im2col, reference
+from cnnlit.padding import pad_adjoint
 
 BOUNDARIES = ["fill", "wrap", "symm"]
 CONVENTIONS = ["convolution", "correlation"]
@@ -479,32 +480,42 @@ def test_conv_output_shape_matches_forward(opts, rng):
 # ---------------------------------------------------------------------------
 
 
+def conv_with_budget(o_prev, w, b, delta, budget, **opts):
+    """conv_forward, then conv_backward's three gradients, computed by the
+    engine with a memory budget of ``budget`` bytes (conv.py's own calls use
+    the default)."""
+    conv = importlib.import_module("cnnlit.conv")
+    g, xp, w_, b_, _, dtype = conv._validate(o_prev, w, b, **opts)
+    K = conv._kernel(w_, g.convention)
+    c = _im2col.forward(g, xp, K, b_, budget=budget)
+    d = (delta[None] if g.single else delta).astype(dtype)
+    dK, db, dxp = _im2col.backward(g, xp, K, d, budget=budget)
+    dx = pad_adjoint(dxp, g.ph, g.pw, g.boundary, g.H, g.W)
+    if g.single:
+        c, dx = c[0], dx[0]
+    return c, (conv._kernel(dK, g.convention), db, dx)
+
+
 @pytest.mark.parametrize(
     "budget", [1, 500, 6000, 10**6], ids=lambda v: f"budget{v}"
 )
 @pytest.mark.parametrize("C_out", [2, 13], ids=lambda v: f"C_out{v}")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_both_column_layouts_equal_reference(
-    budget, C_out, dtype, rng, monkeypatch
-):
+def test_both_column_layouts_equal_reference(budget, C_out, dtype, rng):
     # Regression guard for the two column layouts of stride 1: wide columns (a few
     # kernels per row of the column matrix, C_out=2) and exact ones (many, C_out=13
     # against C_in * kH * kW = 6), in whole batches, one example and row blocks.
-    conv_module = importlib.import_module("cnnlit.conv")
-    monkeypatch.setattr(conv_module, "_COLS_BUDGET", budget)
     o_prev, w, b = random_case(
         rng, N=3, C_in=1, C_out=C_out, H=7, W=9, kH=2, kW=3
     )
     o_prev, w, b = o_prev.astype(dtype), w.astype(dtype), b.astype(dtype)
     opts = dict(padding=(1, 2), dilation=(2, 1))
-    c = cnnlit.conv_forward(o_prev, w, b, **opts)
+    want = reference.conv_forward(o_prev, w, b, **opts)
+    delta = rng.standard_normal(want.shape).astype(dtype)
+    c, got = conv_with_budget(o_prev, w, b, delta, budget, **opts)
     assert c.dtype == dtype
     tol = 1e-12 if dtype == np.float64 else 1e-4
-    np.testing.assert_allclose(
-        c, reference.conv_forward(o_prev, w, b, **opts), rtol=tol, atol=tol
-    )
-    delta = rng.standard_normal(c.shape).astype(dtype)
-    got = cnnlit.conv_backward(delta, o_prev, w, **opts)
+    np.testing.assert_allclose(c, want, rtol=tol, atol=tol)
     for g, r in zip(
         got, reference.conv_backward(delta, o_prev, w, **opts), strict=True
     ):
@@ -517,57 +528,59 @@ def test_both_column_layouts_equal_reference(
 )
 @pytest.mark.parametrize("stride", [1, 2, (1, 3)], ids=str)
 @pytest.mark.parametrize("kind", ["batch", "single"])
-def test_blocked_computation_equals_reference(
-    budget, stride, kind, rng, monkeypatch
-):
+def test_blocked_computation_equals_reference(budget, stride, kind, rng):
     # Regression guard for the batch and output-row blocks: a tiny memory budget forces
     # one block per example (and per group of output rows), which real sizes only reach
     # with images of several megabytes.
-    conv_module = importlib.import_module("cnnlit.conv")
-    monkeypatch.setattr(conv_module, "_COLS_BUDGET", budget)
     o_prev, w, b = random_case(rng, N=3, single=kind == "single")
     opts = dict(stride=stride, padding=(2, 1), boundary="symm", dilation=(1, 2))
-    c = cnnlit.conv_forward(o_prev, w, b, **opts)
-    np.testing.assert_allclose(
-        c, reference.conv_forward(o_prev, w, b, **opts), rtol=1e-12, atol=1e-12
-    )
-    delta = rng.standard_normal(c.shape)
+    want = reference.conv_forward(o_prev, w, b, **opts)
+    delta = rng.standard_normal(want.shape)
+    c, got = conv_with_budget(o_prev, w, b, delta, budget, **opts)
+    np.testing.assert_allclose(c, want, rtol=1e-12, atol=1e-12)
     for g, r in zip(
-        cnnlit.conv_backward(delta, o_prev, w, **opts),
-        reference.conv_backward(delta, o_prev, w, **opts),
-        strict=True,
+        got, reference.conv_backward(delta, o_prev, w, **opts), strict=True
     ):
         np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-11)
 
 
 @pytest.mark.parametrize("over", [1.0, 1.5, 2.0, 2.5])
-def test_example_up_to_twice_the_budget_stays_whole(over, rng, monkeypatch):
+def test_example_up_to_twice_the_budget_stays_whole(over, rng):
     # One example's columns a little over the budget: a block of one whole
     # example up to twice the budget, output-row blocks beyond it.
-    conv_module = importlib.import_module("cnnlit.conv")
+    conv = importlib.import_module("cnnlit.conv")
     o_prev, w, b = random_case(rng, N=3, C_in=2, C_out=3, H=9, W=8, kH=3, kW=2)
-    g = conv_module._Geometry(
-        o_prev, w, 1, 0, 1, boundary="fill", convention="correlation"
-    )
+    g = conv._geometry(o_prev, w, 1, 0, 1, "fill", "correlation")
     per_example = g.C_in * g.kH * g.kW * 8 * g.span(0, g.Ho)
-    monkeypatch.setattr(conv_module, "_COLS_BUDGET", int(per_example / over))
-    blocks, _ = g.blocks(8)
+    budget = int(per_example / over)
+    blocks, _ = g.blocks(8, budget)
     whole = [(n, n + 1, 0, g.Ho) for n in range(3)]
     assert (blocks == whole) == (over <= 2.0)
-    c = cnnlit.conv_forward(o_prev, w, b, convention="correlation")
-    np.testing.assert_allclose(
-        c,
-        reference.conv_forward(o_prev, w, b, convention="correlation"),
-        rtol=1e-12,
-        atol=1e-12,
-    )
-    delta = rng.standard_normal(c.shape)
-    for got, want in zip(
-        cnnlit.conv_backward(delta, o_prev, w, convention="correlation"),
-        reference.conv_backward(delta, o_prev, w, convention="correlation"),
-        strict=True,
+    assert (blocks[0][3] < g.Ho) == (over > 2.0)  # output rows cut
+    opts = dict(convention="correlation")
+    want = reference.conv_forward(o_prev, w, b, **opts)
+    delta = rng.standard_normal(want.shape)
+    c, got = conv_with_budget(o_prev, w, b, delta, budget, **opts)
+    np.testing.assert_allclose(c, want, rtol=1e-12, atol=1e-12)
+    for g_, r in zip(
+        got, reference.conv_backward(delta, o_prev, w, **opts), strict=True
     ):
-        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11)
+        np.testing.assert_allclose(g_, r, rtol=1e-11, atol=1e-11)
+
+
+def test_default_budget_blocks_a_large_batch():
+    # conv_forward's own blocks: the (32, 32, 64, 32, 3) float32 layer at the
+    # default 2 MiB budget, one example (1.05 MiB of columns) per block.
+    conv = importlib.import_module("cnnlit.conv")
+    g = conv._geometry(
+        np.empty((32, 32, 32, 32), np.float32),
+        np.empty((64, 32, 3, 3), np.float32),
+        1, 0, 1, "fill", "correlation",
+    )  # fmt: skip
+    blocks, most = g.blocks(4)
+    assert _im2col.BUDGET == 2 * 2**20
+    assert blocks == [(n, n + 1, 0, 30) for n in range(32)]
+    assert 2**20 < 32 * 9 * most * 4 <= _im2col.BUDGET
 
 
 def test_conv_is_pytorchs_conv2d(rng):
@@ -622,3 +635,128 @@ def test_conv_is_pytorchs_conv2d(rng):
             (dx, tx.grad.numpy()),
         ):
             np.testing.assert_allclose(got, want, rtol=tol, atol=10 * tol)
+
+
+# ---------------------------------------------------------------------------
+# the engine's choices: BLAS threads per product, 1x1 kernels, the FFT
+# ---------------------------------------------------------------------------
+
+
+class FakeBlas:
+    """Stands in for OpenBLAS's (get, set) of the thread count; records the sets."""
+
+    def __init__(self, threads):
+        self.threads, self.sets = threads, []
+
+    def get(self):
+        return self.threads
+
+    def set(self, n):
+        self.sets.append(n)
+        self.threads = n
+
+
+@pytest.mark.parametrize("C_out", [4, 1000])
+def test_small_products_run_on_one_blas_thread(C_out, rng, monkeypatch):
+    # A layer whose products are below TWO_THREADS_MIN multiply-adds limits
+    # OpenBLAS to one thread and gives back the caller's count afterwards;
+    # one whose products are above it leaves the count alone.
+    blas = FakeBlas(2)
+    monkeypatch.setattr(_im2col, "_BLAS", (blas.get, blas.set))
+    monkeypatch.setattr(_im2col, "TWO_THREADS_MIN", 10**6)
+    o_prev, w, b = random_case(rng, N=2, C_in=3, C_out=C_out, H=40, W=40)
+    c = cnnlit.conv_forward(o_prev, w, b)
+    # products: C_out x (C_in kH kW + 1) x (N x 39 x 38 wide columns)
+    small = C_out * 19 * 2 * (38 * 40 + 38) < 10**6
+    assert blas.sets == ([1, 2] if small else [])
+    cnnlit.conv_backward(rng.standard_normal(c.shape), o_prev, w)
+    assert blas.sets == ([1, 2, 1, 2] if small else [])
+    assert blas.threads == 2
+
+
+def test_blas_thread_count_is_given_back():
+    # With numpy's own OpenBLAS: the count read before a layer is the count after.
+    if _im2col._BLAS is None:
+        pytest.skip("numpy's BLAS is not an OpenBLAS this module can find")
+    get, set_ = _im2col._BLAS
+    before = get()
+    try:
+        set_(2)
+        x = np.ones((1, 1, 8, 8))
+        cnnlit.conv_backward(np.ones((1, 1, 6, 6)), x, np.ones((1, 1, 3, 3)))
+        assert get() == 2
+    finally:
+        set_(before)
+
+
+@pytest.mark.parametrize(
+    "opts",
+    [{}, dict(padding=1, boundary="symm"), dict(padding=(0, 2), dilation=3)],
+    ids=["valid", "symm", "dilated"],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_1x1_kernels_skip_the_column_matrix(opts, dtype, rng, monkeypatch):
+    # 1x1 kernels with stride 1: the padded input is its own column matrix,
+    # nothing is copied into one (cols raises), and the results are the loops'.
+    def no_cols(*args, **kwargs):
+        raise AssertionError("im2col copy for a 1x1 kernel")
+
+    monkeypatch.setattr(_im2col.Geometry, "cols", no_cols)
+    o_prev, w, b = random_case(rng, N=3, C_in=4, C_out=5, H=6, W=7, kH=1, kW=1)
+    o_prev, w, b = o_prev.astype(dtype), w.astype(dtype), b.astype(dtype)
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    c = cnnlit.conv_forward(o_prev, w, b, **opts)
+    assert c.dtype == dtype
+    np.testing.assert_allclose(
+        c, reference.conv_forward(o_prev, w, b, **opts), rtol=tol, atol=tol
+    )
+    delta = rng.standard_normal(c.shape).astype(dtype)
+    got = cnnlit.conv_backward(delta, o_prev, w, **opts)
+    for g, r in zip(
+        got, reference.conv_backward(delta, o_prev, w, **opts), strict=True
+    ):
+        assert g.dtype == dtype
+        np.testing.assert_allclose(g, r, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize(
+    "shape, opts, fft",
+    [
+        ((2, 3, 1, 20, 18, 9, 9), {}, True),
+        ((1, 2, 1, 16, 17, 9, 10), dict(padding=2, boundary="wrap"), True),
+        ((1, 2, 1, 16, 17, 8, 8), {}, False),  # 64 taps: im2col
+        ((1, 2, 2, 16, 17, 9, 9), {}, False),  # two output channels
+        ((1, 2, 1, 20, 20, 9, 9), dict(stride=2), False),
+        ((1, 2, 1, 24, 24, 9, 9), dict(dilation=(1, 2)), False),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_one_output_channel_and_a_large_kernel_use_the_fft(
+    shape, opts, fft, dtype, rng, monkeypatch
+):
+    # The measured switch: C_out = 1, more than 64 taps, stride and dilation 1
+    # go through correlate2d / convolve2d (counted here), the rest through
+    # im2col; both give the loops' numbers.
+    conv = importlib.import_module("cnnlit.conv")
+    calls = []
+    for name in ("correlate2d", "convolve2d"):
+        real = getattr(conv, name)
+        monkeypatch.setattr(
+            conv, name, lambda *a, _f=real, **k: calls.append(1) or _f(*a, **k)
+        )
+    N, C_in, C_out, H, W, kH, kW = shape
+    o_prev, w, b = random_case(rng, N, C_in, C_out, H, W, kH, kW)
+    o_prev, w, b = o_prev.astype(dtype), w.astype(dtype), b.astype(dtype)
+    c = cnnlit.conv_forward(o_prev, w, b, **opts)
+    delta = rng.standard_normal(c.shape).astype(dtype)
+    got = cnnlit.conv_backward(delta, o_prev, w, **opts)
+    assert len(calls) == (3 * N * C_in * C_out if fft else 0)
+    tol = 1e-10 if dtype == np.float64 else 1e-4
+    want = reference.conv_forward(o_prev, w, b, **opts)
+    assert c.dtype == dtype
+    np.testing.assert_allclose(c, want, rtol=tol, atol=tol * abs(want).max())
+    for g, r in zip(
+        got, reference.conv_backward(delta, o_prev, w, **opts), strict=True
+    ):
+        assert g.dtype == dtype
+        np.testing.assert_allclose(g, r, rtol=tol, atol=tol * abs(r).max())

@@ -1,0 +1,525 @@
+r"""The im2col engine of the convolutional layer (see :ref:`performance`).
+
+:mod:`cnnlit.conv` validates its arguments and flips the kernel; this module
+computes a *valid cross-correlation* of a padded batch and its gradients:
+
+- :class:`Geometry`: the shapes of one layer call, its column layout and its
+  blocks. The windows of the padded input are copied into a matrix (im2col),
+  whose columns are the output pixels. With stride 1 the matrix is *wide*:
+  output pixel ``(i, j)`` is column ``i * Wp + j``, so that every row of the
+  matrix is one contiguous run of the flattened padded image (a fast copy),
+  and the few columns that straddle two image rows are computed and dropped.
+- :func:`forward` and :func:`backward`: the products, block by block. The
+  batch (and, for huge images, the output rows) is cut into blocks whose
+  column matrix fits ``budget`` bytes, an argument (:data:`BUDGET` by
+  default): small enough to stay in the processor's cache from the copy to
+  the products. The bias rides along as the weight of an extra row of ones.
+  The input gradient is the kernels times the deltas, added back onto the
+  pixels the columns came from (col2im): in the wide layout one sum over the
+  kernel offsets of a strided view, otherwise one strided addition per
+  offset.
+- :class:`Scratch`: the blocks' temporary arrays reuse the memory of the
+  previous call.
+- :func:`blas_threads`: numpy's OpenBLAS splits every product over all its
+  threads; a product too small to gain from a second thread runs on one.
+"""
+
+import contextlib
+import ctypes
+import glob
+import os
+import threading
+
+import numpy as np
+
+from .padding import pad
+
+#: Largest column matrix built at once, in bytes: small enough that a block's
+#: columns are still in the processor's cache when the matrix products and
+#: col2im read them again (measured in benchmarks/bench_conv.py).
+BUDGET = 2 * 2**20
+
+# Wide columns (stride 1) while C_out <= _WIDE_RATIO * C_in * kH * kW: they save
+# copies on the input's side and cost some on the output's side (measured).
+_WIDE_RATIO = 2
+
+# Products of fewer multiply-adds than this run on one BLAS thread. A product
+# split over two threads waits for both; on a machine where other processes
+# share the cores, one of them is often descheduled, and the products of
+# cache-sized blocks (1e6 to 3e8 multiply-adds) took up to 38 times as long on
+# two threads as on one, and up to 92 times with one core busy, gaining at best
+# a factor of two (benchmarks/bench_conv.py, part "products", recorded in the
+# performance chapter). A product of 2**28 is several milliseconds of work,
+# several of the scheduler's time slices.
+TWO_THREADS_MIN = 2**28
+
+
+# ---------------------------------------------------------------- BLAS threads
+
+
+def _openblas():
+    """(get, set) of the thread count of the OpenBLAS numpy uses, or None.
+
+    numpy's wheels bundle OpenBLAS (``scipy_openblas64_``) in ``numpy.libs``
+    or ``numpy/.dylibs``; other builds may have loaded a system OpenBLAS. Its
+    functions are called through ctypes: the optional threadpoolctl does the
+    same, but inspects every loaded library on each call (about a
+    millisecond), longer than a small layer takes.
+    """
+    here = os.path.dirname(np.__file__)
+    paths = glob.glob(os.path.join(here, os.pardir, "numpy.libs", "*openblas*"))
+    paths += glob.glob(os.path.join(here, ".dylibs", "*openblas*"))
+    with contextlib.suppress(OSError):
+        with open("/proc/self/maps") as maps:
+            paths += sorted(
+                {line.split()[-1] for line in maps if "openblas" in line}
+            )
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_", "64_"), ("scipy_", ""), ("", "")):
+            get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", 0)
+            set_ = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", 0)
+            if get and set_:
+                get.restype, get.argtypes = ctypes.c_int, []
+                set_.restype, set_.argtypes = None, [ctypes.c_int]
+                return get, set_
+    return None
+
+
+_BLAS = _openblas()
+_BLAS_LOCK = threading.Lock()
+_BLAS_STATE = {"active": 0, "threads": 1}
+
+
+@contextlib.contextmanager
+def blas_threads(multiply_adds):
+    """Run the products of the block on one thread if they are small.
+
+    ``multiply_adds``: those of the largest product of a block. Below
+    :data:`TWO_THREADS_MIN` OpenBLAS is limited to one thread, else it keeps
+    the count it had (a limit set by the caller, for instance with
+    threadpoolctl, is kept). The count is OpenBLAS's, shared by the process:
+    the first call to enter records it and the last to leave restores it.
+    """
+    if _BLAS is None or multiply_adds >= TWO_THREADS_MIN:
+        yield
+        return
+    get, set_ = _BLAS
+    with _BLAS_LOCK:
+        if _BLAS_STATE["active"] == 0:
+            _BLAS_STATE["threads"] = get()
+        _BLAS_STATE["active"] += 1
+        set_(1)
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_STATE["active"] -= 1
+            if _BLAS_STATE["active"] == 0:
+                set_(_BLAS_STATE["threads"])
+
+
+# ---------------------------------------------------------------- scratch
+
+# Buffers kept between calls for the blocks' temporary arrays. Fresh memory of
+# a few MiB costs a page fault per 4 KiB page the first time it is written,
+# about as long as the copy itself; reusing the last call's memory avoids that.
+# A list is the pool: its pop and append are atomic, so two threads never
+# share a buffer. Buffers larger than _SCRATCH_KEEP bytes are not kept.
+_SCRATCH = []
+_SCRATCH_KEEP = 16 * 2**20
+
+
+class Scratch:
+    """``with Scratch(dtype, n1, n2, ...) as (a1, a2, ...)``: 1-D arrays of those sizes, from a reused buffer."""
+
+    def __init__(self, dtype, *sizes):
+        self.dtype = np.dtype(dtype)
+        # each array starts on a 64-byte boundary
+        align = 64 // self.dtype.itemsize
+        self.starts = [0]
+        for size in sizes:
+            self.starts.append(self.starts[-1] + -(-size // align) * align)
+        self.sizes = sizes
+
+    def __enter__(self):
+        nbytes = self.starts[-1] * self.dtype.itemsize + 64
+        try:
+            self.buffer = _SCRATCH.pop()
+        except IndexError:
+            self.buffer = None
+        if self.buffer is None or self.buffer.nbytes < nbytes:
+            self.buffer = np.empty(nbytes, dtype=np.uint8)
+        skip = -self.buffer.ctypes.data % 64
+        flat = self.buffer[
+            skip : skip + self.starts[-1] * self.dtype.itemsize
+        ].view(self.dtype)
+        return [
+            flat[start : start + size]
+            for start, size in zip(self.starts[:-1], self.sizes, strict=True)
+        ]
+
+    def __exit__(self, *exc):
+        if self.buffer.nbytes <= _SCRATCH_KEEP and len(_SCRATCH) < 2:
+            _SCRATCH.append(self.buffer)
+        self.buffer = None
+
+
+# ---------------------------------------------------------------- geometry
+
+
+class Geometry:
+    """The shapes of one call and the layout of its column matrix.
+
+    Parameters
+    ----------
+    N, C_in, H, W : int
+        The input batch (N, C_in, H, W), before padding.
+    C_out, kH, kW : int
+        The kernels (C_out, C_in, kH, kW).
+    Ho, Wo : int
+        The output's height and width (:func:`cnnlit.conv_output_shape`).
+    stride, padding, dilation : (int, int)
+    boundary : {'fill', 'wrap', 'symm'}
+
+    The columns of the im2col matrix are the output pixels. With stride 1 they
+    are laid out *wide*: output pixel ``(i, j)`` of an example is column
+    ``i * Wp + j``, the pixel of the padded input it starts from, so that every
+    row of the matrix is one contiguous run of the flattened padded image (a
+    fast copy) and the columns ``j >= W_out`` in between are padding that is
+    computed and thrown away. With a stride the columns are the output pixels
+    themselves (``pitch = W_out``).
+    """
+
+    def __init__(
+        self,
+        N,
+        C_in,
+        H,
+        W,
+        C_out,
+        kH,
+        kW,
+        Ho,
+        Wo,
+        stride=(1, 1),
+        padding=(0, 0),
+        dilation=(1, 1),
+        boundary="fill",
+    ):
+        self.N, self.C_in, self.H, self.W = N, C_in, H, W
+        self.C_out, self.kH, self.kW = C_out, kH, kW
+        self.Ho, self.Wo = Ho, Wo
+        (self.sH, self.sW), (self.ph, self.pw) = stride, padding
+        self.dH, self.dW = dilation
+        self.Hp, self.Wp = H + 2 * self.ph, W + 2 * self.pw
+        self.boundary = boundary
+        self.wide = stride == (1, 1) and C_out <= _WIDE_RATIO * C_in * kH * kW
+        # columns from one output row to the next
+        self.pitch = self.Wp if self.wide else Wo
+
+    def pad(self, x, dtype):
+        """The batch ``x`` (N, C_in, H, W) as ``dtype``, padded: C-contiguous, (N, C_in, Hp, Wp)."""
+        if self.boundary != "fill" or (self.ph == 0 and self.pw == 0):
+            return np.ascontiguousarray(
+                pad(
+                    x.astype(dtype, copy=False), self.ph, self.pw, self.boundary
+                )
+            )
+        xp = np.zeros((self.N, self.C_in, self.Hp, self.Wp), dtype=dtype)
+        xp[:, :, self.ph : self.ph + self.H, self.pw : self.pw + self.W] = x
+        return xp
+
+    def span(self, r0, r1):
+        """Columns of one example for output rows r0 .. r1 - 1."""
+        return (r1 - r0 - 1) * self.pitch + self.Wo
+
+    def block_size(self, itemsize, budget=BUDGET):
+        """(examples, output rows) of a block: its column matrix, the widest of
+        the block's matrices (C_in kH kW or C_out rows), fits ``budget`` bytes.
+        An example up to twice the budget stays whole: cutting it into row
+        blocks costs more than the larger block (measured on the largest
+        float64 layer of benchmarks/bench_conv.py)."""
+        row_bytes = max(self.C_in * self.kH * self.kW, self.C_out) * itemsize
+        per_example = row_bytes * self.span(0, self.Ho)
+        if per_example <= 2 * budget:
+            return min(self.N, max(1, budget // per_example)), self.Ho
+        return 1, min(self.Ho, max(1, budget // (row_bytes * self.pitch)))
+
+    def blocks(self, itemsize, budget=BUDGET):
+        """(n0, n1, r0, r1): batch and output-row ranges whose columns fit ``budget``,
+        and the most columns of any block."""
+        step, rows = self.block_size(itemsize, budget)
+        ranges = [
+            (n0, min(self.N, n0 + step), r0, min(self.Ho, r0 + rows))
+            for n0 in range(0, self.N, step)
+            for r0 in range(0, self.Ho, rows)
+        ]
+        return ranges, step * self.span(0, rows)
+
+    def cols(self, xp, n0, n1, r0, r1, out, ones=False):
+        """im2col: the windows copied into ``out``, returned as shape (C_in * kH * kW, (n1 - n0) * span).
+
+        ``xp`` is the padded batch, C-contiguous, shape (N, C_in, Hp, Wp); ``out`` a 1-D array large
+        enough. ``ones=True`` appends a row of ones: the constant input whose weight is the bias.
+        """
+        sN, sC, sY, sX = xp.strides
+        if self.wide:  # one contiguous run of the flattened image per row
+            shape = (self.C_in, self.kH, self.kW, n1 - n0, self.span(r0, r1))
+            strides = (sC, sY * self.dH, sX * self.dW, sN, sX)
+        else:
+            shape = (self.C_in, self.kH, self.kW, n1 - n0, r1 - r0, self.Wo)
+            strides = (
+                sC,
+                sY * self.dH,
+                sX * self.dW,
+                sN,
+                sY * self.sH,
+                sX * self.sW,
+            )
+        view = np.ndarray(
+            shape,
+            xp.dtype,
+            buffer=xp,
+            offset=n0 * sN + r0 * self.sH * sY,
+            strides=strides,
+        )
+        K = self.C_in * self.kH * self.kW
+        cols = out[: view.size + ones * (view.size // K)].reshape(K + ones, -1)
+        np.copyto(cols[:K].reshape(shape), view)
+        if ones:
+            cols[K] = 1
+        return cols
+
+    def pixels(self, a, n, r0, r1, slot=None):
+        """The (n, C, r1 - r0, W_out) output pixels of columns ``a``, shape (C, n * slot), a view.
+
+        ``slot``: columns per example, by default ``span``.
+        """
+        e = a.itemsize
+        slot = slot or self.span(r0, r1)
+        return np.ndarray(
+            (n, a.shape[0], r1 - r0, self.Wo),
+            a.dtype,
+            buffer=a,
+            strides=(slot * e, n * slot * e, self.pitch * e, e),
+        )
+
+
+# ---------------------------------------------------------------- the passes
+
+
+def _pointwise(g):
+    """1x1 kernels, stride 1: the padded input is its own column matrix."""
+    return g.kH == g.kW == 1 and g.sH == g.sW == 1
+
+
+def forward(g, xp, K, b, *, budget=BUDGET):
+    """Valid cross-correlation of the padded batch ``xp`` with the kernels ``K``, plus ``b``.
+
+    Parameters
+    ----------
+    g : Geometry
+    xp : ndarray, shape (N, C_in, Hp, Wp), C-contiguous
+    K : ndarray, shape (C_out, C_in, kH, kW)
+        The kernels as correlated with the input, of ``xp``'s dtype.
+    b : ndarray, shape (C_out,), or None
+    budget : int
+        Bytes of the largest column matrix built at once.
+
+    Returns
+    -------
+    c : ndarray, shape (N, C_out, Ho, Wo)
+    """
+    if _pointwise(g):  # one product per example, no copy
+        x = xp.reshape(g.N, g.C_in, g.Hp * g.Wp)
+        with blas_threads(K.size * g.Hp * g.Wp):
+            c = np.matmul(K.reshape(g.C_out, g.C_in), x)
+        if b is not None:
+            c += b[:, None]
+        return c.reshape(g.N, g.C_out, g.Ho, g.Wo)
+    # The bias is the weight of a constant input of ones: one more column of the
+    # kernels, one more row of ones under the windows, and the product adds it.
+    ones = b is not None
+    W2 = np.empty((g.C_out, g.C_in * g.kH * g.kW + ones), dtype=xp.dtype)
+    W2[:, : W2.shape[1] - ones] = K.reshape(g.C_out, -1)
+    if ones:
+        W2[:, -1] = b
+    c = np.empty((g.N, g.C_out, g.Ho, g.Wo), dtype=xp.dtype)
+    blocks, most = g.blocks(xp.itemsize, budget)
+    with (
+        Scratch(xp.dtype, W2.shape[1] * most, g.C_out * most) as (
+            cols_buf,
+            out_buf,
+        ),
+        blas_threads(W2.size * most),
+    ):
+        for n0, n1, r0, r1 in blocks:
+            cols = g.cols(xp, n0, n1, r0, r1, out=cols_buf, ones=ones)
+            block = np.matmul(
+                W2,
+                cols,
+                out=out_buf[: g.C_out * cols.shape[1]].reshape(g.C_out, -1),
+            )
+            c[n0:n1, :, r0:r1] = g.pixels(block, n1 - n0, r0, r1)
+    return c
+
+
+def backward(g, xp, K, d, *, budget=BUDGET):
+    """Gradients of :func:`forward` from the deltas ``d`` (N, C_out, Ho, Wo).
+
+    Returns
+    -------
+    dK : ndarray, shape (C_out, C_in, kH, kW)
+        Gradient with respect to the correlated kernels ``K``.
+    db : ndarray, shape (C_out,)
+    dxp : ndarray, shape (N, C_in, Hp, Wp)
+        Gradient with respect to the padded input.
+    """
+    W2 = np.ascontiguousarray(K).reshape(g.C_out, -1)
+    if _pointwise(g):
+        return _pointwise_backward(g, xp, W2, d)
+    Kc = W2.shape[1]
+    # dE/db = sum of the deltas: the weight gradient of a constant input of ones (see forward).
+    dW2 = np.zeros((g.C_out, Kc + 1), dtype=xp.dtype)
+    blocks, most = g.blocks(xp.itemsize, budget)
+    rows_blocked = blocks[0][3] < g.Ho
+    # Every pixel gets its gradient from exactly one block unless the output rows are cut.
+    dxp = (np.zeros if rows_blocked or not g.wide else np.empty)(
+        (g.N, g.C_in, g.Hp, g.Wp), dtype=xp.dtype
+    )
+    # Wide layout: the input gradient of a block covers its columns plus the kernel's reach.
+    reach = (g.kH - 1) * g.dH * g.Wp + (g.kW - 1) * g.dW if g.wide else 0
+    slots = max(
+        (n1 - n0) * (g.span(r0, r1) + reach) for n0, n1, r0, r1 in blocks
+    )
+    sizes = (
+        (Kc + 1) * most,
+        g.C_out * most,
+        Kc * slots,
+        g.C_in * slots * rows_blocked,
+    )
+    layout = None
+    with (
+        Scratch(xp.dtype, *sizes) as (cols_buf, d_buf, dcols_buf, tmp_buf),
+        blas_threads((Kc + 1) * g.C_out * most),
+    ):
+        for n0, n1, r0, r1 in blocks:
+            n, span = n1 - n0, g.span(r0, r1)
+            # Zero columns (the wide layout's padding columns, the slots' ends) stay
+            # zero from one block to the next of the same shape.
+            new_layout, layout = (n, span) != layout, (n, span)
+            # The deltas in the columns' layout.
+            d_block = d_buf[: g.C_out * n * span].reshape(g.C_out, n * span)
+            if g.wide and new_layout:
+                d_block.fill(0)
+            g.pixels(d_block, n, r0, r1)[...] = d[n0:n1, :, r0:r1]
+            # (cols @ d^T)^T rather than d @ cols^T: the same product, but OpenBLAS
+            # splits this long, thin one across threads far better.
+            dW2 += (
+                g.cols(xp, n0, n1, r0, r1, out=cols_buf, ones=True) @ d_block.T
+            ).T
+            if g.wide:
+                _col2im_wide(
+                    g, W2, d_block, n0, n1, r0, reach, dxp, dcols_buf, tmp_buf,
+                    rows_blocked, new_layout,
+                )  # fmt: skip
+            else:
+                _col2im(g, W2, d_block, n0, n1, r0, r1, dxp, dcols_buf)
+    dK = dW2[:, :Kc].reshape(K.shape)
+    return dK, dW2[:, Kc].copy(), dxp
+
+
+def _pointwise_backward(g, xp, W2, d):
+    """:func:`backward` for 1x1 kernels and stride 1: one product per example and gradient."""
+    x = xp.reshape(g.N, g.C_in, g.Hp * g.Wp)
+    dd = d.reshape(g.N, g.C_out, g.Hp * g.Wp)
+    with blas_threads(W2.size * g.Hp * g.Wp):
+        dK = np.matmul(dd, x.transpose(0, 2, 1)).sum(axis=0)
+        dxp = np.matmul(W2.T, dd)
+    dK = dK.reshape(g.C_out, g.C_in, 1, 1)
+    return dK, dd.sum(axis=(0, 2)), dxp.reshape(xp.shape)
+
+
+def _col2im(g, W2, d_block, n0, n1, r0, r1, dxp, dcols_buf):
+    """Input gradient of one block in the exact layout: one strided addition per kernel offset."""
+    n, K = n1 - n0, W2.shape[1]
+    dcols = np.matmul(
+        W2.T,
+        d_block,
+        out=dcols_buf[: K * d_block.shape[1]].reshape(K, -1),
+    )
+    dcols = dcols.reshape(g.C_in, g.kH, g.kW, n, r1 - r0, g.Wo)
+    for p in range(g.kH):
+        top = r0 * g.sH + p * g.dH
+        rows = slice(top, top + (r1 - r0 - 1) * g.sH + 1, g.sH)
+        for q in range(g.kW):
+            cols = slice(q * g.dW, q * g.dW + (g.Wo - 1) * g.sW + 1, g.sW)
+            target = dxp[n0:n1, :, rows, cols].transpose(1, 0, 2, 3)
+            target += dcols[:, p, q]
+
+
+def _col2im_wide(
+    g,
+    W2,
+    d_block,
+    n0,
+    n1,
+    r0,
+    reach,
+    dxp,
+    dcols_buf,
+    tmp_buf,
+    accumulate,
+    zero_tails=True,
+):
+    """Input gradient of one block in the wide layout: the columns' gradient, added back onto the pixels.
+
+    The columns' gradient of each example, ``W2^T d`` (C_in kH kW, span), is
+    followed by ``reach`` zero columns: a *slot* covering every pixel the
+    block's windows touch. Then the gradient of kernel offset (p, q), shifted
+    by that offset, is one strided view of the slots for every offset at once,
+    zero wherever a window does not reach, and col2im is one sum over the
+    offsets.
+    """
+    n = n1 - n0
+    K, span = W2.shape[1], d_block.shape[1] // n
+    slot = span + reach
+    dcols = dcols_buf[: n * K * slot].reshape(n, K, slot)
+    if zero_tails:
+        dcols[:, :, span:] = 0
+    # One product per example, (C_in kH kW, C_out) @ (C_out, span), written into its slots.
+    np.matmul(
+        W2.T,
+        d_block.reshape(g.C_out, n, span).transpose(1, 0, 2),
+        out=dcols[:, :, :span],
+    )
+    # shifted[n, c, t, p, q] = dcols[n, (c, p, q), t - p dH Wp - q dW]: a shift reaches back
+    # into the zero columns of the slot before it ((p, q) = (0, 0), the first one, does not shift).
+    e = dcols.itemsize
+    shifted = np.ndarray(
+        (n, g.C_in, slot, g.kH, g.kW),
+        dcols.dtype,
+        buffer=dcols,
+        strides=(
+            K * slot * e,
+            g.kH * g.kW * slot * e,
+            e,
+            (g.kW * slot - g.dH * g.Wp) * e,
+            (slot - g.dW) * e,
+        ),
+    )
+    target = dxp.reshape(g.N, g.C_in, g.Hp * g.Wp)[
+        n0:n1, :, r0 * g.Wp : r0 * g.Wp + slot
+    ]
+    if accumulate:  # row blocks overlap by the kernel's reach
+        target += np.add.reduce(
+            shifted,
+            axis=(3, 4),
+            out=tmp_buf[: n * g.C_in * slot].reshape(n, g.C_in, slot),
+        )
+    else:
+        np.add.reduce(shifted, axis=(3, 4), out=target)
