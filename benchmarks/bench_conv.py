@@ -537,7 +537,7 @@ def make_step(lib):
         loss="softmax_cross_entropy",
         dtype=np.float32,
     )
-    params = [p.copy() for p in net.params()]
+    params = [p.copy() for p in net.params.values()]
     params[0] = params[0][:, :, ::-1, ::-1].copy()  # the correlation's kernel
     if lib in ("cnnlit", "old"):
         import cnnlit

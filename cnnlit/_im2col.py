@@ -129,7 +129,7 @@ def blas_threads(multiply_adds):
 # about as long as the copy itself; reusing the last call's memory avoids that.
 # A list is the pool: its pop and append are atomic, so two threads never
 # share a buffer. Buffers larger than _SCRATCH_KEEP bytes are not kept.
-_SCRATCH = []
+_SCRATCH: list[np.ndarray] = []
 _SCRATCH_KEEP = 16 * 2**20
 
 
