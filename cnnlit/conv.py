@@ -17,6 +17,8 @@ with the same matrix, and the columns' gradient is added back onto the pixels
 seed's convolution into the correlation the engine computes.
 """
 
+import math
+
 import numpy as np
 
 from . import _im2col
@@ -234,6 +236,56 @@ def _validate(o_prev, w, b=None, delta=None, **options):
     return g, xp, w.astype(dtype, copy=False), b, delta, dtype
 
 
+_NP_PAD_MODES = {"fill": "constant", "wrap": "wrap", "symm": "symmetric"}
+
+
+def _same(o_prev, w, stride, dilation, boundary):
+    """``padding='same'``: the pair to pad with, or the input padded per side.
+
+    The dilated kernel spans ``d (k - 1) + 1`` pixels; at stride 1 the output
+    keeps the input's size when ``d (k - 1)`` rows are added in all, as
+    PyTorch adds them: ``d (k - 1) // 2`` before and the rest after (one more
+    after for an even span). Returns ``(padding, None)`` when both sides get
+    the same amount, else ``(0, widths)`` with ``o_prev`` to be padded by
+    ``widths`` (per side) before the pass.
+    """
+    if pair(stride, "stride", 1) != (1, 1):
+        raise ValueError(
+            f"padding='same' needs stride 1 (the output keeps the input's size), got stride {stride!r}"
+        )
+    check_ndim(w, "w", (4,), "(C_out, C_in, kH, kW)")
+    check_ndim(o_prev, "o_prev", (3, 4), "(N, C_in, H, W) or (C_in, H, W)")
+    check_flag(boundary, "boundary", BOUNDARIES)
+    dH, dW = pair(dilation, "dilation", 1)
+    total = (dH * (w.shape[2] - 1), dW * (w.shape[3] - 1))
+    before = tuple(t // 2 for t in total)
+    if all(2 * lo == t for lo, t in zip(before, total, strict=True)):
+        return before, None
+    sides = tuple((lo, t - lo) for lo, t in zip(before, total, strict=True))
+    return 0, ((0, 0),) * (o_prev.ndim - 2) + sides
+
+
+def _same_input(o_prev, widths, boundary):
+    """``o_prev`` padded by ``widths`` with what ``boundary`` puts there."""
+    return np.pad(o_prev, widths, mode=_NP_PAD_MODES[boundary])
+
+
+def _same_fold(dxp, widths, boundary, shape):
+    """The adjoint of :func:`_same_input`: each padded pixel's gradient added to its source."""
+    H, W = shape[-2:]
+    (top, _), (left, _) = widths[-2:]
+    if boundary == "fill":
+        return np.ascontiguousarray(dxp[..., top : top + H, left : left + W])
+    source = np.pad(
+        np.arange(H * W).reshape(H, W),
+        widths[-2:],
+        mode=_NP_PAD_MODES[boundary],
+    )
+    out = np.zeros((math.prod(shape[:-2]), H * W), dxp.dtype)
+    np.add.at(out, (slice(None), source.ravel()), dxp.reshape(len(out), -1))
+    return out.reshape(shape)
+
+
 def conv_forward(
     o_prev,
     w,
@@ -264,8 +316,11 @@ def conv_forward(
         PyTorch), the same as zeros.
     stride : int or (int, int)
         Step between output pixels, >= 1.
-    padding : int or (int, int)
-        Rows ``ph`` and columns ``pw`` added on *each* side of the input, >= 0.
+    padding : int, (int, int) or 'same'
+        Rows ``ph`` and columns ``pw`` added on *each* side of the input, >= 0;
+        or ``'same'`` (stride 1 only): the output keeps the input's height and
+        width, the dilated kernel's span less one added in all, as PyTorch
+        adds it: half before, and for an even span the one left over after.
     boundary : {'fill', 'wrap', 'symm'}
         What the padding holds: zeros, the image repeated periodically, or its
         mirror image (edge pixel repeated), as in :func:`scipy.signal.convolve2d`.
@@ -294,6 +349,13 @@ def conv_forward(
     array([[[27., 37.],
             [57., 67.]]])
     """
+    if isinstance(padding, str):
+        check_flag(padding, "padding", ("same",))
+        o_prev = as_real_array(o_prev, "o_prev")
+        w = as_real_array(w, "w")
+        padding, widths = _same(o_prev, w, stride, dilation, boundary)
+        if widths is not None:
+            o_prev = _same_input(o_prev, widths, boundary)
     check_padded_size(o_prev, padding)
     g, xp, w, b, _, dtype = _validate(
         o_prev,
@@ -376,6 +438,15 @@ def conv_backward(
             [ 6., 10.,  4.],
             [ 2.,  3.,  1.]]])
     """
+    widths = None
+    if isinstance(padding, str):
+        check_flag(padding, "padding", ("same",))
+        o_prev = as_real_array(o_prev, "o_prev")
+        w = as_real_array(w, "w")
+        padding, widths = _same(o_prev, w, stride, dilation, boundary)
+        if widths is not None:
+            shape = o_prev.shape
+            o_prev = _same_input(o_prev, widths, boundary)
     check_padded_size(o_prev, padding)
     g, xp, w, _, delta, dtype = _validate(
         o_prev,
@@ -394,4 +465,8 @@ def conv_backward(
     dE_do_prev = np.ascontiguousarray(
         pad_adjoint(dxp, g.ph, g.pw, g.boundary, g.H, g.W)
     )
+    if widths is not None:
+        dE_do_prev = _same_fold(
+            dE_do_prev, widths, g.boundary, (g.N,) + shape[-3:]
+        )
     return dE_dw, dE_db, (dE_do_prev[0] if g.single else dE_do_prev)

@@ -14,6 +14,7 @@ from scipy import signal
 
 import cnnlit
 from cnnlit import _im2col, reference
+from cnnlit.gradcheck import numerical_gradient, relative_error
 from cnnlit.padding import pad_adjoint
 
 BOUNDARIES = ["fill", "wrap", "symm"]
@@ -760,3 +761,64 @@ def test_one_output_channel_and_a_large_kernel_use_the_fft(
     ):
         assert g.dtype == dtype
         np.testing.assert_allclose(g, r, rtol=tol, atol=tol * abs(r).max())
+
+
+@pytest.mark.parametrize(
+    "kH, kW, dilation",
+    [(3, 3, 1), (2, 2, 1), (4, 3, 1), (2, 5, (2, 1)), (1, 4, 3)],
+)
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
+@pytest.mark.parametrize("convention", ["convolution", "correlation"])
+def test_padding_same_keeps_the_size_and_pads_as_pytorch(
+    kH, kW, dilation, boundary, convention, rng
+):
+    # 'same': the span less one added in all, half before and the rest after
+    # (PyTorch's split); the oracle pads by that rule with np.pad and runs the
+    # loops, and the gradient is checked by finite differences.
+    N, C_in, C_out, H, W = 2, 2, 3, 7, 6
+    o_prev, w, b = random_case(rng, N, C_in, C_out, H, W, kH, kW)
+    dH, dW = (dilation, dilation) if isinstance(dilation, int) else dilation
+    tH, tW = dH * (kH - 1), dW * (kW - 1)
+    mode = {"fill": "constant", "wrap": "wrap", "symm": "symmetric"}[boundary]
+    padded = np.pad(
+        o_prev,
+        ((0, 0), (0, 0), (tH // 2, tH - tH // 2), (tW // 2, tW - tW // 2)),
+        mode=mode,
+    )
+    opts = dict(dilation=dilation, convention=convention, boundary=boundary)
+    c = cnnlit.conv_forward(o_prev, w, b, padding="same", **opts)
+    assert c.shape == (N, C_out, H, W)
+    want = reference.conv_forward(padded, w, b, **opts)
+    np.testing.assert_allclose(c, want, rtol=1e-12, atol=1e-12)
+    delta = rng.standard_normal(c.shape)
+    dE_dw, dE_db, dE_do = cnnlit.conv_backward(
+        delta, o_prev, w, padding="same", **opts
+    )
+    want_dw, want_db, _ = reference.conv_backward(delta, padded, w, **opts)
+    np.testing.assert_allclose(dE_dw, want_dw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dE_db, want_db, rtol=1e-12, atol=1e-12)
+
+    def E(x):
+        return np.sum(
+            delta * cnnlit.conv_forward(x, w, b, padding="same", **opts)
+        )
+
+    assert relative_error(numerical_gradient(E, o_prev), dE_do) < 1e-8
+    # one example and float32 take the same path
+    one = cnnlit.conv_backward(
+        delta[0].astype(np.float32),
+        o_prev[0].astype(np.float32),
+        w.astype(np.float32),
+        padding="same",
+        **opts,
+    )[2]
+    assert one.dtype == np.float32 and one.shape == (C_in, H, W)
+    np.testing.assert_allclose(one, dE_do[0], rtol=1e-4, atol=1e-4)
+
+
+def test_padding_same_refuses_a_stride_and_other_words():
+    o_prev, w = np.ones((1, 1, 5, 5)), np.ones((1, 1, 2, 2))
+    with pytest.raises(ValueError, match="padding='same' needs stride 1"):
+        cnnlit.conv_forward(o_prev, w, None, padding="same", stride=2)
+    with pytest.raises(ValueError, match="padding must be one of"):
+        cnnlit.conv_backward(np.ones((1, 1, 4, 4)), o_prev, w, padding="valid")
