@@ -1,6 +1,6 @@
 r"""A convolutional layer: its complete input and its gradients.
 
-The forward pass is the seed's complete input (derived in :ref:`feedforward`)
+The forward pass is the source post's complete input (derived in :ref:`feedforward`)
 
 .. math:: c^l_m(x, y) = \sum_n \sum_{x', y'} o^{l-1}_n(x - x', y - y')\, w^l_{n,m}(x', y') + b^l_m
 
@@ -14,7 +14,7 @@ matrix product per block of the batch; the gradients are two more products
 with the same matrix, and the columns' gradient is added back onto the pixels
 (col2im). The engine, its blocks and its memory budget are in
 :mod:`cnnlit._im2col`; this module validates the arguments and turns the
-seed's convolution into the correlation the engine computes.
+source post's convolution into the correlation the engine computes.
 """
 
 import math
@@ -204,7 +204,7 @@ def _fft_backward(g, xp, K, d):
 
 
 def _kernel(w, convention):
-    """The kernel that is *correlated* with the input: rot180(w) for the seed's convolution."""
+    """The kernel that is *correlated* with the input: rot180(w) for the source post's convolution."""
     return w[:, :, ::-1, ::-1] if convention == "convolution" else w
 
 
@@ -301,7 +301,7 @@ def conv_forward(
 
     .. math:: c_m(x, y) = \sum_n \left(o_n \ast w_{n,m}\right)(x, y) + b_m
 
-    with a *valid* convolution (``convention="convolution"``, the seed's forward
+    with a *valid* convolution (``convention="convolution"``, the source post's forward
     pass) or a valid cross-correlation (``convention="correlation"``, what
     PyTorch and JAX call a convolution). Derived in :ref:`feedforward`.
 
@@ -310,7 +310,7 @@ def conv_forward(
     o_prev : array_like, shape (N, C_in, H, W) or (C_in, H, W)
         Outputs of the previous layer, :math:`o^{l-1}`: a batch, or one example.
     w : array_like, shape (C_out, C_in, kH, kW)
-        Kernels; ``w[m, n]`` is the seed's :math:`w^l_{n,m}`.
+        Kernels; ``w[m, n]`` is the source post's :math:`w^l_{n,m}`.
     b : array_like, shape (C_out,), or None
         Biases :math:`b^l_m`; ``None`` for a layer without bias (as in
         PyTorch), the same as zeros.
@@ -325,7 +325,7 @@ def conv_forward(
         What the padding holds: zeros, the image repeated periodically, or its
         mirror image (edge pixel repeated), as in :func:`scipy.signal.convolve2d`.
     convention : {'convolution', 'correlation'}
-        Whether the kernel is flipped (the seed's convolution) or not.
+        Whether the kernel is flipped (the source post's convolution) or not.
     dilation : int or (int, int)
         Spacing between kernel taps, >= 1 (PyTorch's meaning: 1 is dense).
 
