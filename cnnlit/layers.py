@@ -142,7 +142,10 @@ class Conv2D(_Weighted):
                 self.dilation[1] * (self.kW - 1),
             )
             self.padding = (total[0] // 2, total[1] // 2)
-            self._extra = (total[0] % 2, total[1] % 2)  # one more after
+            self._extra = (
+                total[0] % 2,
+                total[1] % 2,
+            )  # one more after (output_shape)
         else:
             self.padding = pair(padding, "padding", 0)
             self._extra = (0, 0)
@@ -162,17 +165,10 @@ class Conv2D(_Weighted):
     def _options(self) -> dict[str, Any]:
         return dict(
             stride=self.stride,
-            padding=self.padding,
+            padding="same" if self.same else self.padding,
             dilation=self.dilation,
             convention=self.convention,
         )
-
-    def _padded(self, x: Array) -> Array:
-        """``x`` with the extra row/column after of an even 'same' kernel."""
-        eh, ew = self._extra
-        if eh or ew:
-            return np.pad(x, ((0, 0), (0, 0), (0, eh), (0, ew)))
-        return x
 
     def _check_input(self, x: Array) -> None:
         check_ndim(
@@ -187,18 +183,12 @@ class Conv2D(_Weighted):
             )
 
     def _forward(self, x: Array) -> Array:
-        return conv_forward(
-            self._padded(x), self.w, self._bias(), **self._options()
-        )
+        return conv_forward(x, self.w, self._bias(), **self._options())
 
     def _backward(
         self, delta: Array, x: Array
     ) -> tuple[Array, Array | None, Array]:
-        dE_dw, dE_db, dE_dx = conv_backward(
-            delta, self._padded(x), self.w, **self._options()
-        )
-        H, W = x.shape[2:]
-        return dE_dw, dE_db, dE_dx[:, :, :H, :W]
+        return conv_backward(delta, x, self.w, **self._options())
 
     def output_shape(self, shape: Sequence[int]) -> tuple[int, ...]:
         """``(C_out, H_out, W_out)`` from ``(C_in, H, W)``.
