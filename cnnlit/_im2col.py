@@ -1,4 +1,4 @@
-r"""The im2col engine of the convolutional layer (see :ref:`performance`).
+r"""The im2col engine of the convolutional layer (see chapter "Performance").
 
 :mod:`cnnlit.conv` validates its arguments and flips the kernel; this module
 computes a *valid cross-correlation* of a padded batch and its gradients:

@@ -1,9 +1,9 @@
-r"""Activation functions :math:`a` and their derivatives :math:`a'`.
+r"""Activation functions *a* and their derivatives *a'*.
 
-Applied pixel by pixel to the complete input: :math:`o = a(c)` (see
-:ref:`feedforward`); the derivative enters every delta (see :ref:`deltas`).
-Each ``*_prime`` takes the same ``c`` as its activation. All are stable for
-large :math:`|c|`: no overflow warning at :math:`|c| = 1000`.
+Applied pixel by pixel to the complete input: ``o = a(c)`` (see chapter
+"Feed-forward"); the derivative enters every delta (see chapter "Deltas"). Each
+``*_prime`` takes the same ``c`` as its activation. All are stable for large
+``|c|``: no overflow warning at ``|c| = 1000``.
 """
 
 import numpy as np
@@ -21,10 +21,10 @@ __all__ = [
 
 
 def sigmoid(c):
-    r"""Logistic function :math:`a(c) = 1 / (1 + e^{-c})`, elementwise.
+    r"""Logistic function ``a(c) = 1 / (1 + e^{-c})``, elementwise.
 
-    Computed from :math:`e^{-|c|}`, which never overflows. One choice of the
-    activation :math:`a` in :ref:`feedforward`.
+    Computed from ``e^{-|c|}``, which never overflows. One choice of the
+    activation *a* in chapter "Feed-forward".
 
     Parameters
     ----------
@@ -47,9 +47,9 @@ def sigmoid(c):
 
 
 def sigmoid_prime(c):
-    r"""Derivative of the sigmoid, :math:`a'(c) = a(c)\,(1 - a(c))`.
+    r"""Derivative of the sigmoid, ``a'(c) = a(c) (1 - a(c))``.
 
-    The factor :math:`a'(c^l_m)` of every delta, see :ref:`deltas`.
+    The factor ``a'(c^l_m)`` of every delta, see chapter "Deltas".
 
     Parameters
     ----------
@@ -74,7 +74,7 @@ def sigmoid_prime(c):
 def tanh(c):
     r"""Hyperbolic tangent, elementwise.
 
-    One choice of the activation :math:`a` in :ref:`feedforward`.
+    One choice of the activation *a* in chapter "Feed-forward".
 
     Parameters
     ----------
@@ -94,9 +94,9 @@ def tanh(c):
 
 
 def tanh_prime(c):
-    r"""Derivative of tanh, :math:`1 - \tanh^2(c)`.
+    r"""Derivative of tanh, ``1 - tanh^2(c)``.
 
-    The factor :math:`a'(c^l_m)` of every delta, see :ref:`deltas`.
+    The factor ``a'(c^l_m)`` of every delta, see chapter "Deltas".
 
     Parameters
     ----------
@@ -117,9 +117,9 @@ def tanh_prime(c):
 
 
 def relu(c):
-    r"""Rectified linear unit :math:`\max(c, 0)`, elementwise.
+    r"""Rectified linear unit ``max(c, 0)``, elementwise.
 
-    One choice of the activation :math:`a` in :ref:`feedforward`.
+    One choice of the activation *a* in chapter "Feed-forward".
 
     Parameters
     ----------
@@ -140,9 +140,9 @@ def relu(c):
 
 
 def relu_prime(c):
-    r"""Derivative of the ReLU: 1 where :math:`c > 0`, else 0 (0 at the kink, by convention).
+    r"""Derivative of the ReLU: 1 where ``c > 0``, else 0 (0 at the kink).
 
-    The factor :math:`a'(c^l_m)` of every delta, see :ref:`deltas`.
+    The factor ``a'(c^l_m)`` of every delta, see chapter "Deltas".
 
     Parameters
     ----------

@@ -1,14 +1,15 @@
 r"""A convolutional layer: its complete input and its gradients.
 
-The forward pass is the source post's complete input (derived in :ref:`feedforward`)
+The forward pass is the source post's complete input (derived in chapter
+"Feed-forward")
 
 .. math:: c^l_m(x, y) = \sum_n \sum_{x', y'} o^{l-1}_n(x - x', y - y')\, w^l_{n,m}(x', y') + b^l_m
 
-and the backward pass gives :math:`\partial E/\partial w` (:ref:`weight-update`),
-:math:`\partial E/\partial b` and :math:`\partial E/\partial o^{l-1}`
-(:ref:`deltas`) from the deltas :math:`\delta^l_m = \partial E/\partial c^l_m`.
+and the backward pass gives ``∂E/∂w`` (chapter "Weight update"),
+``∂E/∂b`` and ``∂E/∂o^{l-1}``
+(chapter "Deltas") from the deltas ``δ^l_m = ∂E/∂c^l_m``.
 
-How it is computed (see :ref:`performance`): the windows of the padded input
+How it is computed (see chapter "Performance"): the windows of the padded input
 are copied into a matrix (im2col) and multiplied with the kernels in one
 matrix product per block of the batch; the gradients are two more products
 with the same matrix, and the columns' gradient is added back onto the pixels
@@ -43,7 +44,7 @@ def conv_output_shape(H, W, kH, kW, *, stride=1, padding=0, dilation=1):
     """Height and width of a convolution's output.
 
     ``H_out = (H + 2 * ph - dH * (kH - 1) - 1) // sH + 1``, the same for the width.
-    Derived in :ref:`conventions`. Pooling windows follow the same formula
+    Derived in chapter "Conventions". Pooling windows follow the same formula
     (no padding, no dilation).
 
     Parameters
@@ -297,22 +298,22 @@ def conv_forward(
     convention="convolution",
     dilation=1,
 ):
-    r"""Complete input :math:`c` of a convolutional layer.
+    r"""Complete input *c* of a convolutional layer.
 
     .. math:: c_m(x, y) = \sum_n \left(o_n \ast w_{n,m}\right)(x, y) + b_m
 
     with a *valid* convolution (``convention="convolution"``, the source post's forward
     pass) or a valid cross-correlation (``convention="correlation"``, what
-    PyTorch and JAX call a convolution). Derived in :ref:`feedforward`.
+    PyTorch and JAX call a convolution). Derived in chapter "Feed-forward".
 
     Parameters
     ----------
     o_prev : array_like, shape (N, C_in, H, W) or (C_in, H, W)
-        Outputs of the previous layer, :math:`o^{l-1}`: a batch, or one example.
+        Outputs of the previous layer, ``o^{l-1}``: a batch, or one example.
     w : array_like, shape (C_out, C_in, kH, kW)
-        Kernels; ``w[m, n]`` is the source post's :math:`w^l_{n,m}`.
+        Kernels; ``w[m, n]`` is the source post's ``w^l_{n,m}``.
     b : array_like, shape (C_out,), or None
-        Biases :math:`b^l_m`; ``None`` for a layer without bias (as in
+        Biases ``b^l_m``; ``None`` for a layer without bias (as in
         PyTorch), the same as zeros.
     stride : int or (int, int)
         Step between output pixels, >= 1.
@@ -385,7 +386,7 @@ def conv_backward(
 ):
     r"""Gradients of a convolutional layer from its deltas.
 
-    With :math:`\delta_m = \partial E / \partial c_m` (``convention="convolution"``):
+    With ``δ_m = ∂E / ∂c_m`` (``convention="convolution"``):
 
     .. math::
 
@@ -399,14 +400,14 @@ def conv_backward(
 
         \frac{\partial E}{\partial o_n} = \sum_m \delta_m \star_{\text{full}} w_{n,m}
 
-    (:math:`\star`: valid cross-correlation; the last one is a full
+    (``⋆``: valid cross-correlation; the last one is a full
     correlation, zero-padded). Stride, padding and dilation are folded in.
-    Derived in :ref:`weight-update` and :ref:`deltas`.
+    Derived in chapter "Weight update" and chapter "Deltas".
 
     Parameters
     ----------
     delta : array_like, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
-        :math:`\partial E/\partial c`, shaped like the output of :func:`conv_forward`.
+        ``∂E/∂c``, shaped like the output of :func:`conv_forward`.
     o_prev : array_like, shape (N, C_in, H, W) or (C_in, H, W)
         The forward pass's input.
     w : array_like, shape (C_out, C_in, kH, kW)

@@ -1,12 +1,13 @@
 r"""The transposed convolution as a layer: the input-gradient map of a convolution, run forwards.
 
-A convolution with kernel ``w`` of shape ``(C_out, C_in, kH, kW)`` maps an
-image with ``C_in`` channels to one with ``C_out``. Its input gradient (the
+A convolution with kernel ``w`` of shape ``(C_out, C_in, kH, kW)`` maps an image
+with ``C_in`` channels to one with ``C_out``. Its input gradient (the
 ``dE_do_prev`` of :func:`~cnnlit.conv_backward`) maps back: ``C_out`` channels
 to ``C_in``, a small image to a large one, with the *same* kernel. Used as a
 layer of its own, that map is the transposed convolution, and ``w`` keeps its
-shape: read as ``(C_in, C_out, kH, kW)`` from the transposed layer's side, it
-is PyTorch's layout for ``conv_transpose2d``. Derived in :ref:`adjoint`.
+shape: read as ``(C_in, C_out, kH, kW)`` from the transposed layer's side, it is
+PyTorch's layout for ``conv_transpose2d``. Derived in chapter "The adjoint
+view".
 
 How it is computed: each pass is one call of the convolution's own fast
 functions.
@@ -166,17 +167,17 @@ def conv_transpose_forward(
     r"""Output of a transposed convolutional layer.
 
     Every input pixel spreads over the output, weighted by the kernel. With
-    ``convention="correlation"``, for the output pixel :math:`(u, v)`:
+    ``convention="correlation"``, for the output pixel ``(u, v)``:
 
     .. math::
 
         y_m(u, v) = b_m + \sum_c \sum_{i, j} \sum_{x', y'} x_c(i, j)\, w_{c,m}(x', y')\,
         [\,u = s_H i - p_H + d_H x'\,]\,[\,v = s_W j - p_W + d_W y'\,]
 
-    (square brackets: 1 when the equation holds, else 0; :math:`(x', y')` the
-    kernel offset, :math:`p_H, p_W` the padding). With
-    ``convention="convolution"`` the kernel is read flipped,
-    :math:`w_{c,m}(k_H - 1 - x', k_W - 1 - y')`. Derived in :ref:`adjoint`.
+    (square brackets: 1 when the equation holds, else 0; ``(x', y')`` the kernel
+    offset, ``p_H, p_W`` the padding). With ``convention="convolution"`` the
+    kernel is read flipped, ``w_{c,m}(k_H - 1 - x', k_W - 1 - y')``. Derived in
+    chapter "The adjoint view".
 
     Parameters
     ----------
@@ -189,16 +190,16 @@ def conv_transpose_forward(
     b : array_like, shape (C_out,), or None
         Biases; ``None`` for a layer without bias.
     stride : int or (int, int)
-        :math:`s`, >= 1: the spacing of the input pixels' footprints in the output.
+        *s*, >= 1: the spacing of the input pixels' footprints in the output.
     padding : int or (int, int)
-        :math:`p`, >= 0: rows (columns) removed from *each* side of the full
+        *p*, >= 0: rows (columns) removed from *each* side of the full
         output, as the convolution with this padding would have added them.
     output_padding : int or (int, int)
         Rows (columns) added at the bottom (right) of the output, each
         ``< max(stride, dilation)``: it picks which of the input sizes that
         the convolution maps to ``(H, W)`` this layer produces.
     dilation : int or (int, int)
-        :math:`d`, >= 1: spacing between kernel taps (1 is dense).
+        *d*, >= 1: spacing between kernel taps (1 is dense).
     convention : {'convolution', 'correlation'}
         The convention of the convolution being transposed. ``'correlation'``
         is what PyTorch calls ``conv_transpose2d``.
@@ -224,8 +225,8 @@ def conv_transpose_forward(
     ``conv_backward(x, o_prev, w, ...)`` with the same stride, padding,
     dilation and convention: the transposed convolution *is* the input
     gradient of the convolution, and the adjoint identity
-    :math:`\langle \mathrm{conv}(o, w), x \rangle = \langle o, \mathrm{conv}^\top(x, w) \rangle`
-    holds. Derived in :ref:`adjoint`.
+    ``⟨conv(o, w), x⟩ = ⟨o, convᵀ(x, w)⟩``
+    holds. Derived in chapter "The adjoint view".
 
     Computed by :func:`~cnnlit.conv_backward`: the input gradient of the
     unpadded convolution, cut to size. (The same map is also a convolution of
@@ -295,7 +296,7 @@ def conv_transpose_backward(
 ):
     r"""Gradients of a transposed convolutional layer from its deltas.
 
-    With :math:`\delta_m = \partial E / \partial y_m` and the options of the
+    With ``δ_m = ∂E / ∂y_m`` and the options of the
     forward pass (``convention="correlation"`` written out; the convolution
     convention reads the kernel flipped, as in :func:`conv_transpose_forward`):
 
@@ -313,14 +314,14 @@ def conv_transpose_backward(
 
         \frac{\partial E}{\partial b_m} = \sum_{u, v} \delta_m(u, v)
 
-    (:math:`\delta` is zero outside the output; sums over the batch as well).
+    (*δ* is zero outside the output; sums over the batch as well).
     The first is the convolution whose input gradient the layer is:
-    ``conv_forward(delta, w, 0, ...)``. Derived in :ref:`adjoint`.
+    ``conv_forward(delta, w, 0, ...)``. Derived in chapter "The adjoint view".
 
     Parameters
     ----------
     delta : array_like, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
-        :math:`\partial E/\partial y`, shaped like the output of
+        ``∂E/∂y``, shaped like the output of
         :func:`conv_transpose_forward`.
     x : array_like, shape (N, C_in, H, W) or (C_in, H, W)
         The forward pass's input.

@@ -1,7 +1,7 @@
 r"""Fully connected (dense) layers: the flat network after the convolutions.
 
-Derived in :ref:`network`. Weights are ``(D_out, D_in)``, output first, like
-the convolution kernels.
+Derived in chapter "The whole network". Weights are ``(D_out, D_in)``, output
+first, like the convolution kernels.
 """
 
 from ._checks import as_real_array, check_ndim, result_dtype
@@ -22,9 +22,9 @@ def _check(x, w, name_x="x"):
 
 
 def dense_forward(x, w, b):
-    r"""Complete input of a dense layer, :math:`c = x w^\top + b`.
+    r"""Complete input of a dense layer, ``c = x wᵀ + b``.
 
-    Derived in :ref:`network`.
+    Derived in chapter "The whole network".
 
     Parameters
     ----------
@@ -58,9 +58,9 @@ def dense_forward(x, w, b):
 
 
 def dense_backward(delta, x, w):
-    r"""Gradients of a dense layer from :math:`\delta = \partial E/\partial c`.
+    r"""Gradients of a dense layer from ``δ = ∂E/∂c``.
 
-    Derived in :ref:`network`.
+    Derived in chapter "The whole network".
 
     .. math:: \frac{\partial E}{\partial w} = \delta^\top x,\quad
               \frac{\partial E}{\partial b} = \sum_i \delta_i,\quad

@@ -1,7 +1,7 @@
 r"""Finite differences: the independent check of every derivative in the book.
 
-First used in :ref:`feedforward` (the derivative of the error with respect to
-the output), then for every gradient from :ref:`weight-update` on.
+First used in chapter "Feed-forward" (the derivative of the error with respect
+to the output), then for every gradient from chapter "Weight update" on.
 """
 
 import math
@@ -18,7 +18,7 @@ def numerical_gradient(f, x, eps=1e-6):
     r"""Central-difference gradient of a scalar function.
 
     The independent check of the book's derivatives, first used in
-    :ref:`feedforward`.
+    chapter "Feed-forward".
 
     .. math:: \frac{\partial f}{\partial x_i} \approx \frac{f(x + \epsilon e_i) - f(x - \epsilon e_i)}{2\epsilon}
 
@@ -112,7 +112,7 @@ def _scalar(value):
 
 
 def relative_error(a, b):
-    r"""Relative difference of two arrays, :math:`\|a - b\| / \max(\|a\|, \|b\|)`.
+    r"""Relative difference of two arrays, ``‖a - b‖ / max(‖a‖, ‖b‖)``.
 
     With the Euclidean norm over all entries,
 
@@ -123,10 +123,10 @@ def relative_error(a, b):
 
     (the triangle inequality, then each norm at most the larger one): 0 for
     equal arrays (and when both are zero), 1 when one of them is zero and the
-    other is not, :math:`\sqrt 2` for orthogonal arrays of equal norm, and 2
+    other is not, ``√2`` for orthogonal arrays of equal norm, and 2
     exactly when ``b = -a`` (not zero): the two disagree in every sign. About
     1e-8 or less for a correct analytic gradient against
-    :func:`numerical_gradient` in float64, first in :ref:`feedforward`.
+    :func:`numerical_gradient` in float64, first in chapter "Feed-forward".
 
     Symmetric in ``a`` and ``b``, and computed on the arrays divided by their
     largest magnitude, so it neither underflows nor overflows:

@@ -1,8 +1,8 @@
 r"""Loss functions and their gradients with respect to the network's output.
 
-The source post's error is :math:`E = \frac12 (t - o^L)^2`, summed over every
-output element (:ref:`feedforward`); softmax cross-entropy is the usual
-alternative for classification (:ref:`training`). Both are *sums* over the
+The source post's error is ``E = ½ (t - o^L)^2``, summed over every
+output element (chapter "Feed-forward"); softmax cross-entropy is the usual
+alternative for classification (chapter "Training"). Both are *sums* over the
 batch, so a gradient step on a batch of size N should be scaled by 1/N for a
 mean.
 """
@@ -42,15 +42,15 @@ def _pair(o, t):
 
 
 def half_squared_error(o, t):
-    r"""The source post's error :math:`E = \frac12 \sum (t - o)^2`, summed over all elements.
+    r"""The source post's error ``E = ½ Σ (t - o)^2``, summed over all elements.
 
-    Defined in :ref:`feedforward`; why it is half a sum and not a mean is
-    checked in :ref:`errata`.
+    Defined in chapter "Feed-forward"; why it is half a sum and not a mean is
+    checked in chapter "Errata".
 
     Parameters
     ----------
     o : array_like, any shape
-        Output of the last layer, :math:`o^L`.
+        Output of the last layer, ``o^L``.
     t : array_like, shape of ``o``
         Target.
 
@@ -68,9 +68,9 @@ def half_squared_error(o, t):
 
 
 def half_squared_error_grad(o, t):
-    r""":math:`\partial E / \partial o^L = o^L - t` for :func:`half_squared_error`.
+    r"""``∂E / ∂o^L = o^L - t`` for :func:`half_squared_error`.
 
-    Derived in :ref:`feedforward`.
+    Derived in chapter "Feed-forward".
 
     Parameters
     ----------
@@ -107,9 +107,10 @@ def _check_classes(z):
 
 
 def softmax(z):
-    r"""Softmax over the last axis, :math:`e^{z_k} / \sum_j e^{z_j}`, shifted by the maximum for stability.
+    r"""Softmax over the last axis, ``e^{z_k} / Σ_j e^{z_j}``, shifted by the
+    maximum for stability.
 
-    Used in :ref:`training`.
+    Used in chapter "Training".
 
     Parameters
     ----------
@@ -140,7 +141,7 @@ def softmax(z):
 def softmax_cross_entropy(z, labels):
     r"""Cross-entropy of softmax(z) against integer labels, summed over the batch.
 
-    Used in :ref:`training`.
+    Used in chapter "Training".
 
     .. math:: E = -\sum_i \log \operatorname{softmax}(z_i)_{y_i}
 
@@ -169,9 +170,9 @@ def softmax_cross_entropy(z, labels):
 
 
 def softmax_cross_entropy_grad(z, labels):
-    r""":math:`\partial E / \partial z = \operatorname{softmax}(z) - \operatorname{onehot}(y)`.
+    r"""``∂E / ∂z = softmax(z) - onehot(y)``.
 
-    Used in :ref:`training`.
+    Used in chapter "Training".
 
     Parameters
     ----------
@@ -230,10 +231,10 @@ def one_hot(labels, K, dtype=np.float64):
 def loss_and_grad(o, labels, loss="half_squared_error"):
     r"""Mean loss over the batch and its gradient with respect to the network's output.
 
-    ``"half_squared_error"``: the source's :math:`E = \frac12 \sum (t - o^L)^2`
+    ``"half_squared_error"``: the source's ``E = ½ Σ (t - o^L)^2``
     against one-hot targets ``t``; ``"softmax_cross_entropy"``: ``o`` are
     logits. Both package losses are sums, so value and gradient are divided by
-    the batch size ``N``. Used in :ref:`training`.
+    the batch size ``N``. Used in chapter "Training".
 
     Parameters
     ----------

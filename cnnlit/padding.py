@@ -1,7 +1,7 @@
 """Padding of the last two axes and its adjoint, shared by the layers.
 
-Derived in :ref:`padding`; the adjoint (the transpose of padding, used by the
-backward passes) in :ref:`adjoint`. The boundary flags are those of
+Derived in chapter "Padding"; the adjoint (the transpose of padding, used by the
+backward passes) in chapter "The adjoint view". The boundary flags are those of
 ``scipy.signal.convolve2d``: ``fill`` (a constant), ``wrap`` (periodic) and
 ``symm`` (mirrored including the edge pixel).
 """

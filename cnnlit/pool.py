@@ -1,14 +1,14 @@
 r"""Pooling layers: max and mean over windows, and their backward passes.
 
-Derived in :ref:`pooling`. The backward pass of mean pooling spreads each delta
-evenly over its window (the "upscaling" of the error); that of max pooling
+Derived in chapter "Pooling". The backward pass of mean pooling spreads each
+delta evenly over its window (the "upscaling" of the error); that of max pooling
 routes each delta to the position that won the forward maximum. On a tie the
-first winner in row-major order takes it all, as in PyTorch. Windows may
-overlap (stride < size); where they do, the contributions add up. Rows and
-columns that no whole window reaches are dropped in the forward pass and get
-a zero gradient. A NaN in a window makes its maximum NaN and the backward
-pass routes that window's delta to its last NaN in row-major order, both as in
-PyTorch's max pooling (whose scan lets every NaN replace the maximum so far).
+first winner in row-major order takes it all, as in PyTorch. Windows may overlap
+(stride < size); where they do, the contributions add up. Rows and columns that
+no whole window reaches are dropped in the forward pass and get a zero gradient.
+A NaN in a window makes its maximum NaN and the backward pass routes that
+window's delta to its last NaN in row-major order, both as in PyTorch's max
+pooling (whose scan lets every NaN replace the maximum so far).
 
 How it is computed: every pass walks the window offsets over strided slices of
 the input, never copying a window. Small windows are reduced in one step, one
@@ -103,7 +103,7 @@ def pool_forward(o_prev, size, *, stride=None, mode="max"):
 
     .. math:: o_m(x, y) = \max_{0 \le p < k_H,\; 0 \le q < k_W} o^{l-1}_m(s_H x + p,\, s_W y + q)
 
-    (or the mean of the same window). Derived in :ref:`pooling`.
+    (or the mean of the same window). Derived in chapter "Pooling".
 
     Parameters
     ----------
@@ -157,16 +157,16 @@ def pool_forward(o_prev, size, *, stride=None, mode="max"):
 def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
     r"""Gradient of pooling with respect to its input.
 
-    Mean pooling: every pixel of a window gets :math:`\delta / (k_H k_W)`.
-    Max pooling: the first maximal pixel of each window gets :math:`\delta`,
+    Mean pooling: every pixel of a window gets ``δ / (k_H k_W)``.
+    Max pooling: the first maximal pixel of each window gets *δ*,
     the others nothing; in a window holding a NaN, its last NaN (as in
     PyTorch). Overlapping windows add their contributions. Derived in
-    :ref:`pooling`.
+    chapter "Pooling".
 
     Parameters
     ----------
     delta : array_like, shape (N, C, H_out, W_out) or (C, H_out, W_out)
-        :math:`\partial E / \partial o`, shaped like :func:`pool_forward`'s output.
+        ``∂E / ∂o``, shaped like :func:`pool_forward`'s output.
     o_prev : array_like, shape (N, C, H, W) or (C, H, W)
         The forward pass's input (max pooling needs it to find the winners).
     size, stride, mode

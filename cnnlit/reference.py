@@ -10,7 +10,7 @@ layer l-1, ``m`` over the units of layer l, ``(x, y)`` over pixels (``x`` is
 the first, row, axis) and ``(dx, dy)`` over kernel offsets (the source post's
 ``x', y'``).
 The chapters compare the fast functions with these loops, from
-:ref:`convolution` on.
+chapter "Convolution" on.
 """
 
 import numpy as np
@@ -61,14 +61,14 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
 
     .. math:: v(x, y) = \sum_{x_k, y_k} i(x - x_k, y - y_k)\, k(x_k, y_k)
 
-    Derived in :ref:`convolution`.
+    Derived in chapter "Convolution".
 
     Parameters
     ----------
     in1 : array_like, shape (H, W)
-        The image :math:`i`.
+        The image *i*.
     in2 : array_like, shape (kH, kW)
-        The kernel :math:`k`.
+        The kernel *k*.
     mode, boundary, fillvalue
         As in :func:`cnnlit.convolve2d` (scipy's meaning).
 
@@ -101,18 +101,18 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
 
 
 def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
-    r"""Correlation as loops; the full output starts at :math:`x = -(k_H - 1)`.
+    r"""Correlation as loops; the full output starts at ``x = -(k_H - 1)``.
 
     .. math:: l(x, y) = \sum_{x_k, y_k} i(x + x_k, y + y_k)\, k(x_k, y_k)
 
-    Derived in :ref:`correlation`.
+    Derived in chapter "Cross-correlation".
 
     Parameters
     ----------
     in1 : array_like, shape (H, W)
-        The image :math:`i`.
+        The image *i*.
     in2 : array_like, shape (kH, kW)
-        The kernel :math:`k`.
+        The kernel *k*.
     mode, boundary, fillvalue
         As in :func:`cnnlit.correlate2d` (scipy's meaning).
 
@@ -203,10 +203,10 @@ def conv_forward(
             o_n(x + k_H - 1 - x', y + k_W - 1 - y')\, w_{n,m}(x', y') + b_m
 
     That is the source post's
-    :math:`\sum_{n,x',y'} o_n(x - x', y - y') w_{n,m}(x', y')`
-    without the implicit shift by :math:`N_k - 1`, then strided and dilated.
+    ``Σ_{n,x',y'} o_n(x - x', y - y') w_{n,m}(x', y')``
+    without the implicit shift by ``N_k - 1``, then strided and dilated.
     With ``convention="correlation"`` the kernel index runs forwards:
-    ``o_n(x + dx, y + dy) w_{n,m}(dx, dy)``. Derived in :ref:`feedforward`.
+    ``o_n(x + dx, y + dy) w_{n,m}(dx, dy)``. Derived in chapter "Feed-forward".
 
     Parameters
     ----------
@@ -273,7 +273,7 @@ def conv_backward(
     contributes ``delta_m(x, y) * o[...]`` to ``dE/dw_{n,m}(dx, dy)`` and
     ``delta_m(x, y) * w_{n,m}(dx, dy)`` to ``dE/do`` at the padded position
     it read; padded positions are then folded back onto the pixels they
-    copy. Derived in :ref:`weight-update` and :ref:`deltas`.
+    copy. Derived in chapter "Weight update" and chapter "Deltas".
 
     Parameters
     ----------
@@ -352,7 +352,7 @@ def pool_forward(o_prev, size, *, stride=None, mode="max"):
 
     A window holding a NaN has the maximum NaN, as in
     :func:`cnnlit.pool_forward` (Python's ``max`` would skip a NaN that is not
-    first). Derived in :ref:`pooling`.
+    first). Derived in chapter "Pooling".
 
     Parameters
     ----------
@@ -406,7 +406,7 @@ def pool_backward(delta, o_prev, size, *, stride=None, mode="max"):
     ``mode="max"`` routes ``delta(x, y)`` to the first maximum of its window
     in row-major order (the last NaN, if any); ``mode="mean"`` adds
     ``delta(x, y) / (kH kW)`` to every pixel of the window. Overlapping
-    windows add up. Derived in :ref:`pooling`.
+    windows add up. Derived in chapter "Pooling".
 
     Parameters
     ----------
@@ -461,12 +461,12 @@ def conv_transpose_forward(
 ):
     r"""Transposed convolution as loops, in scatter form.
 
-    Each input pixel :math:`x_c(X, Y)` adds :math:`x_c(X, Y)\, w_{c,m}(x', y')`
-    to the output :math:`y_m(s_H X - p_H + d_H x',\ s_W Y - p_W + d_W y')` for
-    every kernel offset :math:`(x', y')` (``p, q`` in the loops; positions
+    Each input pixel ``x_c(X, Y)`` adds ``x_c(X, Y) w_{c,m}(x', y')``
+    to the output ``y_m(s_H X - p_H + d_H x', s_W Y - p_W + d_W y')`` for
+    every kernel offset ``(x', y')`` (``p, q`` in the loops; positions
     outside the output are dropped). With ``convention="convolution"`` the
-    kernel is read flipped, :math:`w_{c,m}(k_H - 1 - x', k_W - 1 - y')`.
-    Derived in :ref:`adjoint`.
+    kernel is read flipped, ``w_{c,m}(k_H - 1 - x', k_W - 1 - y')``.
+    Derived in chapter "The adjoint view".
 
     Parameters
     ----------
@@ -535,9 +535,9 @@ def conv_transpose_backward(
     r"""Accumulate every term of the chain rule of the scatter sum.
 
     Each term ``x[c, X, Y] * tap`` added to ``y_m(u, v)`` contributes
-    ``delta_m(u, v) * tap`` to ``dE/dx_c(X, Y)`` and
-    ``delta_m(u, v) * x_c(X, Y)`` to ``dE/dw`` at the tap it read; every
-    output pixel adds its delta to ``dE/db_m``. Derived in :ref:`adjoint`.
+    ``delta_m(u, v) * tap`` to ``dE/dx_c(X, Y)`` and ``delta_m(u, v) * x_c(X,
+    Y)`` to ``dE/dw`` at the tap it read; every output pixel adds its delta to
+    ``dE/db_m``. Derived in chapter "The adjoint view".
 
     Parameters
     ----------

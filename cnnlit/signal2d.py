@@ -2,7 +2,8 @@ r"""Two-dimensional convolution and cross-correlation of single images.
 
 The same results as :func:`scipy.signal.convolve2d` and
 :func:`scipy.signal.correlate2d` for real arrays, with numpy alone. Derived in
-:ref:`convolution` and :ref:`correlation`; padding modes in :ref:`padding`.
+chapter "Convolution" and chapter "Cross-correlation"; padding modes in chapter
+"Padding".
 
 How it is computed: the output is a *valid* correlation of the boundary-padded
 image with the (flipped, for convolution) kernel. Small kernels are summed
@@ -48,8 +49,9 @@ def rot180(a):
     -------
     ndarray, shape (..., H, W)
         ``a[..., ::-1, ::-1]``, a view: flipping both axes turns a convolution
-        kernel into the correlation kernel that gives the same result
-        (:ref:`correlation`); the weight gradient is one (:ref:`weight-update`).
+        kernel into the correlation kernel that gives the same result (chapter
+        "Cross-correlation"); the weight gradient is one (chapter "Weight
+        update").
 
     Examples
     --------
@@ -313,14 +315,14 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
         v(x, y) = \sum_{x_k=0}^{N_k-1} \sum_{y_k=0}^{N_k-1}
             i(x - x_k, y - y_k)\, k(x_k, y_k)
 
-    Derived in :ref:`convolution`.
+    Derived in chapter "Convolution".
 
     Parameters
     ----------
     in1 : array_like, shape (H, W)
-        The image :math:`i`. Real numbers.
+        The image *i*. Real numbers.
     in2 : array_like, shape (kH, kW)
-        The kernel :math:`k`.
+        The kernel *k*.
     mode : {'full', 'valid', 'same'}
         ``'full'`` gives every pixel the kernel touches, shape
         ``(H + kH - 1, W + kW - 1)``; ``'valid'`` only those computed without
@@ -366,7 +368,7 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
 
     The same as :func:`convolve2d` with the kernel rotated by 180 degrees
     (in mode ``'same'`` the centre of an even kernel is taken one pixel further
-    on, as scipy does). Derived in :ref:`correlation`.
+    on, as scipy does). Derived in chapter "Cross-correlation".
 
     Parameters
     ----------

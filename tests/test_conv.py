@@ -60,7 +60,7 @@ def scipy_conv_forward(
 
 
 def loop_conv_forward(o_prev, w, b):
-    """The seed's sum, literally: c_m(x, y) = sum_n sum_{x', y'} o_n(x - x', y - y') w_{n,m}(x', y') + b_m,
+    """The source post's sum, literally: c_m(x, y) = sum_n sum_{x', y'} o_n(x - x', y - y') w_{n,m}(x', y') + b_m,
     for x from kH - 1 to H - 1 (the valid outputs), stored from index 0."""
     N, C_in, H, W = o_prev.shape
     C_out, _, kH, kW = w.shape

@@ -127,7 +127,7 @@ def complete_input(o_prev, w, b):
 
 
 def conv_transpose(x, w, s, flip=True):
-    # scatter: pixel (i, j) adds x[i, j] times the kernel, rotated for the seed's convention
+    # scatter: pixel (i, j) adds x[i, j] times the kernel, rotated for the source post's convention
     kH, kW = w.shape
     laid = w[::-1, ::-1] if flip else w
     y = np.zeros(((x.shape[0] - 1) * s + kH, (x.shape[1] - 1) * s + kW))
