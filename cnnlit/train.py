@@ -363,6 +363,23 @@ def _save_path(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+# the integer options: flag, smallest, largest, default, help
+_INT_OPTIONS = (
+    ("seed", 0, None, 0, "random seed of the initial weights, the order of "
+     "the examples and the shifts (default 0)"),
+    ("epochs", 1, None, 40, "passes over the training set (default 40)"),
+    ("batch-size", 1, None, 32, "examples per step (default 32)"),
+    ("channels", 1, None, 32, "kernels of the convolution (default 32)"),
+    ("hidden", 1, None, 128, "units of the hidden dense layer (default 128)"),
+    ("shift", 0, MAX_SHIFT, 1, "largest random shift of a training image in "
+     f"pixels, 0 to {MAX_SHIFT} (default 1)"),
+    ("limit", 1, None, None, "train on the first LIMIT training examples "
+     "only, for quick runs (default: all 1078)"),
+    ("threads", 0, None, 1, "BLAS threads while training (default 1; 0 "
+     "keeps the BLAS library's own default)"),
+)  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -393,20 +410,15 @@ def _parser() -> argparse.ArgumentParser:
         float, lambda v: check_real(v, name, **bounds), name, "a number"
     )
     add = p.add_argument
-    add(
-        "--seed",
-        type=_int_option("seed", 0),
-        default=0,
-        metavar="SEED",
-        help="random seed of the initial weights, the order of the examples and the shifts (default 0)",
-    )
-    add(
-        "--epochs",
-        type=_int_option("epochs", 1),
-        default=40,
-        metavar="EPOCHS",
-        help="passes over the training set (default 40)",
-    )
+    for flag, low, high, default, text in _INT_OPTIONS:
+        name = flag.replace("-", "_")
+        add(
+            f"--{flag}",
+            type=_int_option(name, low, high),
+            default=default,
+            metavar=name.upper(),
+            help=text,
+        )
     add(
         "--loss",
         type=_typed(
@@ -415,13 +427,6 @@ def _parser() -> argparse.ArgumentParser:
         default="half_squared_error",
         choices=LOSSES,
         help="loss to minimise (default half_squared_error)",
-    )
-    add(
-        "--batch-size",
-        type=_int_option("batch_size", 1),
-        default=32,
-        metavar="BATCH_SIZE",
-        help="examples per step (default 32)",
     )
     add(
         "--lr",
@@ -438,46 +443,11 @@ def _parser() -> argparse.ArgumentParser:
         help="SGD momentum in [0, 1) (default 0.9)",
     )
     add(
-        "--channels",
-        type=_int_option("channels", 1),
-        default=32,
-        metavar="CHANNELS",
-        help="kernels of the convolution (default 32)",
-    )
-    add(
-        "--hidden",
-        type=_int_option("hidden", 1),
-        default=128,
-        metavar="HIDDEN",
-        help="units of the hidden dense layer (default 128)",
-    )
-    add(
-        "--shift",
-        type=_int_option("shift", 0, MAX_SHIFT),
-        default=1,
-        metavar="SHIFT",
-        help=f"largest random shift of a training image in pixels, 0 to {MAX_SHIFT} (default 1)",
-    )
-    add(
-        "--limit",
-        type=_int_option("limit", 1),
-        default=None,
-        metavar="LIMIT",
-        help="train on the first LIMIT training examples only, for quick runs (default: all 1078)",
-    )
-    add(
         "--dtype",
         type=_dtype,
         default="float32",
         choices=("float32", "float64"),
         help="floating-point type (default float32)",
-    )
-    add(
-        "--threads",
-        type=_int_option("threads", 0),
-        default=1,
-        metavar="THREADS",
-        help="BLAS threads while training (default 1; 0 keeps the BLAS library's own default)",
     )
     bar = p.add_mutually_exclusive_group()
     bar.add_argument(
