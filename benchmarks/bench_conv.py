@@ -16,7 +16,9 @@ Parts (see benchmarks/README.md for the targets):
 * ``suite``: conv_forward + conv_backward (``convention="correlation"``) on
   four layers in float32 and float64, against PyTorch's conv2d forward +
   backward and the textbook numpy im2col layer written below, on one thread,
-  on two, and on two while another process keeps one core busy.
+  on two, and on two while another process keeps one core busy; and the
+  layer's three matrix products alone (numpy's ``@`` on operands built
+  beforehand), the floor of any layer built on numpy's matrix product.
 * ``sweep``: one thread, time per multiply-add while the image size (32-2048
   px), the batch (1-2048), the kernel (1-21), the channels (1-128) and C_out
   (from 1) grow, float32 and float64, against PyTorch and scipy.signal; with
@@ -478,8 +480,20 @@ def layer_im2col(x, w, b, d, pad, kind):
     return f
 
 
+def layer_gemm(x, w, b, d, pad, kind):
+    """Only the three matrix products of an im2col layer (forward, weight
+    gradient, column gradient), on operands built beforehand: the least time
+    any layer built on numpy's matrix product spends, its floor."""
+    C_out, _, kH, kW = w.shape
+    col = np.ascontiguousarray(baseline_im2col(x, kH, kW).T)  # (K, N Ho Wo)
+    w2 = w.reshape(C_out, -1)
+    d2 = np.ascontiguousarray(d.transpose(1, 0, 2, 3).reshape(C_out, -1))
+    return lambda: (w2 @ col, d2 @ col.T, w2.T @ d2)
+
+
 LAYERS = {
     "cnnlit": layer_cnnlit,
+    "gemm": layer_gemm,
     "old": layer_cnnlit,
     "torch": layer_torch,
     "scipy": layer_scipy,
@@ -710,6 +724,8 @@ def check_same(results, cases):
     """Every library's numbers agree with cnnlit's (seeded random projections)."""
     ref = next(rows for c, rows in results.items() if c[0] == "cnnlit")
     for c, rows in results.items():
+        if c[0] == "gemm":  # the products alone: not the layer's results
+            continue
         for spec, a, b in zip(cases, rows, ref, strict=True):
             if a is None or b is None:
                 continue
@@ -767,8 +783,9 @@ def bench_suite(args, pool, libs):
         "   every contender in its own process; for each layer they take turns"
     )
     cases = suite_cases()
-    contenders = [(lib, t, busy) for _, t, busy in MODES for lib in libs
-                  if not (busy and lib == "im2col")]  # fmt: skip
+    contenders = [(lib, t, busy) for _, t, busy in MODES
+                  for lib in libs + ["gemm"]
+                  if not (busy and lib in ("im2col", "gemm"))]  # fmt: skip
     res = measure(pool, contenders, jobs_of(cases, args.min_time), args.rounds)
     check_same(res, cases)
     n, out = len(cases), {}
@@ -789,12 +806,20 @@ def bench_suite(args, pool, libs):
                 row.append(fmt(r))
                 if r:
                     acc.setdefault(lib, []).append(r)
+            g = column(res, "gemm", threads, busy, n)[i]
+            r = ratio(g, column(res, "torch", threads, busy, n)[i])
+            row.append(fmt(r))
+            if r:
+                acc.setdefault("products", []).append(r)
             rows.append(row)
         print_table(["layer (N,Cin,Cout,H,k)", "dtype", "cnnlit ms", "torch ms",
-                     "/torch", "/old", "/im2col"], rows)  # fmt: skip
+                     "/torch", "/old", "/im2col", "products/torch"],
+                    rows)  # fmt: skip
         summary = {lib: (geomean(v), max(v)) for lib, v in acc.items()}
         for lib, (g, w) in summary.items():
-            print(f"cnnlit / {lib}: geometric mean {g:.2f}, worst row {w:.2f}")
+            who = "numpy's products alone / torch" if lib == "products" else (
+                f"cnnlit / {lib}")  # fmt: skip
+            print(f"{who}: geometric mean {g:.2f}, worst row {w:.2f}")
         out[mode] = summary
     print(
         "\n-- one core busy: two threads busy / the same library's one thread quiet --"
