@@ -177,6 +177,12 @@ def test_show_animate_multiples_of_a_slide():
         f"c[{i}, {j}] = {s.output[i, j]:g}" for i in range(3) for j in range(3)
     ]
     assert sum(bool(ax.patches) for ax in P.multiples(s, [0, -1]).axes) == 2
+    # several pictures: one frame each (None: the finished one)
+    fig = P.multiples([s, s, s], np.array([0, -1, 4]))
+    v = scipy.signal.convolve2d(I4, K2, mode="valid")
+    assert [t for t in _texts(fig) if t.startswith("c[")] == [
+        f"c[{i}, {j}] = {v[i, j]:g}" for i, j in [(0, 0), (2, 2), (1, 1)]
+    ]
     text = getattr(P.animate(s), "data", None)
     assert "<script" in text and "font-awesome" not in text
     assert _frames_in(text) == 9

@@ -178,7 +178,8 @@ def multiples(picture, frames=None, *, ncols=None):
     if isinstance(picture, Picture):
         jobs = [(picture, k) for k in _frames(picture, frames)]
     else:
-        pairs = zip(picture, frames or [None] * len(picture), strict=True)
+        ks = [None] * len(picture) if frames is None else frames
+        pairs = zip(picture, ks, strict=True)
         jobs = [(p, *_frames(p, [k])) for p, k in pairs]
     cells = max(p.cost()[1] for p, _ in jobs)
     check_size(len(jobs), cells, "multiples of these", drawn=True)
