@@ -177,6 +177,12 @@ def test_show_animate_multiples_of_a_slide():
         f"c[{i}, {j}] = {s.output[i, j]:g}" for i in range(3) for j in range(3)
     ]
     assert sum(bool(ax.patches) for ax in P.multiples(s, [0, -1]).axes) == 2
+    # several pictures: one frame each (None: the finished one)
+    fig = P.multiples([s, s, s], np.array([0, -1, 4]))
+    v = scipy.signal.convolve2d(I4, K2, mode="valid")
+    assert [t for t in _texts(fig) if t.startswith("c[")] == [
+        f"c[{i}, {j}] = {v[i, j]:g}" for i, j in [(0, 0), (2, 2), (1, 1)]
+    ]
     text = getattr(P.animate(s), "data", None)
     assert "<script" in text and "font-awesome" not in text
     assert _frames_in(text) == 9
@@ -267,8 +273,13 @@ def test_the_renderer_refuses_too_many_frames_before_drawing():
 
 def test_frames_and_pictures_are_checked():
     s = P.slide(I4, K2, mode="valid")
-    with pytest.raises(ValueError, match=r"frame must be an int in \[-9, 9\)"):
+    with pytest.raises(ValueError, match="frame must be <= 8, got 9"):
         P.show(s, 9)
+    with pytest.raises(ValueError, match="frame must be >= -9, got -10"):
+        P.animate(s, [0, -10])
+    # negative frames count from the end
+    texts = _texts(P.show(s, -4))
+    assert any(t.endswith("c[1, 2]") for t in texts)
     with pytest.raises(TypeError, match="frame must be an int"):
         P.multiples(s, [True])
     with pytest.raises(TypeError, match="picture must be a picture"):
@@ -351,10 +362,3 @@ def test_fmt_value_and_the_one_caption():
 def test_bad_input(kwargs, error, match):
     with pytest.raises(error, match=match):
         P.slide(**kwargs)
-
-
-def test_bad_role():
-    with pytest.raises(ValueError, match="role must be one of"):
-        P.role_colour("kernel")
-    with pytest.raises(ValueError, match="a must be a 2-D array"):
-        P.draw_array(plt.figure().add_subplot(), np.ones(3))

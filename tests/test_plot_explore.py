@@ -112,9 +112,7 @@ def test_widgets_redraw_on_change():
 
 
 def test_bad_settings():
-    with pytest.raises(ValueError, match="picture must be one of"):
+    with pytest.raises(ValueError, match="picture must be one of 'slide'"):
         Explorer("nope")
-    with pytest.raises(ValueError, match="stride=7 is not a setting"):
-        Explorer("slide", {"stride": 7})
-    with pytest.raises(ValueError, match="mode='max' is not a setting"):
+    with pytest.raises(ValueError, match="a setting of 'slide' must be one of"):
         Explorer("slide", {"mode": "max"})

@@ -1,13 +1,6 @@
-"""One mechanism for every picture: frames, one renderer, and its limits.
-
-A *picture* is a sequence of frames whose numbers the package computes (a
-data function such as :func:`cnnlit.plot.slide` returns one). It knows how to
-lay out one frame's figure and draw frame ``k`` into it, and how to draw frame
-``k`` small on one axes. Everything else is done here, once, for every
-picture: :func:`show` draws one frame (or the finished picture),
-:func:`animate` plays every frame, :func:`multiples` lays frames (or several
-pictures) side by side, and :func:`check_size` refuses a picture too large
-to draw in a few seconds.
+"""One renderer for every :class:`Picture` (frames, and how to draw one):
+:func:`show`, :func:`animate`, :func:`multiples`, after :func:`check_size`
+has refused what would take more than a few seconds to draw.
 """
 
 import base64
@@ -15,108 +8,52 @@ import io
 import re
 
 import matplotlib
-import numpy as np
 from matplotlib import animation
 from matplotlib import pyplot as plt
 
-from .._checks import as_real_array
+from .._checks import as_real_array, check_int
 
-__all__ = ["Picture", "show", "animate", "multiples", "check_size"]
-
-#: The most frames a picture may have (a 20 x 20 output): a picture is for a
-#: hand-sized example, and more frames cannot be drawn in a few seconds.
-MAX_FRAMES = 400
-#: The most cells (numbers written in a grid) one frame may draw: more are
-#: too small to read in the book's column.
-MAX_CELLS = 1_200
-#: The most cells one call of :func:`animate` or :func:`multiples` may draw
-#: (frames times cells per frame): each number is drawn as text, 1 to 4 ms
-#: each, so that an animation or a page of panels takes a few seconds.
-MAX_WORK = 5_000
-#: The widest row of :func:`multiples`, in inches: 540 pixels, shown at its
-#: size in the book's column and at about 0.7 of it on a 412-pixel phone.
-ROW = 7.5
-#: Pixels per inch of a figure as shown (a point of text is then one pixel);
-#: images are stored at twice as many pixels, sharp on hi-dpi screens.
-DPI = 72
+#: A picture's limits: frames (a 20 x 20 output), cells (numbers drawn) in a
+#: frame, cells drawn by one call of animate or multiples (1 to 4 ms each).
+MAX_FRAMES, MAX_CELLS, MAX_WORK = 400, 1_200, 5_000
+#: The widest row of multiples in inches; pixels per inch as shown (stored 2x).
+ROW, DPI = 7.5, 72
 
 
 class Picture:
-    """A picture: its frames (the numbers each shows) and how to draw one.
-
-    Subclasses (the data classes of :mod:`cnnlit.plot`) have a ``frames``
-    sequence and define :meth:`layout` and :meth:`draw`; those that can be
-    shown small define :meth:`panel` (and ``panel_size``), those with a
-    finished view other than their last frame define :meth:`overview`.
-    """
+    """Frames (``frames``, the numbers each shows) and how to draw them: a
+    subclass defines ``layout()`` (a new figure, and its axes), ``draw(axes,
+    k)`` (frame ``k``) and ``panel(ax, k)`` (frame ``k``, or None: finished)."""
 
     #: (width, height) in inches of one panel of :func:`multiples`.
     panel_size = (3.0, 3.0)
 
-    def layout(self):
-        """A new figure for one frame, and the axes :meth:`draw` draws on."""
-        raise NotImplementedError(f"{type(self).__name__} has no frame view")
-
-    def draw(self, axes, k):
-        """Draw frame ``k`` (an index into ``frames``) on ``axes``."""
-        raise NotImplementedError(f"{type(self).__name__} has no frame view")
-
-    def panel(self, ax, k):
-        """Draw frame ``k`` small on one axes (``k=None``: the finished one)."""
-        raise NotImplementedError(f"{type(self).__name__} has no panel view")
-
     def overview(self):
-        """The finished picture as a figure; by default the last frame."""
+        """The finished picture as a figure: by default the last frame."""
         return show(self, len(self.frames) - 1)
 
     def cost(self):
-        """``(frames, cells)``: the number of frames and of cells one draws
-        (what :func:`check_size` limits)."""
+        """``(frames, cells)``: what :func:`check_size` limits."""
         return len(self.frames), 0
 
 
 def check_size(frames, cells, what="picture", *, drawn=False):
-    """Refuse a picture that would take more than a few seconds to draw.
-
-    A picture is for a hand-sized example. ``frames`` is the number of frames
-    it has (or, with ``drawn=True``, the number one call draws), ``cells``
-    the number of grid cells (numbers) one frame draws. Every data function
-    calls this before computing anything, with the size its arguments imply;
-    :func:`animate` and :func:`multiples` call it with ``drawn=True`` before
-    drawing anything, which also limits frames times cells.
-
-    Raises
-    ------
-    ValueError
-        Past :data:`MAX_FRAMES` frames or :data:`MAX_CELLS` cells, saying the
-        limit and why.
-    """
+    """Refuse a picture that would take more than a few seconds to draw:
+    ``frames`` frames (``drawn``: drawn by one call, which also limits frames
+    times cells) of ``cells`` numbers each."""
+    why = "each number is drawn as text, so more take longer than a few seconds: use a smaller example"
+    says = f"would draw {frames} frames of {cells} cells, {frames * cells} in all; a picture draws at most {MAX_WORK} ({why}, or fewer frames=...)"
     if frames > MAX_FRAMES:
-        raise ValueError(
-            f"{what} would have {frames} frames; a picture has at most "
-            f"{MAX_FRAMES} (each frame is drawn and stored as an image, so "
-            "more take longer than a few seconds): use a smaller example"
-        )
-    if cells > MAX_CELLS:
-        raise ValueError(
-            f"{what} would draw {cells} cells in a frame; a picture draws at "
-            f"most {MAX_CELLS} (each number is drawn as text, so more take "
-            "longer than a few seconds and are too small to read): use a "
-            "smaller example"
-        )
-    if drawn and frames * cells > MAX_WORK:
-        raise ValueError(
-            f"{what} would draw {frames} frames of {cells} cells, "
-            f"{frames * cells} in all; a picture draws at most {MAX_WORK} "
-            "(each number is drawn as text, so more take longer than a few "
-            "seconds): draw fewer frames (frames=...) or a smaller example"
-        )
+        says = f"would have {frames} frames; a picture has at most {MAX_FRAMES} ({why})"
+    elif cells > MAX_CELLS:
+        says = f"would draw {cells} cells in a frame; a picture draws at most {MAX_CELLS} ({why})"
+    elif not drawn or frames * cells <= MAX_WORK:
+        return
+    raise ValueError(f"{what} {says}")
 
 
 def as_map(a, name):
-    """``a`` as a float64 2-D array with at least one cell (one unit's map),
-    validated by :func:`cnnlit._checks.as_real_array`; the one check of the
-    pictures' numeric input."""
+    """``a`` as a non-empty 2-D float64 array (one unit's map)."""
     arr = as_real_array(a, name).astype(float)
     if arr.ndim != 2 or 0 in arr.shape:
         raise ValueError(
@@ -125,118 +62,77 @@ def as_map(a, name):
     return arr
 
 
-def _picture(picture):
+def _frames(picture, frames=None):
+    """The frame indices to draw (default all; None stays None), once
+    ``picture`` is known to be a picture of a size that can be drawn."""
     if not isinstance(picture, Picture):
         raise TypeError(
-            "picture must be a picture made by a cnnlit.plot data function "
-            f"(e.g. cnnlit.plot.slide); got {type(picture).__name__}"
+            f"picture must be a picture made by a cnnlit.plot data function (e.g. cnnlit.plot.slide); got {type(picture).__name__}"
         )
     check_size(*picture.cost(), type(picture).__name__)
-    return picture
-
-
-def _drawn(n, picture):
-    """Refuse to draw ``n`` frames of ``picture`` past the work limit."""
-    check_size(n, picture.cost()[1], type(picture).__name__, drawn=True)
-
-
-def _frame(picture, k):
     n = len(picture.frames)
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"frame must be an int, got {k!r}")
-    if not -n <= k < n:
-        raise ValueError(f"frame must be an int in [-{n}, {n}), got {k}")
-    return int(k) % n
+    index = lambda k: k if k is None else check_int(k, "frame", -n, n - 1) % n
+    return list(range(n)) if frames is None else [index(k) for k in frames]
 
 
 def show(picture, frame=None):
-    """One frame of ``picture`` as a figure; ``frame=None``: the finished one.
+    """One frame of ``picture`` as a figure.
 
     Parameters
     ----------
     picture : Picture
-        From a data function of :mod:`cnnlit.plot`.
-    frame : int or None
-        Which frame (negative counts from the end). None: the finished
-        picture (its overview, or its last frame).
+    frame : int, optional
+        Which frame (negative: from the end); default: the finished picture.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    _picture(picture)
-    if frame is None:
+    (k,) = _frames(picture, [frame])
+    if k is None:
         return picture.overview()
-    k = _frame(picture, frame)
     fig, axes = picture.layout()
     picture.draw(axes, k)
     return fig
 
 
-_FONT_AWESOME = re.compile(r"<link[^>]*font-awesome[^>]*>\s*")
-# Buttons a reader does not need: speed, play backwards, first and last frame.
-_EXTRA_BUTTONS = re.compile(
-    r"<button title=\"(?:Decrease speed|Increase speed|Play backwards|"
-    r"First frame|Last frame)\".*?</button>\s*",
-    re.S,
-)
-
-
-_FRAME = re.compile(r"data:image/png;base64,([^\"]*)\"")
+# The player made offline and small: no stylesheet from the network, no speed,
+# backwards, first or last frame buttons, the frames shown at half their pixels.
+_DROP = r'<link[^>]*font-awesome[^>]*>\s*|<button title="(?:Decrease|Increase|Play backwards|First|Last)\b.*?</button>\s*'
+_EDITS = [
+    ('<img id="_anim', '<img style="width: {}px; max-width: 100%" id="_anim'),
+    ('class="anim-state"', 'class="anim-state" style="display: none"'),
+    ("width: 374px;", "width: 240px;"),
+]
 
 
 def _small_png(match):
-    """A frame with its colours reduced to 32: a picture of flat cells and
-    text loses nothing visible, and the frame shrinks about fourfold."""
+    """A frame reduced to 32 colours: flat cells and text lose nothing."""
     from PIL import Image  # matplotlib's own dependency
 
     data = base64.b64decode(match.group(1).replace("\\\n", ""))
-    image = Image.open(io.BytesIO(data)).convert("RGB")
     out = io.BytesIO()
+    image = Image.open(io.BytesIO(data)).convert("RGB")
     image.quantize(colors=32).save(out, "PNG", optimize=True)
     return f'data:image/png;base64,{base64.b64encode(out.getvalue()).decode()}"'
 
 
-def _compact(html, width):
-    """The player's HTML, offline, looping, with small controls."""
-    html = _FRAME.sub(_small_png, html)
-    html = _FONT_AWESOME.sub("", html)
-    html = _EXTRA_BUTTONS.sub("", html)
-    html = html.replace(
-        '<img id="_anim_img',
-        f'<img style="width: {width}px; max-width: 100%" id="_anim_img',
-    )
-    html = html.replace(
-        'class="anim-state"', 'class="anim-state" style="display: none"'
-    )
-    return html.replace("width: 374px;", "width: 240px;")
-
-
-def animate(picture, frames=None, *, interval=900):
-    """Every frame of ``picture`` as an animation that loops, for a notebook.
+def animate(picture, frames=None):
+    """Frames of ``picture`` as an animation that loops, for a notebook.
 
     Parameters
     ----------
     picture : Picture
     frames : sequence of int, optional
         Which frames, in order (default: all).
-    interval : int
-        Milliseconds per frame.
 
     Returns
     -------
     IPython.display.HTML (str without IPython)
-        Self-contained HTML: frames embedded as PNG at twice the pixels they
-        are shown at, an inline player (no stylesheet from the network),
-        looping.
+        Self-contained: PNGs at twice the pixels shown, a looping player.
     """
-    _picture(picture)
-    ks = (
-        list(range(len(picture.frames)))
-        if frames is None
-        else [_frame(picture, k) for k in frames]
-    )
-    _drawn(len(ks), picture)
+    ks = _frames(picture, frames)
+    check_size(len(ks), picture.cost()[1], type(picture).__name__, drawn=True)
     fig, axes = picture.layout()
     width = round(fig.get_figwidth() * DPI)
     fig.set_dpi(DPI)
@@ -248,12 +144,15 @@ def animate(picture, frames=None, *, interval=900):
         return []
 
     anim = animation.FuncAnimation(
-        fig, update, frames=len(ks), interval=interval, init_func=lambda: []
+        fig, update, frames=len(ks), interval=900, init_func=lambda: []
     )
     plt.close(fig)
     with matplotlib.rc_context({"savefig.dpi": 2 * DPI}):
         html = anim.to_jshtml(default_mode="loop")
-    html = _compact(html, width)
+    html = re.sub(r'data:image/png;base64,([^"]*)"', _small_png, html)
+    html = re.sub(_DROP, "", html, flags=re.S)
+    for old, new in _EDITS:
+        html = html.replace(old, new.format(width))
     try:
         from IPython.display import HTML
     except ImportError:  # pragma: no cover - IPython comes with Jupyter
@@ -267,44 +166,24 @@ def multiples(picture, frames=None, *, ncols=None):
     Parameters
     ----------
     picture : Picture or sequence of Picture
-        One picture: its ``frames`` (default all) one panel each. A sequence:
-        each picture's finished panel (``frames`` then picks one frame per
-        picture, None for the finished one).
+        One picture: a panel per frame of ``frames`` (default all). Several:
+        a panel each, of a frame per picture in ``frames`` (None: finished).
     ncols : int, optional
-        Panels per row (default 4); never more than fit a row of
-        :data:`ROW` inches, so that the numbers stay legible in the book's
-        column and on a phone (fewer panels a row, more rows).
+        Panels per row (default 4), no more than fit :data:`ROW` inches.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     if isinstance(picture, Picture):
-        pictures = [_picture(picture)]
-        ks = (
-            range(len(picture.frames))
-            if frames is None
-            else [_frame(picture, k) for k in frames]
-        )
-        jobs = [(picture, k) for k in ks]
+        jobs = [(picture, k) for k in _frames(picture, frames)]
     else:
-        pictures = [_picture(p) for p in picture]
-        if frames is None:
-            frames = [None] * len(pictures)
-        jobs = [
-            (p, None if k is None else _frame(p, k))
-            for p, k in zip(pictures, frames, strict=True)
-        ]
-    if not jobs:
-        raise ValueError("multiples needs at least one panel")
-    check_size(
-        len(jobs),
-        max(p.cost()[1] for p in pictures),
-        "multiples of these",
-        drawn=True,
-    )
-    w = max(p.panel_size[0] for p in pictures)
-    h = max(p.panel_size[1] for p in pictures)
+        ks = [None] * len(picture) if frames is None else frames
+        pairs = zip(picture, ks, strict=True)
+        jobs = [(p, *_frames(p, [k])) for p, k in pairs]
+    cells = max(p.cost()[1] for p, _ in jobs)
+    check_size(len(jobs), cells, "multiples of these", drawn=True)
+    w, h = (max(s) for s in zip(*(p.panel_size for p, _ in jobs), strict=True))
     ncols = min(ncols or 4, max(1, int(ROW // w)), len(jobs))
     nrows = -(-len(jobs) // ncols)
     fig, axes = plt.subplots(
@@ -312,7 +191,7 @@ def multiples(picture, frames=None, *, ncols=None):
     )
     for ax, (p, k) in zip(axes.flat, jobs, strict=False):
         p.panel(ax, k)
-    for ax in list(axes.flat)[len(jobs) :]:
+    for ax in axes.flat[len(jobs) :]:
         ax.set_axis_off()
     fig.tight_layout()
     return fig
@@ -326,5 +205,4 @@ def _retina():
     except ImportError:  # pragma: no cover - not in Jupyter
         return
     if type(get_ipython()).__name__ == "ZMQInteractiveShell":
-        # only the stored pixels change: a figure keeps its size and dpi
         set_matplotlib_formats("retina")

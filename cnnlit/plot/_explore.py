@@ -1,11 +1,5 @@
-"""Explore a picture: sliders and menus for its parameters, in JupyterLab.
-
-:func:`explore` builds a small example (integers from a seeded generator) for
-the settings chosen, draws the picture with the one renderer of
-:mod:`cnnlit.plot`, and checks the picture's numbers against the package
-function that computes the same thing. Where no widget can be shown (the HTML
-book, a notebook run by ``nbconvert``) it draws the picture at its settings
-and says how to run it interactively.
+"""Sliders and menus for a picture's parameters in JupyterLab: each setting
+draws a small seeded example and checks its numbers against the package.
 """
 
 import os
@@ -20,26 +14,31 @@ from .. import (
     conv_transpose_forward,
     pool_backward,
 )
+from .._checks import check_flag
 from ._core import show
 from .backward import delta_backprop, weight_update
 from .layers import feedforward, pool_route
 from .sliding import slide
 from .transpose import transpose_scatter
 
-__all__ = ["explore", "Explorer", "EXPLORERS"]
-
-#: The sliders and menus: parameter -> the values it may take.
-CHOICES = {
-    "size": (3, 4, 5, 6, 7),
-    "kernel": (1, 2, 3, 4),
-    "stride": (1, 2, 3),
-    "padding": (0, 1, 2),
-    "dilation": (1, 2),
-    "boundary": ("fill", "wrap", "symm"),
-    "convention": ("convolution", "correlation"),
-    "mode": ("max", "mean"),
-    "channels": (1, 2, 3),
+#: The sliders and menus: setting -> the values it may take.
+CHOICES = dict(size=(3, 4, 5, 6, 7), mode=("max", "mean"), stride=(1, 2, 3))
+CHOICES |= dict(kernel=(1, 2, 3, 4), padding=(0, 1, 2), dilation=(1, 2))
+CHOICES |= dict(boundary=("fill", "wrap", "symm"), channels=(1, 2, 3))
+CHOICES |= dict(convention=("convolution", "correlation"))
+_SMALL = dict(size=4, kernel=2, stride=1)
+_LAYER = dict(_SMALL, padding=0, dilation=1)
+_CONV = dict(convention="convolution")
+#: The explorers: name -> default settings (their order: the widgets').
+EXPLORERS = {
+    "slide": dict(_LAYER, boundary="fill", **_CONV),
+    "feedforward": dict(channels=2, **_SMALL, padding=0),
+    "weight_update": dict(_LAYER, **_CONV),
+    "delta_backprop": dict(_SMALL, dilation=1, **_CONV),
+    "pool_route": dict(_SMALL, mode="max"),
+    "transpose_scatter": dict(_LAYER, size=2, kernel=3, stride=2, **_CONV),
 }
+_OPTIONS = ("stride", "padding", "dilation", "boundary", "convention")
 
 
 def _example(shape, seed):
@@ -47,180 +46,78 @@ def _example(shape, seed):
     return np.random.default_rng(seed).integers(-2, 4, shape).astype(float)
 
 
-def _conv_opts(v):
-    return {k: v[k] for k in ("stride", "padding", "dilation") if k in v}
-
-
-def _slide(v):
+def _build(name, v):
+    """Explorer ``name`` at settings ``v`` on seeded integers: the picture,
+    its result, the package's result, and the package function's name."""
     o, w = _example((v["size"],) * 2, 0), _example((v["kernel"],) * 2, 1)
-    pic = slide(
-        o,
-        w,
-        convention=v["convention"],
-        boundary=v["boundary"],
-        **_conv_opts(v),
-    )
-    opts = dict(
-        _conv_opts(v), boundary=v["boundary"], convention=v["convention"]
-    )
-    ref = conv_forward(o[None], w[None, None], None, **opts)[0]
-    return pic, pic.output, ref, "cnnlit.conv_forward"
-
-
-def _feedforward(v):
-    C, n, k = v["channels"], v["size"], v["kernel"]
-    o, w = _example((C, n, n), 0), _example((2, C, k, k), 1)
-    b = np.array([0.5, -1.0])
-    pic = feedforward(o, w, b, activation="relu", **_conv_opts(v))
-    ref = conv_forward(o, w, b, **_conv_opts(v))[0]
-    return pic, pic.c, ref, "cnnlit.conv_forward"
-
-
-def _backward_example(v):
-    n, k = v["size"], v["kernel"]
-    o, w = _example((n, n), 0), _example((k, k), 1)
-    opts = dict(_conv_opts(v), convention=v["convention"])
-    c = conv_forward(o[None], w[None, None], None, **opts)[0]
-    delta = _example(c.shape, 2)
-    grads = conv_backward(
-        delta[None, None], o[None, None], w[None, None], **opts
-    )
-    return o, w, delta, opts, grads
-
-
-def _weight_update(v):
-    o, w, delta, opts, grads = _backward_example(v)
-    pic = weight_update(o, delta, w.shape, **opts)
-    return pic, pic.dE_dw, grads[0][0, 0], "cnnlit.conv_backward (dE/dw)"
-
-
-def _delta_backprop(v):
-    o, w, delta, opts, grads = _backward_example(v)
-    opts.pop("padding", None)
+    opts = {k: v[k] for k in _OPTIONS if k in v}
+    if name == "slide":
+        pic = slide(o, w, **opts)
+        ref = conv_forward(o[None], w[None, None], None, **opts)[0]
+        return pic, pic.output, ref, "cnnlit.conv_forward"
+    if name == "transpose_scatter":
+        pic = transpose_scatter(o, w, **opts)
+        ref = conv_transpose_forward(o[None], w[None, None], None, **opts)[0]
+        return pic, pic.output, ref, "cnnlit.conv_transpose_forward"
+    if name == "feedforward":
+        C, b = v["channels"], np.array([0.5, -1.0])
+        o, w = _example((C, *o.shape), 0), _example((2, C, *w.shape), 1)
+        pic = feedforward(o, w, b, activation="relu", **opts)
+        ref = conv_forward(o, w, b, **opts)[0]
+        return pic, pic.c, ref, "cnnlit.conv_forward"
+    if name == "pool_route":
+        k, s, mode = v["kernel"], v["stride"], v["mode"]
+        delta = _example(((len(o) - k) // s + 1,) * 2, 2)
+        pic = pool_route(delta, o, k, stride=s, mode=mode)
+        ref = pool_backward(delta[None], o[None], k, stride=s, mode=mode)[0]
+        return pic, pic.grad, ref, "cnnlit.pool_backward"
+    o4, w4 = o[None, None], w[None, None]
+    delta = _example(conv_forward(o4[0], w4, None, **opts)[0].shape, 2)
+    dw, _, do = conv_backward(delta[None, None], o4, w4, **opts)
+    if name == "weight_update":
+        pic = weight_update(o, delta, w.shape, **opts)
+        return pic, pic.dE_dw, dw[0, 0], "cnnlit.conv_backward (dE/dw)"
     pic = delta_backprop(delta, w, shape=o.shape, **opts)
-    return pic, pic.dE_do, grads[2][0, 0], "cnnlit.conv_backward (dE/do)"
-
-
-def _pool_route(v):
-    n, k, s = v["size"], v["kernel"], v["stride"]
-    o = _example((n, n), 0)
-    out = (n - k) // s + 1
-    delta = _example((out, out), 2)
-    pic = pool_route(delta, o, k, stride=s, mode=v["mode"])
-    ref = pool_backward(delta[None], o[None], k, stride=s, mode=v["mode"])[0]
-    return pic, pic.grad, ref, "cnnlit.pool_backward"
-
-
-def _transpose(v):
-    x, w = _example((v["size"],) * 2, 0), _example((v["kernel"],) * 2, 1)
-    opts = dict(_conv_opts(v), convention=v["convention"])
-    pic = transpose_scatter(x, w, **opts)
-    ref = conv_transpose_forward(x[None], w[None, None], None, **opts)[0]
-    return pic, pic.output, ref, "cnnlit.conv_transpose_forward"
-
-
-_FORWARD = dict(
-    size=4,
-    kernel=2,
-    stride=1,
-    padding=0,
-    dilation=1,
-    boundary="fill",
-    convention="convolution",
-)
-_BACKWARD = dict(
-    size=4, kernel=2, stride=1, padding=0, dilation=1, convention="convolution"
-)
-#: name -> (builder, default settings): the pictures :func:`explore` knows.
-EXPLORERS = {
-    "slide": (_slide, _FORWARD),
-    "feedforward": (
-        _feedforward,
-        dict(channels=2, size=4, kernel=2, stride=1, padding=0),
-    ),
-    "weight_update": (_weight_update, _BACKWARD),
-    "delta_backprop": (
-        _delta_backprop,
-        dict(size=4, kernel=2, stride=1, dilation=1, convention="convolution"),
-    ),
-    "pool_route": (_pool_route, dict(size=4, kernel=2, stride=1, mode="max")),
-    "transpose_scatter": (
-        _transpose,
-        dict(
-            size=2,
-            kernel=3,
-            stride=2,
-            padding=0,
-            dilation=1,
-            convention="convolution",
-        ),
-    ),
-}
+    return pic, pic.dE_do, do[0, 0], "cnnlit.conv_backward (dE/do)"
 
 
 @dataclass
 class Explorer:
-    """The state behind the widgets: settings, the picture, the check.
-
-    :meth:`update` is what a widget calls on a change; it is a plain method
-    so that it can be called (and tested) without a browser.
-    """
+    """The state behind the widgets: settings, picture, check; :meth:`update`
+    is what a widget calls on a change (and a test, headless)."""
 
     name: str
     values: dict = field(default_factory=dict)
     frame: int = 0
 
     def __post_init__(self):
-        if self.name not in EXPLORERS:
-            raise ValueError(
-                f"picture must be one of {', '.join(map(repr, EXPLORERS))}; "
-                f"got {self.name!r}"
-            )
-        defaults = EXPLORERS[self.name][1]
-        for key, value in self.values.items():
-            if key not in defaults or value not in CHOICES[key]:
-                choices = {k: CHOICES[k] for k in defaults}
-                raise ValueError(
-                    f"{key}={value!r} is not a setting of {self.name!r}; "
-                    f"the settings and their values are {choices}"
-                )
+        defaults = EXPLORERS[check_flag(self.name, "picture", EXPLORERS)]
+        for key in self.values:
+            check_flag(key, f"a setting of {self.name!r}", defaults)
         self.values = {**defaults, **self.values}
         self.update()
 
     def update(self, **changes):
-        """Apply ``changes`` (settings, or ``frame``); rebuild and recheck.
-
-        Returns the line that says what was checked (or why the settings
-        make no picture), also kept as ``self.line``.
-        """
+        """Apply ``changes`` (settings or ``frame``), rebuild and recheck;
+        return the line that says what was checked (``self.line``)."""
         self.frame = changes.pop("frame", self.frame)
         self.values.update(changes)
         try:
-            pic, mine, ref, by = EXPLORERS[self.name][0](self.values)
+            pic, mine, ref, by = _build(self.name, self.values)
         except ValueError as exc:  # e.g. a kernel larger than the input
             self.picture, self.ok = None, False
             self.line = f"no picture for these settings: {exc}"
             return self.line
-        self.picture = pic
+        self.picture, self.ok = pic, bool(np.allclose(mine, ref))
         self.frame = min(max(self.frame, 0), len(pic.frames) - 1)
-        self.ok = bool(np.allclose(mine, ref))
         shape = "\u00d7".join(map(str, np.shape(mine)))
-        self.line = (
-            f"{len(pic.frames)} frames; the picture's {shape} result "
-            f"{'equals' if self.ok else 'DIFFERS FROM'} {by}"
-        )
+        same = "equals" if self.ok else "DIFFERS FROM"
+        self.line = f"{len(pic.frames)} frames; the picture's {shape} result {same} {by}"
         return self.line
 
     def figure(self):
         """The picture at the current frame (None if there is none)."""
-        if self.picture is None:
-            return None
-        return show(self.picture, self.frame)
-
-
-def _frontend():
-    """True in a kernel that JupyterLab (a Jupyter server) started."""
-    return "JPY_SESSION_NAME" in os.environ
+        return None if self.picture is None else show(self.picture, self.frame)
 
 
 def explore(picture="slide", *, interactive=None, **settings):
@@ -229,64 +126,46 @@ def explore(picture="slide", *, interactive=None, **settings):
     Parameters
     ----------
     picture : str
-        One of :data:`EXPLORERS`: ``'slide'`` (convolution or correlation),
-        ``'feedforward'``, ``'weight_update'``, ``'delta_backprop'``,
-        ``'pool_route'``, ``'transpose_scatter'``.
+        A key of :data:`EXPLORERS` (``'slide'``, ``'pool_route'``, ...).
     interactive : bool, optional
-        Widgets (True) or a static picture with a hint (False). Default: the
-        widgets in a kernel started by JupyterLab, else the static picture.
+        Widgets, or the picture with a hint; default: widgets in a kernel
+        started by JupyterLab (``JPY_SESSION_NAME`` set).
     **settings
-        Starting values (input ``size``, ``kernel`` size, ``stride``,
-        ``padding``, ``dilation``, ``boundary``, ``convention``, pooling
-        ``mode``, ``channels``), each one of :data:`CHOICES`.
+        Starting values, each one of :data:`CHOICES`.
 
     Returns
     -------
     Explorer
-        Its ``line`` says what the picture's numbers were checked against;
-        ``widget`` holds the widgets when interactive.
+        ``line`` says what was checked; ``widget``: the widgets or None.
     """
     ex = Explorer(picture, dict(settings))
     if interactive is None:
-        interactive = _frontend()
+        interactive = "JPY_SESSION_NAME" in os.environ
     ex.widget = _widgets(ex) if interactive else None
-    if ex.widget is None:
-        fig = ex.figure()
-        if fig is not None:
-            plt.show()
-        print(ex.line)
-        print(
-            "Run this notebook in JupyterLab (pip install cnnlit[plot]) to "
-            f"change {', '.join(ex.values)} and the frame with sliders."
-        )
-    else:
+    if ex.widget is not None:
         from IPython.display import display
 
         display(ex.widget)
+        return ex
+    if ex.figure() is not None:
+        plt.show()
+    hint = f"Run this notebook in JupyterLab (pip install cnnlit[plot]) to change {', '.join(ex.values)} and the frame with sliders."
+    print(ex.line, hint, sep="\n")
     return ex
 
 
 def _widgets(ex):
-    """The sliders and menus, an output area, and the check line."""
+    """The sliders and menus, the check line and an output area."""
     import ipywidgets as w
 
-    controls = {}
-    for key, value in ex.values.items():
-        options = CHOICES[key]
-        if isinstance(value, str):
-            controls[key] = w.Dropdown(
-                options=options, value=value, description=key
-            )
-        else:
-            controls[key] = w.SelectionSlider(
-                options=options, value=value, description=key
-            )
-    frame = w.IntSlider(
-        value=ex.frame,
-        min=0,
-        max=len(ex.picture.frames) - 1,
-        description="frame",
-    )
+    controls = {
+        key: (w.Dropdown if isinstance(value, str) else w.SelectionSlider)(
+            options=CHOICES[key], value=value, description=key
+        )
+        for key, value in ex.values.items()
+    }
+    n = len(ex.picture.frames)
+    frame = w.IntSlider(value=ex.frame, min=0, max=n - 1, description="frame")
     out, line = w.Output(), w.Label(ex.line)
 
     def redraw(change=None):
@@ -302,13 +181,5 @@ def _widgets(ex):
     for c in [*controls.values(), frame]:
         c.observe(redraw, names="value")
     redraw()
-    box = w.VBox(
-        [
-            w.HBox(list(controls.values())[:4]),
-            w.HBox([*list(controls.values())[4:], frame]),
-            line,
-            out,
-        ]
-    )
-    box.redraw = redraw
-    return box
+    rows = list(controls.values())
+    return w.VBox([w.HBox(rows[:4]), w.HBox([*rows[4:], frame]), line, out])

@@ -1,21 +1,13 @@
-"""The book's visual vocabulary: one colour per role, arrays as grids of numbers.
-
-Every picture of the book is drawn with these few functions, so that the input
-:math:`o` is always blue, a kernel :math:`w` always orange, a complete input
-:math:`c` always green, a delta :math:`\\delta` always purple and a gradient
-always red, and padding is always a grey cell with a dashed edge. The notation
-page (:ref:`notation`) shows the legend.
+"""The pictures' style: one colour per role, arrays as grids of numbers, and
+one of each helper (caption, index labels, hatching) that every picture uses.
 """
 
 import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.patches import Rectangle
 
-__all__ = ["ROLES", "role_colour", "draw_array", "draw_window", "legend_figure"]
-
-#: Role -> (edge colour, fill colour, short label). The edge colours are
-#: seaborn's "deep" palette, which stays distinguishable for the common forms
-#: of colour blindness; the fills are the same hues, light enough for black text.
+#: Role -> (edge colour, fill colour, label): seaborn's "deep" palette (told
+#: apart in the common colour blindnesses), fills light enough for black text.
 ROLES = {
     "o": ("#4C72B0", "#DCE6F3", "input o"),
     "w": ("#DD8452", "#FAE1CF", "kernel w"),
@@ -25,32 +17,21 @@ ROLES = {
     "b": ("#937860", "#EEE5DC", "bias, activation"),
     "pad": ("#8C8C8C", "#F0F0F0", "padding"),
 }
+_CENTRE, _ABOVE = dict(ha="center", va="center"), dict(ha="center", va="bottom")
+_HATCH = dict(fill=False, hatch="//", ec=ROLES["pad"][0], lw=0, zorder=3)
 
 
 def role_colour(role, light=False):
-    """The edge colour of ``role`` (the fill colour with ``light=True``)."""
-    if role not in ROLES:
-        raise ValueError(
-            f"role must be one of {', '.join(map(repr, ROLES))}; got {role!r}"
-        )
+    """The edge colour of ``role``, a key of :data:`ROLES` (``light=True``: its fill)."""
     return ROLES[role][1 if light else 0]
 
 
 def fmt_value(v, decimals=2):
-    """A cell's number as text: integers without a point, others rounded.
-
-    >>> fmt_value(3.0), fmt_value(-0.0), fmt_value(0.125), fmt_value(2.5)
-    ('3', '0', '0.12', '2.5')
-    """
-    v = float(v)
-    if not np.isfinite(v):
-        return str(v)
-    r = round(v, decimals)
-    if r == 0:
-        return "0"
-    if r == int(r):
+    """A cell's number as text: '3' for 3.0, '0' for -0.001, '0.12' for 0.125."""
+    r = round(float(v), decimals)
+    if np.isfinite(r) and r == int(r):
         return str(int(r))
-    return f"{r:.{decimals}f}".rstrip("0")
+    return f"{r:.{decimals}f}".rstrip("0") if np.isfinite(r) else str(r)
 
 
 def signed(v):
@@ -59,22 +40,21 @@ def signed(v):
     return f"({text})" if text.startswith("-") else text
 
 
-def sum_caption(values, weights, total, max_terms=9):
-    """The caption of every sum of products: '3·1 + 1·(-2) = 1'.
-
-    One rule for negative factors (in parentheses, see :func:`signed`);
-    past ``max_terms`` products the sum is shortened.
-
-    >>> sum_caption([3, 1], [1, -2], 1)
-    '3·1 + 1·(-2) = 1'
-    """
+def sum_caption(values, weights, total):
+    """Every sum of products, written one way: '3·1 + 1·(-2) = 1' (past 9
+    products, the first 4 and their number)."""
     terms = [
         f"{signed(v)}\u00b7{signed(w)}"
         for v, w in zip(np.ravel(values), np.ravel(weights), strict=True)
     ]
-    if len(terms) > max_terms:
+    if len(terms) > 9:
         terms = terms[:4] + [f"\u2026 ({len(terms)} products)"]
     return f"{' + '.join(terms)} = {fmt_value(total)}"
+
+
+def _cell(ax, x, y, **style):
+    """Add a unit square at row ``x``, column ``y``; return the patch."""
+    return ax.add_patch(Rectangle((y, x), 1, 1, **style))
 
 
 def draw_array(
@@ -87,7 +67,6 @@ def draw_array(
     title=None,
     index=False,
     fontsize=None,
-    decimals=2,
     shade=None,
 ):
     """Draw a 2-D array as a grid of cells with its values written in them.
@@ -96,81 +75,41 @@ def draw_array(
     ----------
     ax : matplotlib Axes
     a : array_like, shape (H, W)
-        The values; ``a[x, y]`` is drawn in row ``x`` (going down), column ``y``.
-        NaN cells are drawn empty (a value not computed yet).
+        ``a[x, y]`` in row ``x`` (down), column ``y``; NaN: an empty cell.
     role : str
-        A key of :data:`ROLES`: the cells' fill colour.
+        A key of :data:`ROLES`: the colour of the cells.
     origin : (int, int)
-        Where cell ``[0, 0]`` is drawn, in cell units (row, column).
-    padding : array_like of bool, shape (H, W), optional
-        Cells that are padding: drawn grey with a dashed edge.
-    title : str, optional
-        Written above the grid.
-    index : bool
-        Write the row and column indices along the top and left edges.
-    shade : array_like of bool, shape (H, W), optional
-        Cells drawn in the role's strong colour (e.g. the pixels already
-        computed), the others in its light colour.
+        Row and column of cell ``[0, 0]``.
+    padding, shade : array_like of bool, shape (H, W), optional
+        Padding cells (grey, dashed); cells in the role's strong colour.
+    title, index, fontsize : optional
+        A title; row and column indices; the values' size (12, 11 past 9).
     """
     a = np.asarray(a, dtype=float)
-    if a.ndim != 2:
-        raise ValueError(f"a must be a 2-D array, got shape {a.shape}")
-    H, W = a.shape
-    x0, y0 = origin
-    pad = (
-        np.zeros(a.shape, bool)
-        if padding is None
-        else np.asarray(padding, bool)
-    )
-    if pad.shape != a.shape:
-        raise ValueError(
-            f"padding must have the shape of a, {a.shape}; got {pad.shape}"
-        )
-    strong = (
-        np.zeros(a.shape, bool) if shade is None else np.asarray(shade, bool)
-    )
+    (H, W), (x0, y0) = a.shape, origin
+    no = np.zeros(a.shape, bool)
+    pad = no if padding is None else np.asarray(padding, bool)
+    strong = (no if shade is None else np.asarray(shade, bool)) & ~pad
     if fontsize is None:
         fontsize = 12 if max(H, W) <= 9 else 11
-    edge, light = role_colour(role), role_colour(role, light=True)
+    style = dict(_CENTRE, fontsize=fontsize)
     for (x, y), v in np.ndenumerate(a):
-        if pad[x, y]:
-            face, ec, ls = ROLES["pad"][1], ROLES["pad"][0], "--"
-        else:
-            face, ec, ls = (edge if strong[x, y] else light), edge, "-"
-        ax.add_patch(
-            Rectangle(
-                (y0 + y, x0 + x),
-                1,
-                1,
-                facecolor=face,
-                edgecolor=ec,
-                linestyle=ls,
-                linewidth=1,
-            )
-        )
+        X, Y = x0 + x, y0 + y
+        edge, face, _ = ROLES["pad" if pad[x, y] else role]
+        face, ls = (edge if strong[x, y] else face), "--" if pad[x, y] else "-"
+        _cell(ax, X, Y, fc=face, ec=edge, ls=ls, lw=1)
         if not np.isnan(v):
-            colour = "white" if strong[x, y] and not pad[x, y] else "black"
-            ax.text(
-                y0 + y + 0.5,
-                x0 + x + 0.5,
-                fmt_value(v, decimals),
-                ha="center",
-                va="center",
-                fontsize=fontsize,
-                color=colour,
-            )
+            colour = "white" if strong[x, y] else "black"
+            ax.text(Y + 0.5, X + 0.5, fmt_value(v), color=colour, **style)
     if index:
         index_labels(ax, H, W, origin=origin, fontsize=fontsize - 2)
     if title is not None:
-        ax.text(
-            y0 + W / 2,
-            x0 - (0.55 if index else 0.2),
-            title,
-            ha="center",
-            va="bottom",
-            fontsize=fontsize,
-        )
-    _frame(ax)
+        top = x0 - (0.55 if index else 0.2)
+        ax.text(y0 + W / 2, top, title, **_ABOVE, fontsize=fontsize)
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    ax.yaxis.set_inverted(True)
+    ax.set_axis_off()
 
 
 def draw_window(
@@ -184,149 +123,68 @@ def draw_window(
     origin=(0, 0),
     weights=None,
     lw=3,
-    fontsize=None,
-    decimals=2,
+    fontsize=10,
     cells=None,
 ):
     """Outline a window over a grid drawn by :func:`draw_array`.
 
-    ``weights`` (shape ``(height, width)``), if given, are written small in the
-    bottom-right corner of each covered cell ("times w"). ``cells`` (shape
-    ``(height, width, 2)``), if given, are the grid cells the taps sit on
-    (for a dilated kernel they are not adjacent); each is outlined.
+    Parameters
+    ----------
+    top, left, height, width : int
+        The window, in cells of the grid drawn at ``origin``.
+    role : str
+        A key of :data:`ROLES`: the colour of the outline (``lw`` wide).
+    weights : array_like, shape (height, width), optional
+        Written small (``fontsize``) in the corner of each covered cell.
+    cells : array_like of int, shape (height, width, 2), optional
+        The cells under the taps (apart for a dilated kernel), each outlined.
     """
-    x0, y0 = origin
-    colour = role_colour(role)
+    (x0, y0), colour = origin, ROLES[role][0]
+    line = dict(fill=False, ec=colour, lw=lw, zorder=5)
     if cells is None:
-        rows = np.arange(top, top + height)
-        cols = np.arange(left, left + width)
-        cells = np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1)
-        ax.add_patch(
-            Rectangle(
-                (y0 + left, x0 + top),
-                width,
-                height,
-                fill=False,
-                edgecolor=colour,
-                linewidth=lw,
-                zorder=5,
-            )
-        )
+        cells = np.moveaxis(np.indices((height, width)), 0, -1) + (top, left)
+        ax.add_patch(Rectangle((y0 + left, x0 + top), width, height, **line))
     else:
         cells = np.asarray(cells)
         for r, c in cells.reshape(-1, 2):
-            ax.add_patch(
-                Rectangle(
-                    (y0 + c, x0 + r),
-                    1,
-                    1,
-                    fill=False,
-                    edgecolor=colour,
-                    linewidth=lw,
-                    zorder=5,
-                )
-            )
-    if weights is not None:
-        weights = np.asarray(weights, dtype=float)
-        if fontsize is None:
-            fontsize = 10
-        for (p, q), v in np.ndenumerate(weights):
-            r, c = cells[p, q]
-            ax.text(
-                y0 + c + 0.95,
-                x0 + r + 0.95,
-                "\u00d7" + fmt_value(v, decimals),
-                ha="right",
-                va="bottom",
-                fontsize=fontsize,
-                color=colour,
-                fontweight="bold",
-                zorder=6,
-            )
+            _cell(ax, x0 + r, y0 + c, **line)
+    if weights is None:
+        return
+    style = dict(ha="right", va="bottom", fontsize=fontsize, color=colour)
+    for (p, q), v in np.ndenumerate(np.asarray(weights, dtype=float)):
+        x, y = cells[p, q] + origin + 0.95
+        text = "\u00d7" + fmt_value(v)
+        ax.text(y, x, text, fontweight="bold", zorder=6, **style)
 
 
-def index_labels(
-    ax, n_rows, n_cols, first=(0, 0), *, origin=(0, 0), fontsize=10
-):
-    """Row and column labels ``first + k`` along the top and left edges of a
-    grid drawn at ``origin`` (the one way every picture labels indices)."""
-    x0, y0 = origin
-    for x in range(n_rows):
-        ax.text(
-            y0 - 0.15,
-            x0 + x + 0.5,
-            str(first[0] + x),
-            ha="right",
-            va="center",
-            fontsize=fontsize,
-            color="0.4",
-        )
-    for y in range(n_cols):
-        ax.text(
-            y0 + y + 0.5,
-            x0 - 0.1,
-            str(first[1] + y),
-            ha="center",
-            va="bottom",
-            fontsize=fontsize,
-            color="0.4",
-        )
+def index_labels(ax, rows, cols, first=(0, 0), *, origin=(0, 0), fontsize=10):
+    """Row and column labels ``first + k`` along the left and top edges of a
+    grid drawn at ``origin``."""
+    (x0, y0), grey = origin, dict(fontsize=fontsize, color="0.4")
+    for x in range(rows):
+        label = str(first[0] + x)
+        ax.text(y0 - 0.15, x0 + x + 0.5, label, ha="right", va="center", **grey)
+    for y in range(cols):
+        ax.text(y0 + y + 0.5, x0 - 0.1, str(first[1] + y), **_ABOVE, **grey)
 
 
-def hatch(ax, mask, origin=(0, 0)):
+def hatch(ax, mask):
     """Hatch the cells of ``mask`` (undefined pixels, unreached borders)."""
-    for (x, y), m in np.ndenumerate(np.asarray(mask, bool)):
-        if m:
-            patch = Rectangle(
-                (origin[1] + y, origin[0] + x),
-                1,
-                1,
-                fill=False,
-                hatch="//",
-                edgecolor=ROLES["pad"][0],
-                linewidth=0,
-                zorder=3,
-            )
-            patch.set_hatch_linewidth(0.6)
-            ax.add_patch(patch)
+    for x, y in np.argwhere(mask):
+        _cell(ax, x, y, **_HATCH).set_hatch_linewidth(0.6)
 
 
-def _frame(ax):
-    """Cells are squares, row 0 on top, no axes drawn."""
-    ax.set_aspect("equal")
-    ax.autoscale_view()
-    if not ax.yaxis_inverted():
-        ax.invert_yaxis()
-    ax.set_axis_off()
-
-
-def legend_figure(roles=("o", "w", "c", "delta", "grad", "b", "pad")):
-    """A figure naming the colour of each role (the book's legend), in two rows."""
-    roles = list(roles)
-    for role in roles:
-        role_colour(role)
-    per_row = -(-len(roles) // 2) if len(roles) > 4 else len(roles)
-    fig, ax = plt.subplots(
-        figsize=(2.3 * per_row, 0.75 * -(-len(roles) // per_row))
-    )
-    for k, role in enumerate(roles):
-        x, y = divmod(k, per_row)
-        draw_array(
-            ax,
-            [[np.nan]],
-            role,
-            origin=(1.4 * x, 4.0 * y),
-            padding=[[role == "pad"]],
-        )
-        ax.text(
-            4.0 * y + 1.25,
-            1.4 * x + 0.5,
-            ROLES[role][2],
-            va="center",
-            fontsize=10,
-        )
+def legend_figure():
+    """A figure naming the colour of each role of :data:`ROLES`, in two rows."""
+    per_row = -(-len(ROLES) // 2)
+    fig, ax = plt.subplots(figsize=(2.3 * per_row, 1.5))
+    for k, (role, (_, _, label)) in enumerate(ROLES.items()):
+        x, y = 1.4 * (k // per_row), 4.0 * (k % per_row)
+        pad = [[role == "pad"]]
+        draw_array(ax, [[np.nan]], role, origin=(x, y), padding=pad)
+        ax.text(y + 1.25, x + 0.5, label, va="center", fontsize=10)
     ax.set_xlim(-0.1, 4.0 * per_row)
-    ax.set_ylim(1.4 * -(-len(roles) // per_row), -0.1)
+    ax.set_ylim(2.8, -0.1)
     return fig
 
 
@@ -334,7 +192,6 @@ def panels_over_strip(
     widths,
     height,
     *,
-    cell=0.6,
     extra=4.0,
     min_width=6.0,
     title_rows=1.4,
@@ -342,53 +199,20 @@ def panels_over_strip(
     wspace=0.25,
     margins=(0.03, 0.97, 0.98),
 ):
-    """A row of panels as wide as the arrays they show, above a text strip.
-
-    The layout of every frame of an animation: panel ``c`` is ``widths[c]``
-    cells wide, all are ``height`` cells (plus ``title_rows`` for titles and
-    indices) high, and a strip as wide as the figure holds the frame's sum.
-
-    Returns
-    -------
-    fig : matplotlib.figure.Figure
-    axes : list of Axes
-        One per panel, then the strip.
-    """
-    left, right, top = margins
-    fig = plt.figure(
-        figsize=(
-            max(min_width, cell * (sum(widths) + extra)),
-            cell * (height + title_rows) + strip,
-        )
-    )
-    gs = fig.add_gridspec(
-        2,
-        len(widths),
-        width_ratios=widths,
-        height_ratios=[height + title_rows, strip],
-        wspace=wspace,
-        hspace=0.05,
-        left=left,
-        right=right,
-        top=top,
-        bottom=0.02,
-    )
-    axes = [fig.add_subplot(gs[0, c]) for c in range(len(widths))]
-    axes.append(fig.add_subplot(gs[1, :]))
-    return fig, axes
+    """A figure, and axes for a row of panels ``widths`` cells wide and
+    ``height`` (+ ``title_rows``) high and for a caption strip below them."""
+    n, rows = len(widths), [height + title_rows, strip]
+    width = max(min_width, 0.6 * (sum(widths) + extra))
+    fig = plt.figure(figsize=(width, 0.6 * rows[0] + strip))
+    gs = fig.add_gridspec(2, n, width_ratios=widths, height_ratios=rows)
+    gs.update(left=margins[0], right=margins[1], top=margins[2], bottom=0.02)
+    gs.update(wspace=wspace, hspace=0.05)
+    axes = [fig.add_subplot(gs[0, c]) for c in range(n)]
+    return fig, [*axes, fig.add_subplot(gs[1, :])]
 
 
-def caption_strip(ax, text, colour, *, fontsize=12):
-    """Write ``text`` centred in ``ax``, the strip under the panels of
-    :func:`panels_over_strip` (or any axes used for a caption), in ``colour``."""
+def caption_strip(ax, text, colour):
+    """Write ``text`` in ``colour`` centred in ``ax`` (a caption strip)."""
     ax.set_axis_off()
-    ax.text(
-        0.5,
-        0.5,
-        text,
-        ha="center",
-        va="center",
-        fontsize=fontsize,
-        color=colour,
-        transform=ax.transAxes,
-    )
+    style = dict(_CENTRE, fontsize=12, color=colour)
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, **style)
