@@ -219,11 +219,16 @@ def test_delta_backprop_matches_conv_backward_and_loops(
     for f in bp.slide.frames:
         assert bp.dE_do[f.out] == f.total
     # the grid: the dilated deltas, zeros between them and around them
-    np.testing.assert_array_equal(bp.dilated, _dilate(delta, stride))
-    g = bp.slide.grid
-    assert not g[bp.inserted].any() and not g[bp.padding].any()
-    np.testing.assert_array_equal(g[~bp.padding & ~bp.inserted], delta.ravel())
-    assert bp.inserted.sum() == bp.dilated.size - delta.size
+    g, kH, kW = (
+        bp.slide.grid,
+        dilation * (w.shape[0] - 1),
+        dilation * (w.shape[1] - 1),
+    )
+    dil = _dilate(delta, stride)
+    inside = g[kH : kH + dil.shape[0], kW : kW + dil.shape[1]]
+    np.testing.assert_array_equal(inside, dil)
+    assert not g[bp.padding].any() and bp.padding.sum() == g.size - dil.size
+    np.testing.assert_array_equal(g[~bp.slide.padding_mask], delta.ravel())
     # laid as it is for a convolution forward pass, rotated for a correlation
     laid = w if convention == "convolution" else cnnlit.rot180(w)
     np.testing.assert_array_equal(bp.slide.laid, laid)
@@ -333,6 +338,37 @@ def test_fan_in_matches_conv_backward_and_the_forward_pass(
     np.testing.assert_allclose(total, bp.dE_do, atol=1e-12)
 
 
+def test_int_shapes_mean_squares():
+    # kernel_shape, shape and pixel take an int for a square, as stride does
+    rng = np.random.default_rng(12)
+    o, w = rng.standard_normal((5, 5)), rng.standard_normal((2, 2))
+    delta = rng.standard_normal((4, 4))
+    wu = P.weight_update(o, delta, 2)
+    np.testing.assert_allclose(wu.dE_dw, _backward(delta, o, w)[0][0][0, 0])
+    bp = P.delta_backprop(delta, w, shape=5)
+    np.testing.assert_allclose(bp.dE_do, _backward(delta, o, w)[0][2][0])
+    assert P.fan_in(delta, w, 2, shape=5).total == bp.dE_do[2, 2]
+
+
+def test_fan_in_is_a_frame_of_delta_backprop():
+    # the terms of one pixel are the frame's products on real deltas
+    rng = np.random.default_rng(13)
+    w = rng.standard_normal((3, 2))
+    delta = rng.standard_normal((2, 3))
+    opts = dict(stride=2, dilation=(1, 2), convention="correlation")
+    bp = P.delta_backprop(delta, w, shape=(6, 8), **opts)
+    for f in bp.slide.frames:
+        fi = P.fan_in(delta, w, f.out, shape=(6, 8), **opts)
+        assert fi.total == f.total
+        on = ~bp.slide.padding_mask[f.cells[..., 0], f.cells[..., 1]]
+        np.testing.assert_array_equal(fi.products, f.products[on])
+        np.testing.assert_array_equal(fi.delta_values, f.values[on])
+        np.testing.assert_array_equal(
+            fi.delta_values, delta[tuple(fi.delta_cells.T)]
+        )
+        np.testing.assert_array_equal(fi.weights, w[tuple(fi.taps.T)])
+
+
 # ---------------------------------------------------------------- drawings
 
 
@@ -434,13 +470,13 @@ def test_delta_drawings():
         (
             lambda: P.weight_update(O3, D2, (3, 3)),
             ValueError,
-            r"delta must have the shape of the layer's output, \(1, 1\)",
+            r"delta must have the output's shape \(1, 1\), got \(2, 2\)",
         ),
         (lambda: P.weight_update(O3, D2, (4, 4)), ValueError, "spans"),
         (
-            lambda: P.weight_update(O3, D2, 2),
+            lambda: P.weight_update(O3, D2, "2x2"),
             TypeError,
-            "kernel_shape must be a pair of positive ints",
+            "kernel_shape must be an int or a pair of ints",
         ),
         (
             lambda: P.weight_update(O3, np.ones((4, 4))),
@@ -465,17 +501,22 @@ def test_delta_drawings():
         (
             lambda: P.delta_backprop(D2, W2, shape=(4, 3)),
             ValueError,
-            r"shape must be the input shape .* from \(3, 3\) to \(3, 3\)",
+            r"delta must have the output shape \(3, 2\) of a \(4, 3\) input",
         ),
         (
             lambda: P.delta_backprop(D2, W2, stride=2, shape=(6, 4)),
             ValueError,
-            r"from \(4, 4\) to \(5, 5\); got \(6, 4\)",
+            r"output shape \(3, 2\) .* got shape \(2, 2\)",
         ),
         (
-            lambda: P.delta_backprop(D2, W2, shape=3),
+            lambda: P.delta_backprop(D2, W2, shape="3x3"),
             TypeError,
-            "shape must be a pair of positive ints",
+            "shape must be an int or a pair of ints",
+        ),
+        (
+            lambda: P.delta_backprop(D2, W2, dilation=0),
+            ValueError,
+            "dilation must be >= 1",
         ),
         (
             lambda: P.delta_backprop(D2, W2, a_prime=np.ones((2, 2))),
@@ -485,13 +526,18 @@ def test_delta_drawings():
         (
             lambda: P.fan_in(D2, W2, (3, 0)),
             ValueError,
-            r"pixel must lie in the input of shape \(3, 3\)",
+            r"pixel\[0\] must be <= 2, got 3",
         ),
-        (lambda: P.fan_in(D2, W2, (-1, 0)), ValueError, "pixel must lie"),
         (
-            lambda: P.fan_in(D2, W2, 4),
+            lambda: P.fan_in(D2, W2, (0, 5)),
+            ValueError,
+            r"pixel\[1\] must be <= 2",
+        ),
+        (lambda: P.fan_in(D2, W2, (-1, 0)), ValueError, "pixel must be >= 0"),
+        (
+            lambda: P.fan_in(D2, W2, "centre"),
             TypeError,
-            "pixel must be a pair of ints",
+            "pixel must be an int or a pair of ints",
         ),
         (
             lambda: P.show(P.delta_backprop(D2, W2)),

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.patches import ConnectionPatch
 
 import cnnlit
 from cnnlit import reference
@@ -53,7 +54,8 @@ def test_hand_example():
     np.testing.assert_array_equal(
         sb.dilated, [[1, 0, 2], [0, 0, 0], [-1, 0, 3]]
     )
-    assert sb.inserted.sum() == 5 and not sb.inserted[::2, ::2].any()
+    inserted = sb.slide.padding_mask[2:5, 2:5]  # inside the k - 1 border
+    assert inserted.sum() == 5 and not inserted[::2, ::2].any()
     assert sb.slide.grid.shape == (7, 7) and len(sb.slide.frames) == 25
     # the centre pixel lies in all four windows: every delta reaches it,
     # each times a corner weight of w
@@ -70,11 +72,11 @@ def test_hand_example():
 
 def test_dilated_deltas_appends_the_dropped_windows():
     sb = strided_backward(D2, W3, 2, (6, 6))  # stride-1 output 4x4
-    d, inserted = sb.dilated, sb.inserted
+    d = sb.dilated
     np.testing.assert_array_equal(
         d, [[1, 0, 2, 0], [0, 0, 0, 0], [-1, 0, 3, 0], [0, 0, 0, 0]]
     )
-    assert inserted.sum() == 12
+    assert sb.slide.padding_mask[2:6, 2:6].sum() == 12  # all but the deltas
     d = strided_backward([[1, 2, 3]], [[2.0]], (1, 3), (1, 7)).dilated
     np.testing.assert_array_equal(d, [[1, 0, 0, 2, 0, 0, 3]])
 
@@ -113,7 +115,11 @@ def test_matches_conv_backward_and_loops(
     full = (
         cnnlit.correlate2d if convention == "convolution" else cnnlit.convolve2d
     )(sb.dilated, w, mode="full")
-    np.testing.assert_allclose(sb.dE_do_padded, full)
+    np.testing.assert_allclose(sb.slide.output, full)
+    ph, pw = (padding, padding) if np.isscalar(padding) else padding
+    np.testing.assert_array_equal(
+        sb.slide.output[ph : ph + shape[0], pw : pw + shape[1]], sb.dE_do
+    )
 
 
 def test_frames_sum_what_they_show():
@@ -121,7 +127,7 @@ def test_frames_sum_what_they_show():
     np.testing.assert_array_equal(sb.slide.laid, cnnlit.rot180(W3))
     for f in sb.slide.frames:
         assert f.total == pytest.approx(f.products.sum())
-        assert sb.dE_do_padded[f.out] == f.total
+        assert sb.slide.output[f.out] == f.total
 
 
 def test_inputs_are_not_modified():
@@ -135,7 +141,9 @@ def test_drawings():
     sb = strided_backward(D2, W3, 2, (5, 5))
     fig = show(sb)
     assert isinstance(fig, Figure) and len(fig.axes) == 3
-    assert len(fig.patches) == 2  # the arrows from one panel to the next
+    arrows = [p for ax in fig.axes for p in ax.patches]
+    arrows = [p for p in arrows if isinstance(p, ConnectionPatch)]
+    assert len(arrows) == 2  # from one panel to the next
     cells = [
         t.get_text()
         for t in fig.axes[1].texts
@@ -173,12 +181,17 @@ def test_drawings():
         (
             lambda: strided_backward(D2, W3, 2, (2, 2)),
             ValueError,
-            "does not fit",
+            "larger than the padded input",
         ),
         (
-            lambda: strided_backward(D2, W3, 2, 5),
+            lambda: strided_backward(D2, W3, 2, "5x5"),
             TypeError,
-            "input_shape must be a pair",
+            "input_shape must be an int or a pair",
+        ),
+        (
+            lambda: strided_backward(D2, W3, 0, (5, 5)),
+            ValueError,
+            "stride must be >= 1",
         ),
         (
             lambda: strided_backward(D2, W3, 2, (5, 5), convention="conv"),
