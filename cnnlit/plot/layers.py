@@ -179,7 +179,7 @@ class FeedForward(
 
 
 def feedforward(o_prev, w, b, m=0, *, activation="sigmoid", example=0, **opts):
-    r"""Unit ``m``'s forward pass, :math:`a(\sum_n o^{l-1}_n \ast w^l_{n,m} + b^l_m)`.
+    """The forward pass of output unit ``m``, one frame per output pixel.
 
     Parameters
     ----------
@@ -267,7 +267,7 @@ class PoolRoute(
 
 
 def pool_route(delta, o_prev, size, *, stride=None, mode="max"):
-    """Pooling's backward pass window by window, by :func:`cnnlit.pool_backward`.
+    """Pooling's backward pass, window by window (:func:`cnnlit.pool_backward`).
 
     Parameters
     ----------
