@@ -131,6 +131,25 @@ def test_feedforward_activations(activation, package):
     np.testing.assert_allclose(ff.o, package(ff.c), rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("example", [0, 2])
+def test_feedforward_draws_one_example_of_a_batch(example):
+    # conv_forward takes a batch (N, C_in, H, W); the picture draws one of it
+    rng = np.random.default_rng(7)
+    batch = rng.integers(-3, 4, size=(3,) + O_PREV.shape).astype(float)
+    ff = P.feedforward(batch, W, B, 1, example=example, padding=1)
+    c = cnnlit.conv_forward(batch, W, B, padding=1)[example, 1]
+    np.testing.assert_array_equal(ff.c, c)
+    np.testing.assert_array_equal(ff.o_prev, batch[example])
+    for n in range(2):  # each single input: that example's unit n alone
+        alone = scipy.signal.convolve2d(
+            np.pad(batch[example, n], 1), W[1, n], "valid"
+        )
+        np.testing.assert_array_equal(ff.single[n], alone)
+    assert len(ff.frames) == c.size
+    one = P.feedforward(batch[example], W, B, 1, padding=1)
+    np.testing.assert_array_equal(ff.single, one.single)
+
+
 def test_feedforward_no_bias_and_inputs_unchanged():
     o_prev, w = O_PREV.copy(), W.copy()
     ff = P.feedforward(o_prev, w, None, 1)
@@ -184,7 +203,7 @@ def test_feedforward_drawings():
             (O_PREV, np.ones((2, 3, 2, 2)), B),
             {},
             ValueError,
-            "w must have C_in = 2",
+            r"w has C_in=3 input channels .* but o_prev has C_in=2",
         ),
         (
             (O_PREV, W, [1.0]),
@@ -192,8 +211,14 @@ def test_feedforward_drawings():
             ValueError,
             r"b must have shape \(C_out,\) = \(2,\)",
         ),
-        ((O_PREV, W, B, 2), {}, ValueError, r"m must be an int in \[0, 2\)"),
-        ((O_PREV, W, B, 1.0), {}, ValueError, r"m must be an int"),
+        ((O_PREV, W, B, 2), {}, ValueError, "m must be <= 1, got 2"),
+        ((O_PREV, W, B, 1.0), {}, TypeError, "m must be an int"),
+        (
+            (O_PREV[None], W, B),
+            {"example": 1},
+            ValueError,
+            "example must be <= 0, got 1",
+        ),
         (
             (O_PREV, W, B),
             {"activation": "softmax"},
@@ -216,6 +241,19 @@ def test_feedforward_bad_input(args, kwargs, error, match):
 
 
 # ---------------------------------------------------------------- pooling
+
+
+def _contributions(r):
+    """contributions[i][j]: (x, y, amount) of every window that sends part of
+    its delta to input cell (i, j), in frame order, read off the frames."""
+    H, W = r.o_prev.shape
+    out = [[[] for _ in range(W)] for _ in range(H)]
+    for f in r.frames:
+        for p, q in np.ndindex(f.values.shape):
+            i, j = (int(v) for v in f.cells[p, q])
+            if r.mode == "mean" or (i, j) == f.winner:
+                out[i][j].append((*f.out, float(f.routed[p, q])))
+    return [[tuple(cell) for cell in row] for row in out]
 
 
 def test_pool_route_hand_example_ties_and_overlap():
@@ -244,10 +282,10 @@ def test_pool_route_hand_example_ties_and_overlap():
         r.grad, [[0, 1, 0, 0], [0, 0, 1, 0], [0, 8, 0, 0], [0, 0, 3, 0]]
     )
     # the accumulation: each window's delta, listed where it landed
-    assert r.contributions[0][1] == ((0, 0, 2.0), (0, 1, -1.0))
-    assert r.contributions[1][2] == ((0, 2, 3.0), (1, 2, -2.0))
-    assert r.contributions[2][1] == ((1, 0, 1.0), (1, 1, 4.0), (2, 0, 3.0))
-    assert r.contributions[1][3] == ()
+    assert _contributions(r)[0][1] == ((0, 0, 2.0), (0, 1, -1.0))
+    assert _contributions(r)[1][2] == ((0, 2, 3.0), (1, 2, -2.0))
+    assert _contributions(r)[2][1] == ((1, 0, 1.0), (1, 1, 4.0), (2, 0, 3.0))
+    assert _contributions(r)[1][3] == ()
     # the running gradient after frame 1: both deltas of pixel (0, 1)
     assert r.frames[0].grad[0, 1] == 2 and r.frames[1].grad[0, 1] == 1
     np.testing.assert_array_equal(
@@ -270,7 +308,7 @@ def test_pool_route_mean_hand_example():
     )
     np.testing.assert_array_equal(r.frames[3].routed, np.full((2, 2), 3.0))
     np.testing.assert_array_equal(r.grad, [[1, 3, 2], [0, 5, 5], [-1, 2, 3]])
-    assert [a for (_, _, a) in r.contributions[1][1]] == [1, 2, -1, 3]
+    assert [a for (_, _, a) in _contributions(r)[1][1]] == [1, 2, -1, 3]
     np.testing.assert_array_equal(
         r.grad,
         cnnlit.pool_backward(
@@ -323,7 +361,7 @@ def test_pool_route_matches_package_and_loops(mode, size, stride, integers):
     H, W = o_prev.shape
     sums = np.array(
         [
-            [sum(a for (_, _, a) in r.contributions[i][j]) for j in range(W)]
+            [sum(a for (_, _, a) in _contributions(r)[i][j]) for j in range(W)]
             for i in range(H)
         ]
     )
@@ -380,13 +418,13 @@ def test_pool_route_drawings():
             (POOL_D, POOL_O, 5),
             {},
             ValueError,
-            r"size \(5, 5\) is larger than o_prev's",
+            r"the pooling window size \(5, 5\) is larger than the input's",
         ),
         (
             (POOL_D, POOL_O, 2),
             {},
             ValueError,
-            r"delta must have the pooled shape \(H_out, W_out\) = \(2, 2\)",
+            r"delta must have the shape of the pooled output, \(1, 2, 2\)",
         ),
         ((POOL_D, POOL_O, 0), {}, ValueError, "size must be >= 1"),
         ((POOL_D, POOL_O, 2), {"stride": 0}, ValueError, "stride must be >= 1"),
@@ -457,6 +495,7 @@ def test_receptive_field_chapter_stack():
     assert rf.shapes == ((8, 8), (6, 6), (4, 4), (2, 2))
     assert rf.sizes == ((6, 6), (4, 4), (2, 2), (1, 1))
     assert rf.boxes == ((2, 7, 2, 7), (2, 5, 2, 5), (2, 3, 2, 3), (1, 1, 1, 1))
+    assert P.receptive_field(8, layers, (1, 1)).boxes == rf.boxes  # 8 = (8, 8)
     # the formula, from the input up: 1 -> 3 -> 5 -> 6
     assert _formula(rf.layers) == [(1, 1), (3, 3), (5, 5), (6, 6)]
     assert [s for s in reversed(rf.sizes)] == [(1, 1), (2, 2), (4, 4), (6, 6)]
@@ -541,16 +580,16 @@ def test_receptive_field_drawing():
     "args, error, match",
     [
         (
-            (8, [("conv", 3)], (0, 0)),
+            (8.0, [("conv", 3)], (0, 0)),
             TypeError,
-            r"input_shape must be a pair of ints",
+            r"input_shape must be an int or a pair of ints",
         ),
         (
             ((8, 0), [("conv", 3)], (0, 0)),
             ValueError,
             "input_shape must be >= 1",
         ),
-        (((8, 8), "conv", (0, 0)), TypeError, "layers must be a sequence"),
+        (((8, 8), "conv", (0, 0)), ValueError, r"layers\[0\] must be \('conv'"),
         (
             ((8, 8), [], (0, 0)),
             ValueError,
@@ -569,7 +608,7 @@ def test_receptive_field_drawing():
         (
             ((8, 8), [("conv", 3), ("pool", 7)], (0, 0)),
             ValueError,
-            r"layers\[1\]: the window \(7, 7\) is larger",
+            r"layers\[1\]: the kernel \(7, 7\) .* larger than the padded input",
         ),
         (
             ((8, 8), [("conv", 3, 0)], (0, 0)),

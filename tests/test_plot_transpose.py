@@ -241,14 +241,14 @@ def test_drawings():
             "convention must be one of",
         ),
         (
-            lambda: coverage(4, (3, 3), 2),
+            lambda: coverage((4, 4.0), (3, 3), 2),
             TypeError,
-            "input_shape must be a pair of positive ints",
+            "input_shape must be an int or a pair of ints",
         ),
         (
             lambda: coverage((4, 4), (0, 3), 2),
-            TypeError,
-            "kernel_shape must be a pair",
+            ValueError,
+            "kernel_shape must be >= 1",
         ),
         (
             lambda: count_grid(np.ones(3)),
