@@ -107,7 +107,8 @@ def pixel_sum(
         A frame of mode 'full': ``cells`` (kH, kW, 2) under the window (in the
         image where ``inside``), ``taps`` (kH, kW, 2) the kernel index laid on
         each, ``values``, ``weights``, ``products``, ``total`` (its value),
-        ``terms`` (x_k, y_k, row, col, value, weight, product).
+        ``terms`` (x_k, y_k, row, col, value, weight, product) and ``numbers``
+        (their sum written out, '4·1 + 1·2 = 6').
     """
     img, ker = as_map(image, "image"), as_map(kernel, "kernel")
     check_flag(convention, "convention", CONVENTIONS)
@@ -251,8 +252,9 @@ class FullValid(Picture):
     cost = property(lambda self: self.slide.cost)
     panel_size = property(lambda p: _size(p.slide.grid, 1, 2, 1, 0.3))
 
-    # the source post's coordinates of the full output's index out
-    seed = lambda self, out: (out[0] - self.origin[0], out[1] - self.origin[1])
+    def seed(self, out):
+        """The source post's coordinates of the full output's index ``out``."""
+        return (out[0] - self.origin[0], out[1] - self.origin[1])
 
     def where(self, f, sep, undefined=", undefined"):
         """``undefined``, or ``sep`` and the valid pixel frame ``f`` fills."""
