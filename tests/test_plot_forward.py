@@ -65,9 +65,11 @@ def _seed_sum(i, k, x, y, convention):
 
 
 def _texts(fig):
-    return [t.get_text() for ax in fig.axes for t in ax.texts] + [
+    """Every text and title of ``fig``, line by line."""
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts] + [
         ax.get_title(loc) for ax in fig.axes for loc in ("left", "center")
     ]
+    return [line for t in texts for line in t.split("\n")]
 
 
 # ------------------------------------------------------------ pixel_sum
@@ -75,7 +77,9 @@ def _texts(fig):
 
 def test_pixel_sum_hand_numbers_of_the_convolution_chapter():
     p = P.pixel_sum(I4, K2, (1, 1))
-    assert p.total == 5 and p.at == (1, 1) and p.defined
+    assert p.total == 5 and p.at == (1, 1) and p.inside.all()
+    # the sum in numbers, term by term in the order of the kernel index
+    assert p.numbers == "4\u00b71 + 1\u00b72 + 1\u00b7(-1) + 3\u00b70 = 5"
     np.testing.assert_array_equal(p.weights, cnnlit.rot180(K2))
     np.testing.assert_array_equal(p.values, I4[0:2, 0:2])
     np.testing.assert_array_equal(p.products, [[0, -1], [2, 4]])
@@ -137,7 +141,7 @@ def test_pixel_sum_every_pixel_matches_package_scipy_and_loops(
                 assert v == (img[r, c] if inside else 0.0)
                 sign = -1 if convention == "convolution" else 1
                 assert (r, c) == (x + sign * xk_, y + sign * yk_)
-            assert p.defined == (
+            assert p.inside.all() == (
                 0 <= p.cells[..., 0].min()
                 and p.cells[..., 0].max() < 5
                 and 0 <= p.cells[..., 1].min()
@@ -259,17 +263,13 @@ def test_full_valid_hand_numbers():
 
 
 @pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
-@pytest.mark.parametrize("pads", [0, 1, 2, (1, 3), (2, 0, 1, 3), (0, 1, 0, 1)])
+@pytest.mark.parametrize("pads", [0, 1, 2, (1, 3), (3, 0), 5])
 def test_padding_picture_matches_np_pad_and_the_package(boundary, pads, rng):
     img = rng.integers(-5, 6, size=(4, 5)).astype(float)
     pp = P.padding_picture(img, boundary, pads)
     t, b, l_, r = pp.pads
-    assert pp.pads == {
-        0: (0,) * 4,
-        1: (1,) * 4,
-        2: (2,) * 4,
-        (1, 3): (1, 1, 3, 3),
-    }.get(pads, pads)
+    ph, pw = (pads, pads) if isinstance(pads, int) else pads
+    assert pp.pads == (ph, ph, pw, pw)
     np.testing.assert_array_equal(
         pp.grid, np.pad(img, ((t, b), (l_, r)), mode=NP_MODE[boundary])
     )
@@ -323,8 +323,6 @@ def test_padding_picture_hand_values_of_the_padding_chapter():
     assert tuple(pp.source[2, 1]) == (0, 3) and tuple(pp.source[1, 2]) == (3, 0)
     pp = P.padding_picture(I4, "symm", 2)
     assert tuple(pp.source[0, 0]) == (1, 1)  # i(-2, -2) mirrors to i(1, 1)
-    pp = P.padding_picture(I4, "fill", 1, fillvalue=7)
-    assert pp.grid[0, 0] == 7 and pp.fillvalue == 7.0
     v00 = {b: P.pixel_sum(I4, K2, (0, 0), boundary=b).total for b in NP_MODE}
     assert v00 == {"fill": 3, "wrap": 5, "symm": 6}
 
@@ -332,24 +330,18 @@ def test_padding_picture_hand_values_of_the_padding_chapter():
 # ------------------------------------------------------------ same_sides
 
 
-@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
 @pytest.mark.parametrize("kshape", [(2, 2), (3, 3), (2, 3), (4, 1)])
-def test_same_sides_match_package_and_scipy(boundary, kshape, rng):
+def test_same_sides_match_package_and_scipy(kshape, rng):
     img = rng.integers(-3, 4, size=(5, 4)).astype(float)
     ker = rng.integers(-2, 3, size=kshape).astype(float)
-    ss = P.same_sides(img, ker, boundary=boundary)
+    ss = P.same_sides(img, ker)
     for s, (ours, theirs, loops) in (
         (ss.convolution, OPS["convolution"]),
         (ss.correlation, OPS["correlation"]),
     ):
-        np.testing.assert_allclose(
-            s.output, ours(img, ker, "same", boundary=boundary)
-        )
-        np.testing.assert_allclose(
-            s.output, theirs(img, ker, "same", boundary=boundary)
-        )
-        if boundary == "fill":
-            np.testing.assert_allclose(s.output, loops(img, ker, "same"))
+        np.testing.assert_allclose(s.output, ours(img, ker, "same"))
+        np.testing.assert_allclose(s.output, theirs(img, ker, "same"))
+        np.testing.assert_allclose(s.output, loops(img, ker, "same"))
     kH, kW = kshape
     # the extra row/column of an even kernel: top/left for convolution, bottom/right for correlation
     t, b, l_, r = ss.convolution.pads
@@ -403,8 +395,9 @@ def test_conventions_picture():
     conv, corr, corr_rot = three
     assert [p.total for p in three] == [5, 4, 5]
     fig = P.show(three)
-    titles = [ax.get_title(loc="left") for ax in fig.axes]
-    titles = [t for t in titles if t.startswith(("convolution", "correlation"))]
+    titles = [
+        t for t in _texts(fig) if t.startswith(("convolution", "correlation"))
+    ]
     assert titles == [
         "convolution of i with k:  v(1, 1) = 4\u00b71 + 1\u00b72 + 1\u00b7(-1) + 3\u00b70 = 5",
         "correlation of i with k:  l(0, 0) = 3\u00b71 + 1\u00b72 + 1\u00b7(-1) + 4\u00b70 = 4",
@@ -431,20 +424,31 @@ def test_full_valid_pictures(convention):
 
 def test_full_valid_outlines_are_width_by_height():
     # matplotlib's Rectangle takes (column, row), width, height: a 3x5 image
-    # with a 2x2 kernel has a 2x4 valid block, 4 wide and 2 high
+    # with a 2x2 kernel has a 2x4 valid block, 4 wide and 2 high, outlined
+    # green in the full output (from index (1, 1)) and around the valid output
     fv = P.full_valid(np.arange(15.0).reshape(3, 5), K2)
     fig = P.show(fv)
+    assert len(fig.axes) == 3  # the padded image, the full and valid outputs
     green = role_colour("c")
-    for ax, (x0, y0) in zip(fig.axes[1:3], [(1, 1), (0, 0)], strict=True):
-        boxes = [
+    for ax, corner in zip(fig.axes[1:], [(1, 1), (0, 0)], strict=True):
+        (box,) = [
             p
             for p in ax.patches
             if p.get_linewidth() == 3
             and matplotlib.colors.same_color(p.get_edgecolor(), green)
         ]
-        assert len(boxes) == 1
-        assert (boxes[0].get_width(), boxes[0].get_height()) == (4, 2)
-        assert boxes[0].get_xy() == (x0, y0)
+        assert (box.get_width(), box.get_height(), box.get_xy()) == (
+            4,
+            2,
+            corner,
+        )
+    # the image, 5 wide and 3 high, dashed at full index (0, 0)
+    (image,) = [p for p in fig.axes[1].patches if p.get_linestyle() == "--"]
+    assert (image.get_width(), image.get_height(), image.get_xy()) == (
+        5,
+        3,
+        (0, 0),
+    )
 
 
 def test_full_valid_frame_caption():
@@ -476,23 +480,33 @@ def test_padding_pictures():
     ):
         assert title in texts
     assert "0,3" in texts  # wrap: i(0, -1) copies i(0, 3)
-    assert "the image" in _texts(P.show(P.padding_picture(I4, "fill", 0)))
+    alone = P.multiples([P.padding_picture(I4, "fill", 0)])
+    assert "the image" in _texts(alone) and "0,0" not in _texts(alone)
 
 
 def test_same_sides_pictures():
     ss = P.same_sides(I4, K2)
     assert len(ss.frames) == 16
-    texts = _texts(P.show(ss, 5))
-    assert "convolution: padded 1 top, 1 left" in texts
-    assert "correlation: padded 1 bottom, 1 right" in texts
+    texts_5 = _texts(P.show(ss, 5))
+    assert "convolution: padded 1 top, 1 left" in texts_5
+    assert "correlation: padded 1 bottom, 1 right" in texts_5
     fig = P.multiples(ss, [0, 3, 12, 15])
-    texts = [t for t in _texts(fig) if t.startswith("convolution:")]
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    texts += [t.get_text() for ax in fig.axes[1:] for t in ax.texts]
+    texts = [t for t in texts if t.startswith("convolution:")]
     assert texts == [
         "convolution:\nv[0, 0] = 3",
         "convolution:\nv[0, 3] = 2",
         "convolution:\nv[3, 0] = 2",
         "convolution:\nv[3, 3] = 4",
     ]
+    # the sums under both windows, and every frame of the animation
+    assert (
+        "3\u00b70 + 1\u00b7(-1) + 1\u00b72 + 4\u00b71 = 5  \u2192  v[1, 1]"
+        in texts_5
+    )
+    html = P.animate(P.same_sides([[1, 2], [3, 4]], [[1, 0], [0, 1]]))
+    assert html.data.count("data:image/png;base64") == 4
 
 
 # ------------------------------------------------------------ bad input
@@ -504,19 +518,23 @@ def test_same_sides_pictures():
         (
             lambda: P.pixel_sum(I4, K2, (5, 0)),
             ValueError,
-            r"at must lie where .* x in \[0, 4\]",
+            r"at\[0\] must be <= 4",
         ),
         (
-            lambda: P.pixel_sum(I4, K2, (-2, 0), convention="correlation"),
+            lambda: P.pixel_sum(I4, K2, (0, -2), convention="correlation"),
             ValueError,
-            r"x in \[-1, 3\]",
+            r"at\[1\] must be >= -1",
         ),
         (
             lambda: P.pixel_sum(I4, K2, 3),
             TypeError,
             "at must be a pair of ints",
         ),
-        (lambda: P.pixel_sum(I4, K2, (1.5, 0)), TypeError, "at must be an int"),
+        (
+            lambda: P.pixel_sum(I4, K2, (1.5, 0)),
+            TypeError,
+            r"at\[0\] must be an int",
+        ),
         (
             lambda: P.pixel_sum(np.ones(3), K2, (0, 0)),
             ValueError,
@@ -543,15 +561,29 @@ def test_same_sides_pictures():
             "top must be an int",
         ),
         (
+            lambda: P.conventions_at(I4, K2, 0, 4),
+            ValueError,
+            "left must be <= 3",
+        ),
+        (
             lambda: P.full_valid(I4, np.ones((5, 2))),
             ValueError,
-            "kernel must fit in the image",
+            "must fit in image",
         ),
         (
             lambda: P.full_valid(I4, K2, convention="x"),
             ValueError,
             "convention must be one of",
         ),
+        (
+            lambda: P.full_valid(
+                I4, K2, convention="correlation", at=[(-2, 0)]
+            ),
+            ValueError,
+            r"at\[0\] must be >= -1",
+        ),
+        (lambda: P.full_valid(I4, K2, at=[(9, 9)]), ValueError, "must be <= 4"),
+        (lambda: P.full_valid(I4, K2, at=[1]), TypeError, "pair of ints"),
         (
             lambda: P.padding_picture(I4, "reflect", 1),
             ValueError,
@@ -565,24 +597,13 @@ def test_same_sides_pictures():
         (
             lambda: P.padding_picture(I4, "fill", (1, 2, 3)),
             TypeError,
-            "pads must be an int",
-        ),
-        (
-            lambda: P.padding_picture(I4, "wrap", 5),
-            ValueError,
-            "at most the image's size",
+            "pads must be an int or a pair",
         ),
         (
             lambda: P.padding_picture([[]], "fill", 1),
             ValueError,
             "image must be a non-empty 2-D",
         ),
-        (
-            lambda: P.full_valid(I4, K2, at=[(9, 9)]),
-            ValueError,
-            "outside the full output",
-        ),
-        (lambda: P.full_valid(I4, K2, at=[1]), TypeError, "pairs of ints"),
         (
             lambda: P.padding_picture(I4, "fill", 1, window=I4),
             TypeError,
@@ -593,24 +614,26 @@ def test_same_sides_pictures():
             ValueError,
             "cells in a frame; a picture draws at most",
         ),
-        (
-            lambda: P.same_sides(I4, K2, boundary="x"),
-            ValueError,
-            "boundary must be one of",
-        ),
-        (
+        (  # a window of another boundary holds other values
             lambda: P.padding_picture(
                 I4, "wrap", 1, window=P.pixel_sum(I4, K2, (0, 0))
             ),
             ValueError,
-            "not taken with boundary='wrap'",
+            "window must be a pixel_sum of this image with boundary='wrap'",
         ),
-        (
+        (  # v(0, 0)'s window reaches row -1, outside an unpadded image
             lambda: P.padding_picture(
                 I4, "fill", 0, window=P.pixel_sum(I4, K2, (0, 0))
             ),
             ValueError,
-            "leaves the padded grid",
+            r"in the grid, got v\(0, 0\)",
+        ),
+        (  # the same window on another image
+            lambda: P.padding_picture(
+                I4 + 1, "fill", 1, window=P.pixel_sum(I4, K2, (0, 0))
+            ),
+            ValueError,
+            "window must be a pixel_sum of this image",
         ),
     ],
 )
@@ -622,5 +645,7 @@ def test_bad_input(call, error, match):
 def test_public_names_are_exported():
     from cnnlit.plot import forward
 
-    for name in forward.__all__:
-        assert getattr(P, name) is getattr(forward, name)
+    for name in ["pixel_sum", "conventions_at", "full_valid"]:
+        assert getattr(P, name) is getattr(forward, name) and name in P.__all__
+    for name in ["padding_picture", "same_sides"]:
+        assert getattr(P, name) is getattr(forward, name) and name in P.__all__
