@@ -37,6 +37,7 @@ from .forward import (
     same_sides,
 )
 from .layers import feedforward, pool_route, receptive_field
+from .rulers import index_rulers
 from .sliding import slide
 from .stride import strided_backward
 from .transpose import count_grid, coverage, transpose_scatter
@@ -74,4 +75,5 @@ __all__ = [
     "transpose_scatter",
     "coverage",
     "count_grid",
+    "index_rulers",
 ]
