@@ -41,7 +41,7 @@ class IndexRulers(Picture):
 
     @property
     def panel_size(self):
-        return 0.5 * max(self.H + 1.5, 8.6), 0.5 * (len(self.rows) + 2.6)
+        return 0.5 * max(self.H + 1.5, 9.6), 0.5 * (len(self.rows) + 2.6)
 
     def layout(self):
         fig, ax = plt.subplots(figsize=self.panel_size, dpi=DPI)
@@ -52,8 +52,7 @@ class IndexRulers(Picture):
         """Frame ``k`` (None: no frame) on ``ax``: rulers, cells, the sum."""
         fwd, n, hot_cells = self.view == "forward", len(self.rows), []
         o, c, on, cn, corner = _NAMES[self.view]
-
-        ax.text(0.5, 0.5, corner, ha="center", va="center", fontsize=11)
+        ax.text(0.5, 0.5, corner, ha="center", va="center", fontsize=13)
         for x in range(self.H):
             _cell(ax, x, o, 0, 1.5 + x, hot=not fwd and x == k)
         for i, X in enumerate(self.rows):
@@ -71,15 +70,16 @@ class IndexRulers(Picture):
             pairs = enumerate(self.meet[k] if fwd else self.reach[k])
             terms = [f"{on}({a})·w({j})" for j, a in pairs]
             text = f"{cn}({k}) = " + " + ".join(terms)
-        ax.text(0, 1.6 + n, text, va="top", fontsize=12)
-        ax.set_xlim(-0.1, max(self.H + 1.6, 8.5))
+        ax.text(0, 1.6 + n, text, va="top", fontsize=13)
+        ax.set_xlim(-0.1, max(self.H + 1.6, 9.5))
         ax.set_ylim(2.5 + n, -0.1)
 
     draw = panel
 
 
 def _cell(ax, v, role, r, q, pad=False, hot=False):
-    draw_array(ax, [[v]], role, origin=(r, q), padding=[[pad]], shade=[[hot]])
+    style = {"padding": [[pad]], "shade": [[hot]], "fontsize": 14}
+    draw_array(ax, [[v]], role, origin=(r, q), **style)
     return [(r, q)] * int(hot)
 
 
