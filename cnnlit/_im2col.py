@@ -266,7 +266,13 @@ class Geometry:
         ``xp`` is the padded batch, C-contiguous, shape (N, C_in, Hp, Wp); ``out`` a 1-D array large
         enough. ``ones=True`` appends a row of ones: the constant input whose weight is the bias.
         """
-        sN, sC, sY, sX = xp.strides
+        # the strides of a C-contiguous (N, C_in, Hp, Wp) array, from its
+        # shape: numpy may give an axis of length 1 any stride (0 for one made
+        # by None), and the wide layout steps along the last axis past Wp
+        e = xp.itemsize
+        sX, sY = e, self.Wp * e
+        sC = self.Hp * sY
+        sN = self.C_in * sC
         if self.wide:  # one contiguous run of the flattened image per row
             shape = (self.C_in, self.kH, self.kW, n1 - n0, self.span(r0, r1))
             strides = (sC, sY * self.dH, sX * self.dW, sN, sX)

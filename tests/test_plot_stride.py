@@ -1,4 +1,4 @@
-"""cnnlit.plot.stride: the dilated deltas and the strided backward pass against
+"""cnnlit.plot.strided_backward: the dilated deltas and the strided backward pass against
 the layer's conv_backward and the loops of cnnlit.reference; the drawings on
 Agg; bad input."""
 
@@ -15,7 +15,7 @@ from matplotlib.patches import ConnectionPatch
 import cnnlit
 from cnnlit import reference
 from cnnlit.plot import multiples, show, slide
-from cnnlit.plot.stride import StridedBackward, strided_backward
+from cnnlit.plot.backward import StridedBackward, strided_backward
 
 # the conventions chapter's hand example: a 5x5 input, a 3x3 kernel, stride 2
 O5 = np.array(
