@@ -29,6 +29,7 @@ from ._core import _retina as _retina
 from ._explore import explore
 from ._style import ROLES, draw_array, draw_window, legend_figure, role_colour
 from .backward import bias_gradient, delta_backprop, fan_in, weight_update
+from .channels import channel_sum
 from .forward import (
     conventions_at,
     full_valid,
@@ -64,6 +65,7 @@ __all__ = [
     "padding_picture",
     "same_sides",
     "feedforward",
+    "channel_sum",
     "weight_update",
     "bias_gradient",
     "delta_backprop",
