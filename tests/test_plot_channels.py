@@ -95,7 +95,7 @@ def test_drawing():
     cs = channel_sum(O, W, B)
     fig = show(cs, 4)  # map 0, pixel (1, 1)
     assert isinstance(fig, Figure)
-    w_px = fig.get_figwidth() * 72
+    w_px = fig.get_figwidth() * fig.dpi  # pixels as shown (1 point = 1 px)
     assert w_px <= 600  # fits the book's column at its size
     texts = [t.get_text() for t in fig.axes[0].texts]
     f = cs.frames[4]

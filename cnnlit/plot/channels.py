@@ -12,7 +12,7 @@ from matplotlib.patches import Polygon
 
 from .._checks import as_real_array
 from ..conv import conv_forward
-from ._core import Picture, check_size
+from ._core import DPI, Picture, check_size
 from ._style import fmt_value, signed
 from ._style import role_colour as _c
 
@@ -52,7 +52,7 @@ class ChannelSum(Picture):
         return len(self.frames), self.o_prev.size + self.w[0].size + self.c.size
 
     def layout(self):
-        fig = plt.figure(figsize=self.panel_size)
+        fig = plt.figure(figsize=self.panel_size, dpi=DPI)
         return fig, fig.add_axes((0.01, 0.01, 0.98, 0.89))
 
     def panel(self, ax, k):
