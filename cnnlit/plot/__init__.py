@@ -23,6 +23,7 @@ from .backward import (
     strided_backward,
     weight_update,
 )
+from .channels import channel_sum
 from .forward import (
     conventions_at,
     full_valid,
@@ -44,7 +45,8 @@ __all__ += ["ROLES", "role_colour", "legend_figure"]
 __all__ += ["draw_array", "draw_window"]
 # the pictures (data functions), in the book's order
 __all__ += ["pixel_sum", "slide", "full_valid", "conventions_at"]
-__all__ += ["padding_picture", "same_sides", "feedforward", "index_rulers"]
+__all__ += ["padding_picture", "same_sides", "feedforward", "channel_sum"]
+__all__ += ["index_rulers"]
 __all__ += ["weight_update", "bias_gradient", "delta_backprop", "fan_in"]
 __all__ += ["pool_route", "receptive_field", "strided_backward"]
 __all__ += ["transpose_scatter", "coverage", "count_grid"]
