@@ -149,8 +149,9 @@ def explore(picture="slide", *, interactive=None, **settings):
         return ex
     if ex.figure() is not None:
         plt.show()
-    hint = f"Run this notebook in JupyterLab (pip install cnnlit[plot]) to change {', '.join(ex.values)} and the frame with sliders."
-    print(ex.line, hint, sep="\n")
+    print(ex.line)
+    print("Run this notebook in JupyterLab to change these with sliders:")
+    print("  " + ", ".join([*ex.values, "frame"]))
     return ex
 
 

@@ -142,7 +142,6 @@ def draw_window(
     (x0, y0), colour = origin, ROLES[role][0]
     line = dict(fill=False, ec=colour, lw=lw, zorder=5)
     if cells is None:
-        cells = np.moveaxis(np.indices((height, width)), 0, -1) + (top, left)
         ax.add_patch(Rectangle((y0 + left, x0 + top), width, height, **line))
     else:
         cells = np.asarray(cells)
@@ -150,6 +149,8 @@ def draw_window(
             _cell(ax, x0 + r, y0 + c, **line)
     if weights is None:
         return
+    if cells is None:  # the window's own cells, in whole cells
+        cells = np.moveaxis(np.indices((height, width)), 0, -1) + (top, left)
     style = dict(ha="right", va="bottom", fontsize=fontsize, color=colour)
     for (p, q), v in np.ndenumerate(np.asarray(weights, dtype=float)):
         x, y = cells[p, q] + origin + 0.95
@@ -211,8 +212,8 @@ def panels_over_strip(
     return fig, [*axes, fig.add_subplot(gs[1, :])]
 
 
-def caption_strip(ax, text, colour):
+def caption_strip(ax, text, colour, fontsize=12):
     """Write ``text`` in ``colour`` centred in ``ax`` (a caption strip)."""
     ax.set_axis_off()
-    style = dict(_CENTRE, fontsize=12, color=colour)
+    style = dict(_CENTRE, fontsize=fontsize, color=colour)
     ax.text(0.5, 0.5, text, transform=ax.transAxes, **style)
