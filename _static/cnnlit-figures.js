@@ -4,14 +4,13 @@
  * strip would shrink to half its size or less, and the numbers in it become
  * unreadable, so each figure in a cell's output gets a floor: it shrinks to
  * at most FLOOR of the width it was drawn for (its width attribute, or its
- * inline style width, or its natural width; at most CAP pixels) and beyond that scrolls sideways in its
- * own box. Animations' frames get the same floor once their first frame has
- * loaded.
+ * inline style width, or its natural width) and beyond that scrolls sideways
+ * in its own box, on a phone and on a desktop alike. Animations' frames get
+ * the same floor once their first frame has loaded.
  */
 (function () {
   "use strict";
   var FLOOR = 0.8;
-  var CAP = 640;
   function floor(img) {
     // the width it was drawn for: a width attribute, or the inline style
     // width myst-nb writes for a 2x PNG, or else its natural width
@@ -21,7 +20,7 @@
     if (!(drawn > 0)) {
       return;
     }
-    img.style.minWidth = Math.round(Math.min(FLOOR * drawn, CAP)) + "px";
+    img.style.minWidth = Math.round(FLOOR * drawn) + "px";
   }
   function start() {
     var imgs = document.querySelectorAll(".bd-article .cell_output img");
