@@ -52,7 +52,7 @@ def _close_figures():
 
 
 def _seed_sum(i, k, x, y, convention):
-    """The seed's v(x, y) or l(x, y), term by term, zero outside the image."""
+    """The source post's v(x, y) or l(x, y), term by term, zero outside the image."""
     H, W = i.shape
     sign = -1 if convention == "convolution" else 1
     total = 0.0
@@ -235,7 +235,7 @@ def test_full_valid_matches_package_scipy_and_loops(convention, shapes, rng):
     expected[kH - 1 : H, kW - 1 : W] = False
     np.testing.assert_array_equal(fv.undefined, expected)
     assert fv.valid_start == (kH - 1, kW - 1)
-    # the seed's coordinates: convolution shifted by k - 1, correlation not
+    # the source post's coordinates: convolution shifted by k - 1, correlation not
     assert fv.shift == (
         (kH - 1, kW - 1) if convention == "convolution" else (0, 0)
     )
@@ -358,7 +358,7 @@ def test_same_sides_even_kernel_hand():
         0,
         1,
     )
-    # convolution 'same' with a 2x2 kernel is the seed's v on the image grid
+    # convolution 'same' with a 2x2 kernel is the source post's v on the image grid
     np.testing.assert_array_equal(
         ss.convolution.output, cnnlit.convolve2d(I4, K2)[:4, :4]
     )

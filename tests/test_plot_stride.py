@@ -64,7 +64,7 @@ def test_hand_example():
     fast, loops = _layer_gradient(D2, O5, W3, stride=2)
     np.testing.assert_array_equal(sb.dE_do, fast)
     np.testing.assert_array_equal(sb.dE_do, loops)
-    # the seed's convention slides w as it is over the deltas (a full correlation)
+    # the source post's convention slides w as it is over the deltas (a full correlation)
     np.testing.assert_array_equal(sb.slide.laid, W3)
     # every inserted zero and the k - 1 border draw as padding
     assert sb.slide.padding_mask.sum() == 49 - 4
