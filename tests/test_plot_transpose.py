@@ -44,7 +44,9 @@ def _package(x, w, **opts):
 
 def test_hand_example():
     ts = transpose_scatter(X2, W3, stride=2)
-    laid = W3[::-1, ::-1]  # the source post's convention lays the kernel rotated
+    laid = W3[
+        ::-1, ::-1
+    ]  # the source post's convention lays the kernel rotated
     np.testing.assert_array_equal(ts.laid, laid)
     assert ts.output.shape == (5, 5) and len(ts.frames) == 4
     # the centre pixel gets all four copies, each with a corner of the laid kernel
