@@ -111,6 +111,16 @@ def test_widgets_redraw_on_change():
     assert ex.picture.convention == "correlation" and ex.ok
 
 
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_every_explorer_gets_its_widgets(name):
+    # each default value must be one of its slider's or menu's options
+    pytest.importorskip("ipywidgets")
+    ex = P.explore(name, interactive=True)
+    shown = {c.description: c.value for row in ex.widget.children[:2]
+             for c in row.children}  # fmt: skip
+    assert shown == {**ex.values, "frame": 0} and ex.ok
+
+
 def test_bad_settings():
     with pytest.raises(ValueError, match="picture must be one of 'slide'"):
         Explorer("nope")

@@ -22,7 +22,7 @@ from .sliding import slide
 from .transpose import transpose_scatter
 
 #: The sliders and menus: setting -> the values it may take.
-CHOICES = dict(size=(3, 4, 5, 6, 7), mode=("max", "mean"), stride=(1, 2, 3))
+CHOICES = dict(size=(2, 3, 4, 5, 6, 7), mode=("max", "mean"), stride=(1, 2, 3))
 CHOICES |= dict(kernel=(1, 2, 3, 4), padding=(0, 1, 2), dilation=(1, 2))
 CHOICES |= dict(boundary=("fill", "wrap", "symm"), channels=(1, 2, 3))
 CHOICES |= dict(convention=("convolution", "correlation"))
