@@ -6,6 +6,7 @@ test_validation.py.
 
 import importlib
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -657,22 +658,100 @@ class FakeBlas:
         self.threads = n
 
 
-@pytest.mark.parametrize("C_out", [4, 1000])
-def test_small_products_run_on_one_blas_thread(C_out, rng, monkeypatch):
-    # A layer whose products are below TWO_THREADS_MIN multiply-adds limits
-    # OpenBLAS to one thread and gives back the caller's count afterwards;
-    # one whose products are above it leaves the count alone.
+@pytest.fixture
+def two_blas_threads(monkeypatch):
+    """OpenBLAS with two threads (a FakeBlas) and every layer large enough for
+    two worker threads; records the workers of each run_blocks call."""
     blas = FakeBlas(2)
     monkeypatch.setattr(_im2col, "_BLAS", (blas.get, blas.set))
-    monkeypatch.setattr(_im2col, "TWO_THREADS_MIN", 10**6)
-    o_prev, w, b = random_case(rng, N=2, C_in=3, C_out=C_out, H=40, W=40)
+    monkeypatch.setattr(_im2col, "_CPUS", 2)
+    blas.workers = []
+    run_blocks = _im2col.run_blocks
+
+    def spy(blocks, work, workers, *args):
+        blas.workers.append(workers)
+        return run_blocks(blocks, work, workers, *args)
+
+    monkeypatch.setattr(_im2col, "run_blocks", spy)
+    return blas
+
+
+@pytest.mark.parametrize("C_out", [4, 100])
+def test_blas_runs_one_thread_per_product(C_out, rng, two_blas_threads):
+    # A layer below PARALLEL_MIN multiply-adds runs its blocks on the calling
+    # thread; a larger one on two threads, each product on one BLAS thread.
+    # Either way OpenBLAS is limited to one thread meanwhile (the products are
+    # below TWO_THREADS_MIN) and gets the caller's count back afterwards.
+    blas = two_blas_threads
+    o_prev, w, b = random_case(rng, N=8, C_in=3, C_out=C_out, H=40, W=40)
     c = cnnlit.conv_forward(o_prev, w, b)
-    # products: C_out x (C_in kH kW + 1) x (N x 39 x 38 wide columns)
-    small = C_out * 19 * 2 * (38 * 40 + 38) < 10**6
-    assert blas.sets == ([1, 2] if small else [])
+    # C_out x (C_in kH kW + 1) x (N x 39 x 38 wide columns)
+    large = C_out * 19 * 8 * (38 * 40 + 38) >= _im2col.PARALLEL_MIN
+    assert large == (C_out == 100)
+    assert blas.sets == [1, 2] and blas.workers == [2 if large else 1]
     cnnlit.conv_backward(rng.standard_normal(c.shape), o_prev, w)
-    assert blas.sets == ([1, 2, 1, 2] if small else [])
-    assert blas.threads == 2
+    assert blas.sets == [1, 2, 1, 2] and blas.threads == 2
+    assert blas.workers == [2 if large else 1] * 2
+
+
+@pytest.mark.parametrize("budget", [1, 300, 10**6], ids=lambda v: f"budget{v}")
+@pytest.mark.parametrize("stride", [1, 2], ids=str)
+@pytest.mark.parametrize("C_out", [2, 13], ids=lambda v: f"C_out{v}")
+def test_blocks_on_two_threads_equal_reference(
+    budget, stride, C_out, rng, two_blas_threads, monkeypatch
+):
+    # The blocks shared out between two threads: wide and exact columns
+    # (C_out 2 and 13 against C_in kH kW = 6), batch and row blocks, against
+    # the loops of cnnlit.reference.
+    monkeypatch.setattr(_im2col, "PARALLEL_MIN", 0)
+    o_prev, w, b = random_case(
+        rng, N=7, C_in=1, C_out=C_out, H=7, W=9, kH=2, kW=3
+    )
+    opts = dict(stride=stride, padding=(1, 2), dilation=(2, 1))
+    want = reference.conv_forward(o_prev, w, b, **opts)
+    delta = rng.standard_normal(want.shape)
+    c, got = conv_with_budget(o_prev, w, b, delta, budget, **opts)
+    np.testing.assert_allclose(c, want, rtol=1e-12, atol=1e-12)
+    for g, r in zip(
+        got, reference.conv_backward(delta, o_prev, w, **opts), strict=True
+    ):
+        np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-11)
+    # two threads wherever there are two blocks, except the backward pass
+    # over output-row blocks (those of one example overlap)
+    assert max(two_blas_threads.workers) == 2
+
+
+def test_a_slow_thread_takes_fewer_blocks():
+    # Each thread takes the next block when it is done: while the calling
+    # thread is held up on its first block, the other takes the rest.
+    taken = []
+
+    def work(block, buffers, state):
+        state.setdefault("blocks", []).append(block)
+        if block == 0:
+            time.sleep(0.5)
+        taken.append(block)
+
+    states = _im2col.run_blocks(list(range(8)), work, 2, np.float64, (4,), 0)
+    assert sorted(taken) == list(range(8))
+    mine, other = (state.get("blocks", []) for state in states)
+    assert 0 in mine and len(other) >= 6, (mine, other)
+
+
+def test_an_error_in_a_block_is_raised_after_every_thread_stops():
+    done = []
+
+    def work(block, buffers, state):
+        if block == 3:
+            raise ValueError("block 3")
+        time.sleep(0.01)
+        done.append(block)
+
+    with pytest.raises(ValueError, match="block 3"):
+        _im2col.run_blocks(list(range(12)), work, 2, np.float64, (4,), 0)
+    count = len(done)
+    time.sleep(0.05)
+    assert len(done) == count  # nothing still running
 
 
 def test_blas_thread_count_is_given_back():
