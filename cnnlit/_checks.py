@@ -84,6 +84,8 @@ def _as_int(value):
     14), so every integer argument is converted here, before any comparison or
     arithmetic, and callers compute with the int this returns.
     """
+    if type(value) is int:  # the common case, without the slower checks below
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(
         value, numbers.Integral
     ):
@@ -231,6 +233,8 @@ def check_padded_size(x, padding, name="padding"):
     if len(shape) < 2:
         return
     ph, pw = pair(padding, name, 0)
+    if ph == pw == 0:  # no copy larger than x
+        return
     dtype = getattr(x, "dtype", None)
     itemsize = 4 if dtype == np.float32 else 8
     padded = tuple(shape[:-2]) + (shape[-2] + 2 * ph, shape[-1] + 2 * pw)

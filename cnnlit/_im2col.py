@@ -227,17 +227,18 @@ class Scratch:
         self.sizes = sizes
 
     def __enter__(self):
-        nbytes = self.starts[-1] * self.dtype.itemsize + 64
+        nbytes = self.starts[-1] * self.dtype.itemsize
         try:
             self.buffer = _SCRATCH.pop()
         except IndexError:
             self.buffer = None
         if self.buffer is None or self.buffer.nbytes < nbytes:
-            self.buffer = np.empty(nbytes, dtype=np.uint8)
-        skip = -self.buffer.ctypes.data % 64
-        flat = self.buffer[
-            skip : skip + self.starts[-1] * self.dtype.itemsize
-        ].view(self.dtype)
+            raw = np.empty(nbytes + 64, dtype=np.uint8)
+            skip = (
+                -raw.ctypes.data % 64
+            )  # the buffer starts on a 64-byte boundary
+            self.buffer = raw[skip : skip + nbytes]
+        flat = self.buffer[:nbytes].view(self.dtype)
         return [
             flat[start : start + size]
             for start, size in zip(self.starts[:-1], self.sizes, strict=True)
@@ -309,7 +310,9 @@ class Geometry:
 
     def pad(self, x, dtype):
         """The batch ``x`` (N, C_in, H, W) as ``dtype``, padded: C-contiguous, (N, C_in, Hp, Wp)."""
-        if self.boundary != "fill" or (self.ph == 0 and self.pw == 0):
+        if self.ph == 0 and self.pw == 0:
+            return np.ascontiguousarray(x, dtype=dtype)
+        if self.boundary != "fill":
             return np.ascontiguousarray(
                 pad(
                     x.astype(dtype, copy=False), self.ph, self.pw, self.boundary
@@ -546,7 +549,9 @@ def backward(g, xp, K, d, *, budget=BUDGET):
     states = run_blocks(
         blocks, work, workers, xp.dtype, sizes, (Kc + 1) * g.C_out * most
     )
-    dW2 = sum(state["dW2"] for state in states if "dW2" in state)
+    dW2, *others = [state["dW2"] for state in states if "dW2" in state]
+    for other in others:
+        dW2 += other
     dK = dW2[:, :Kc].reshape(K.shape)
     return dK, dW2[:, Kc].copy(), dxp
 
