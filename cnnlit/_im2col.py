@@ -469,7 +469,7 @@ def forward(g, xp, K, b, *, budget=BUDGET):
         n0, n1, r0, r1 = block
         cols_buf, out_buf = buffers
         cols = g.cols(xp, n0, n1, r0, r1, out=cols_buf, ones=ones)
-        product = np.matmul(
+        product = np.dot(
             W2,
             cols,
             out=out_buf[: g.C_out * cols.shape[1]].reshape(g.C_out, -1),
@@ -527,7 +527,7 @@ def backward(g, xp, K, d, *, budget=BUDGET):
         # ones (see forward). (cols @ d^T)^T rather than d @ cols^T: the same
         # product, but OpenBLAS splits this long, thin one across threads far better.
         cols = g.cols(xp, n0, n1, r0, r1, out=cols_buf, ones=True)
-        dW2 = (cols @ d_block.T).T
+        dW2 = np.dot(cols, d_block.T).T
         if "dW2" in state:
             state["dW2"] += dW2
         else:
@@ -570,7 +570,7 @@ def _pointwise_backward(g, xp, W2, d):
 def _col2im(g, W2, d_block, n0, n1, r0, r1, dxp, dcols_buf):
     """Input gradient of one block in the exact layout: one strided addition per kernel offset."""
     n, K = n1 - n0, W2.shape[1]
-    dcols = np.matmul(
+    dcols = np.dot(
         W2.T,
         d_block,
         out=dcols_buf[: K * d_block.shape[1]].reshape(K, -1),

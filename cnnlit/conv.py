@@ -164,22 +164,29 @@ def _geometry(
     return g
 
 
-# One output channel, stride 1, no dilation and a kernel of more than this many
-# taps: each channel pair through correlate2d / convolve2d, which use the FFT
-# for large kernels on large images. The im2col product of one output channel
-# is a matrix-vector product that reads kH kW copies of the image; the FFT took
-# 0.06 to 0.44 of its time (forward and backward, one thread, the two taking
-# turns in one process) for 15 x 15 kernels from 64 to 1024 pixels, 1 and 3
-# input channels; the sweep of benchmarks/bench_conv.py times it against the
-# previous code (group "image, 15x15, 3 -> 1").
+# One output channel, stride 1, no dilation, a kernel of more than this many
+# taps and a padded image of at least _FFT_MIN_WORK[itemsize] / taps pixels:
+# each channel pair through correlate2d / convolve2d, which use the FFT for
+# large kernels on large images. The im2col product of one output channel is a
+# matrix-vector product that reads kH kW copies of the image; the FFT took 0.06
+# to 0.44 of its time (forward and backward, one thread, the two taking turns
+# in one process) for 15 x 15 kernels from 64 to 1024 pixels, 1 and 3 input
+# channels; the sweep of benchmarks/bench_conv.py times it against the
+# previous code (group "image, 15x15, 3 -> 1"). On small images the FFT's cost
+# per call dominates (one thread, forward and both gradients, 1 or 3 input
+# channels): im2col took 0.22 to 0.87 of its time at 32 pixels (9 x 9 and
+# 15 x 15 kernels); in float32 0.86 at 48 pixels (15 x 15) and 0.55 at 64
+# (9 x 9), 1.12 to 1.30 beyond; in float64 1.16 to 2.31 from 48 pixels on.
 _FFT_MIN_TAPS = 64
+_FFT_MIN_WORK = {4: 7e5, 8: 3e5}  # taps x padded pixels, by bytes per number
 
 
-def _fft_wins(g):
+def _fft_wins(g, itemsize=8):
     return (
         g.C_out == 1
         and g.kH * g.kW > _FFT_MIN_TAPS
         and (g.sH, g.sW, g.dH, g.dW) == (1, 1, 1, 1)
+        and g.kH * g.kW * g.Hp * g.Wp >= _FFT_MIN_WORK[itemsize]
     )
 
 
@@ -368,7 +375,7 @@ def conv_forward(
         boundary=boundary,
         convention=convention,
     )
-    engine = _fft_forward if _fft_wins(g) else _im2col.forward
+    engine = _fft_forward if _fft_wins(g, xp.itemsize) else _im2col.forward
     c = engine(g, xp, _kernel(w, convention), b)
     return c[0] if g.single else c
 
@@ -460,7 +467,7 @@ def conv_backward(
         convention=convention,
     )
     d = (delta[None] if g.single else delta).astype(dtype, copy=False)
-    engine = _fft_backward if _fft_wins(g) else _im2col.backward
+    engine = _fft_backward if _fft_wins(g, xp.itemsize) else _im2col.backward
     dK, dE_db, dxp = engine(g, xp, _kernel(w, convention), d)
     dE_dw = _kernel(dK, convention).copy()
     dE_do_prev = np.ascontiguousarray(

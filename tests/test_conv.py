@@ -802,8 +802,13 @@ def test_1x1_kernels_skip_the_column_matrix(opts, dtype, rng, monkeypatch):
 @pytest.mark.parametrize(
     "shape, opts, fft",
     [
-        ((2, 3, 1, 20, 18, 9, 9), {}, True),
-        ((1, 2, 1, 16, 17, 9, 10), dict(padding=2, boundary="wrap"), True),
+        ((1, 1, 1, 56, 56, 15, 15), {}, True),
+        (
+            (1, 1, 1, 50, 49, 15, 14),
+            dict(padding=(4, 5), boundary="wrap"),
+            True,
+        ),
+        ((2, 3, 1, 20, 18, 9, 9), {}, False),  # a small image: im2col
         ((1, 2, 1, 16, 17, 8, 8), {}, False),  # 64 taps: im2col
         ((1, 2, 2, 16, 17, 9, 9), {}, False),  # two output channels
         ((1, 2, 1, 20, 20, 9, 9), dict(stride=2), False),
@@ -815,8 +820,8 @@ def test_one_output_channel_and_a_large_kernel_use_the_fft(
     shape, opts, fft, dtype, rng, monkeypatch
 ):
     # The measured switch: C_out = 1, more than 64 taps, stride and dilation 1
-    # go through correlate2d / convolve2d (counted here), the rest through
-    # im2col; both give the loops' numbers.
+    # and a large enough image go through correlate2d / convolve2d (counted
+    # here), the rest through im2col; both give the loops' numbers.
     conv = importlib.import_module("cnnlit.conv")
     calls = []
     for name in ("correlate2d", "convolve2d"):
