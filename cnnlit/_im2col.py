@@ -123,13 +123,14 @@ def blas_threads(multiply_adds):
         if _BLAS_STATE["active"] == 0:
             _BLAS_STATE["threads"] = get()
         _BLAS_STATE["active"] += 1
-        set_(1)
+        if _BLAS_STATE["threads"] != 1:
+            set_(1)
     try:
         yield
     finally:
         with _BLAS_LOCK:
             _BLAS_STATE["active"] -= 1
-            if _BLAS_STATE["active"] == 0:
+            if _BLAS_STATE["active"] == 0 and _BLAS_STATE["threads"] != 1:
                 set_(_BLAS_STATE["threads"])
 
 
