@@ -1177,6 +1177,73 @@ def bench_import(repeat=7):
     return t
 
 
+def bench_lock(repeat):
+    """Python's lock and numpy: two threads against one making the same calls.
+
+    Each row times ``2 n`` calls on one thread and ``n`` calls on each of two
+    threads at once (best of ``repeat``, in this process, OpenBLAS limited to
+    one thread), and prints two threads' time over one thread's: 0.5 where
+    the calls run side by side, 1 or more where they wait for each other.
+    """
+    import threading
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((26, 10000)).astype(np.float32)
+    b = rng.standard_normal((10000, 8)).astype(np.float32)
+    out = np.empty((26, 8), np.float32)
+    calls = {"np.matmul, (26, 10000) @ (10000, 8) float32": lambda: a @ b}
+    calls["np.dot, the same, into an output array"] = lambda: np.dot(
+        a, b, out=out
+    )
+    for size in (10**5, 10**6):
+        x = rng.standard_normal(size).astype(np.float32)
+        y = np.empty_like(x)
+        calls[f"np.exp of {size:.0e} float32"] = lambda x=x, y=y: np.exp(
+            x, out=y
+        )
+
+    def both(f, n):
+        def run():
+            for _ in range(n):
+                f()
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    print("\n== Python's lock: n calls on each of two threads / 2 n on one ==")
+    rows, out_ = [], {}
+    with blas_one_thread():
+        for name, f in calls.items():
+            f()
+            t0 = time.perf_counter()
+            f()
+            n = max(10, int(0.02 / max(time.perf_counter() - t0, 1e-6)))
+            one = min(timed(lambda: [f() for _ in range(2 * n)])
+                      for _ in range(repeat))  # fmt: skip
+            two = min(timed(lambda: both(f, n)) for _ in range(repeat))
+            per = one / (2 * n) * 1e6
+            rows.append([name, f"{per:.0f}", f"{two / one:.2f}"])
+            out_[name] = (per, two / one)
+    print_table(["calls", "us per call", "two threads / one"], rows)
+    return out_
+
+
+def timed(f):
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
+
+
+def blas_one_thread():
+    """numpy's OpenBLAS on one thread meanwhile (cnnlit's own switch)."""
+    from cnnlit import _im2col
+
+    return _im2col.blas_threads(0)
+
+
 def bench_optional(part, args):
     repeat = 5 if args.quick else 15
     global cnnlit, reference, ss
@@ -1191,6 +1258,8 @@ def bench_optional(part, args):
         return bench_reference(repeat)
     if part == "signal":
         return bench_signal(repeat)
+    if part == "lock":
+        return bench_lock(repeat)
     return bench_import()
 
 
@@ -1263,11 +1332,11 @@ def main():
         "--only",
         choices=(
             *("suite", "sweep", "step", "large", "products"),
-            *("reference", "signal", "import"),
+            *("reference", "signal", "import", "lock"),
         ),
         action="append",
-        help="run this part (repeatable); reference, signal and import "
-        "run only when named",
+        help="run this part (repeatable); reference, signal, import and "
+        "lock run only when named",
     )
     parser.add_argument(
         "--old", help="directory holding another cnnlit to time alongside"
@@ -1304,7 +1373,7 @@ def main():
     pool = Workers(paths)
     try:
         for part in parts:
-            if part in ("reference", "signal", "import"):
+            if part in ("reference", "signal", "import", "lock"):
                 results[part] = bench_optional(part, args)
             else:
                 results[part] = globals()[f"bench_{part}"](args, pool, libs)

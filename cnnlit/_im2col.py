@@ -20,8 +20,11 @@ computes a *valid cross-correlation* of a padded batch and its gradients:
   offset.
 - :class:`Scratch`: the blocks' temporary arrays reuse the memory of the
   previous call.
-- :func:`blas_threads`: numpy's OpenBLAS splits every product over all its
-  threads; a product too small to gain from a second thread runs on one.
+- :func:`run_blocks`: with more than one OpenBLAS thread, the blocks of a
+  large layer are shared out between threads, each block copied and
+  multiplied on one thread with a one-thread BLAS; :func:`blas_threads` limits
+  OpenBLAS to one thread while they run (and for the small products of a
+  layer that runs on one thread).
 """
 
 import concurrent.futures
@@ -47,21 +50,20 @@ _WIDE_RATIO = 2
 # exact layout when they are at least _WIDE_WASTE times as wide with rows of
 # W_out >= _WIDE_MIN_WO pixels (shorter rows copy slowly), or at least
 # _WIDE_WASTE_ANY times as wide. Measured (8 to 64 examples, 8 -> 16 channels,
-# one thread, forward and both gradients): 11, 15 and 21 wide kernels on 32
-# pixels (W_out 22, 18, 12; 1.45, 1.78, 2.67 times as wide) took 0.84, 0.65 and
-# 0.36 of the wide layout's time in the exact one; W_out 26 and 24 (1.23 and
-# 1.17 times as wide), 8, 12 and 8 (2.0, 1.67, 1.5 times as wide) 1.04 to 1.4
-# times as long.
+# one thread, forward and both gradients, float32 and float64): 11, 15 and 21
+# wide kernels on 32 pixels (W_out 22, 18, 12; 1.45, 1.78, 2.67 times as wide)
+# took 0.84-0.86, 0.65-0.75 and 0.36-0.40 of the wide layout's time in the
+# exact one; W_out 26 and 24 (1.23 and 1.17 times as wide), 8, 12 and 8 (2.0,
+# 1.67, 1.5 times as wide) 0.98 to 1.41 times as long.
 _WIDE_WASTE, _WIDE_MIN_WO, _WIDE_WASTE_ANY = 1.4, 16, 2.5
 
-# Products of fewer multiply-adds than this run on one BLAS thread. A product
-# split over two threads waits for both; on a machine where other processes
-# share the cores, one of them is often descheduled, and the products of
-# cache-sized blocks (1e6 to 3e8 multiply-adds) took up to 38 times as long on
-# two threads as on one, and up to 92 times with one core busy, gaining at best
-# a factor of two (benchmarks/bench_conv.py, part "products", recorded in the
-# performance chapter). A product of 2**28 is several milliseconds of work,
-# several of the scheduler's time slices.
+# Products of fewer multiply-adds than this run on one BLAS thread when the
+# layer runs on one thread. A product split over two threads waits for both;
+# in a run with several other jobs per core the products of cache-sized blocks
+# (1e6 to 3e8 multiply-adds) took up to 38 times as long on two threads as on
+# one, and up to 92 times with one core busy besides, gaining at best a factor
+# of two (benchmarks/bench_conv.py, part "products"). A product of 2**28 is
+# several milliseconds of work, several of the scheduler's time slices.
 TWO_THREADS_MIN = 2**28
 
 
@@ -134,8 +136,11 @@ def blas_threads(multiply_adds):
                 set_(_BLAS_STATE["threads"])
 
 
-# Layers of fewer multiply-adds than this run on the calling thread alone:
-# handing blocks to a second thread costs tens of microseconds.
+# Layers of fewer multiply-adds than this run on the calling thread alone.
+# numpy lets other Python threads run during its long operations, but handing
+# Python's lock back and forth costs tens of microseconds: two threads each
+# making numpy calls of about 40 us took as long as one thread making them all,
+# calls of about 500 us 0.55 of its time (measured).
 PARALLEL_MIN = 2**22
 
 try:
