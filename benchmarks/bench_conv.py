@@ -1195,12 +1195,21 @@ def bench_lock(repeat):
     calls["np.dot, the same, into an output array"] = lambda: np.dot(
         a, b, out=out
     )
-    for size in (10**5, 10**6):
+    for size in (10**4, 10**5, 10**6):
         x = rng.standard_normal(size).astype(np.float32)
         y = np.empty_like(x)
         calls[f"np.exp of {size:.0e} float32"] = lambda x=x, y=y: np.exp(
             x, out=y
         )
+    z = rng.standard_normal(2 * 10**5).astype(np.float32)
+    y = np.empty(10**5, np.float32)
+    calls["np.copyto of 1e+05 float32, every other"] = lambda: np.copyto(
+        y, z[::2]
+    )
+    calls["np.positive, the same copy as a ufunc"] = lambda: np.positive(
+        z[::2], out=y
+    )
+    calls["y.fill(0), 1e+05 float32"] = lambda: y.fill(0)
 
     def both(f, n):
         def run():

@@ -136,11 +136,11 @@ def blas_threads(multiply_adds):
                 set_(_BLAS_STATE["threads"])
 
 
-# Layers of fewer multiply-adds than this run on the calling thread alone.
-# numpy lets other Python threads run during its long operations, but handing
-# Python's lock back and forth costs tens of microseconds: two threads each
-# making numpy calls of about 40 us took as long as one thread making them all,
-# calls of about 500 us 0.55 of its time (measured).
+# Layers of fewer multiply-adds than this run on the calling thread alone: the
+# Python code between numpy calls runs on one thread at a time (Python's lock),
+# and waking a second thread takes tens of microseconds, so the suite's
+# smallest layers (about 2**23 multiply-adds a pass) already gain least from
+# a second thread (benchmarks/bench_conv.py).
 PARALLEL_MIN = 2**22
 
 try:
@@ -175,14 +175,15 @@ def _executor():
 
 
 def run_blocks(blocks, work, workers, dtype, sizes, multiply_adds):
-    """``work(block, buffers, state)`` for every block; the list of the threads' ``state`` dicts.
+    """``work(block, buffers, state)`` for every block.
 
-    ``buffers``: arrays of ``sizes`` elements of ``dtype`` (:class:`Scratch`),
-    one set per thread, kept from one block to the next. With ``workers`` > 1
-    each thread takes the next block when it is done with its last, so that a
-    thread on a busy core takes fewer, and every product runs on one BLAS
-    thread: no product waits for another thread. Otherwise the blocks run here,
-    their products (``multiply_adds`` at most) on :func:`blas_threads`.
+    Returns the list of the threads' ``state`` dicts. ``buffers``: arrays of
+    ``sizes`` elements of ``dtype`` (:class:`Scratch`), one set per thread,
+    kept from one block to the next. With ``workers`` > 1 each thread takes
+    the next block when it is done with its last, so that a thread on a busy
+    core takes fewer, and every product runs on one BLAS thread: no product
+    waits for another thread. Otherwise the blocks run here, their products
+    (``multiply_adds`` at most) on :func:`blas_threads`.
     """
     if workers == 1:
         state = {}
@@ -207,6 +208,30 @@ def run_blocks(blocks, work, workers, dtype, sizes, multiply_adds):
         finally:  # no thread still writes when this returns or raises
             others = [f.result() for f in futures]
     return [mine, *others]
+
+
+class InOrder:
+    """A sum of the blocks' terms in the blocks' order, whoever computed them.
+
+    ``add(i, term)`` keeps a term that arrives before the terms of the blocks
+    before it until those have been added: the sum, and so every last bit of
+    the weight gradient, is the same on any number of threads.
+    """
+
+    def __init__(self):
+        self.sum, self.next, self.waiting = None, 0, {}
+        self.lock = threading.Lock()
+
+    def add(self, i, term):
+        with self.lock:
+            self.waiting[i] = term
+            while self.next in self.waiting:
+                term = self.waiting.pop(self.next)
+                if self.sum is None:
+                    self.sum = term
+                else:
+                    self.sum += term
+                self.next += 1
 
 
 # ---------------------------------------------------------------- scratch
@@ -533,11 +558,7 @@ def backward(g, xp, K, d, *, budget=BUDGET):
         # ones (see forward). (cols @ d^T)^T rather than d @ cols^T: the same
         # product, but OpenBLAS splits this long, thin one across threads far better.
         cols = g.cols(xp, n0, n1, r0, r1, out=cols_buf, ones=True)
-        dW2 = np.dot(cols, d_block.T).T
-        if "dW2" in state:
-            state["dW2"] += dW2
-        else:
-            state["dW2"] = dW2
+        total.add(order[block], np.dot(cols, d_block.T).T)
         if g.wide:
             _col2im_wide(
                 g, W2, d_block, n0, n1, r0, reach, dxp, dcols_buf, tmp_buf,
@@ -552,12 +573,11 @@ def backward(g, xp, K, d, *, budget=BUDGET):
         Kc * slots,
         g.C_in * slots * rows_blocked,
     )
-    states = run_blocks(
+    order, total = {block: i for i, block in enumerate(blocks)}, InOrder()
+    run_blocks(
         blocks, work, workers, xp.dtype, sizes, (Kc + 1) * g.C_out * most
     )
-    dW2, *others = [state["dW2"] for state in states if "dW2" in state]
-    for other in others:
-        dW2 += other
+    dW2 = total.sum
     dK = dW2[:, :Kc].reshape(K.shape)
     return dK, dW2[:, Kc].copy(), dxp
 

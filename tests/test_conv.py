@@ -721,6 +721,30 @@ def test_blocks_on_two_threads_equal_reference(
     assert max(two_blas_threads.workers) == 2
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_two_threads_give_one_threads_bits(dtype, rng, monkeypatch):
+    # The weight gradient sums the blocks' terms in the blocks' order whichever
+    # thread computed them: the numbers on two threads are one thread's, to
+    # the last bit, call after call.
+    monkeypatch.setattr(_im2col, "PARALLEL_MIN", 0)
+    o_prev, w, b = random_case(rng, N=9, C_in=3, C_out=4, H=9, W=8)
+    o_prev, w, b = o_prev.astype(dtype), w.astype(dtype), b.astype(dtype)
+    shape = cnnlit.conv_forward(o_prev, w, b).shape
+    delta = rng.standard_normal(shape).astype(dtype)
+    results = {}
+    for threads in (1, 2, 2, 2):
+        blas = FakeBlas(threads)
+        monkeypatch.setattr(_im2col, "_BLAS", (blas.get, blas.set))
+        monkeypatch.setattr(_im2col, "_CPUS", 2)
+        got = conv_with_budget(o_prev, w, b, delta, 3000)
+        results.setdefault(threads, []).append(got)
+    ((c1, grads1),) = results[1]
+    for c2, grads2 in results[2]:
+        assert np.array_equal(c1, c2)
+        for g1, g2 in zip(grads1, grads2, strict=True):
+            assert np.array_equal(g1, g2)
+
+
 def test_a_slow_thread_takes_fewer_blocks():
     # Each thread takes the next block when it is done: while the calling
     # thread is held up on its first block, the other takes the rest.
