@@ -498,6 +498,19 @@ def conv_with_budget(o_prev, w, b, delta, budget, **opts):
     return c, (conv._kernel(dK, g.convention), db, dx)
 
 
+def budget_equals_loops(o_prev, w, b, budget, rng, **opts):
+    """conv_with_budget's output and three gradients against the loops of
+    cnnlit.reference, for random deltas."""
+    want = reference.conv_forward(o_prev, w, b, **opts)
+    delta = rng.standard_normal(want.shape)
+    c, got = conv_with_budget(o_prev, w, b, delta, budget, **opts)
+    np.testing.assert_allclose(c, want, rtol=1e-12, atol=1e-12)
+    for g, r in zip(
+        got, reference.conv_backward(delta, o_prev, w, **opts), strict=True
+    ):
+        np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-11)
+
+
 @pytest.mark.parametrize(
     "budget", [1, 500, 6000, 10**6], ids=lambda v: f"budget{v}"
 )
@@ -536,14 +549,7 @@ def test_blocked_computation_equals_reference(budget, stride, kind, rng):
     # with images of several megabytes.
     o_prev, w, b = random_case(rng, N=3, single=kind == "single")
     opts = dict(stride=stride, padding=(2, 1), boundary="symm", dilation=(1, 2))
-    want = reference.conv_forward(o_prev, w, b, **opts)
-    delta = rng.standard_normal(want.shape)
-    c, got = conv_with_budget(o_prev, w, b, delta, budget, **opts)
-    np.testing.assert_allclose(c, want, rtol=1e-12, atol=1e-12)
-    for g, r in zip(
-        got, reference.conv_backward(delta, o_prev, w, **opts), strict=True
-    ):
-        np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-11)
+    budget_equals_loops(o_prev, w, b, budget, rng, **opts)
 
 
 @pytest.mark.parametrize("over", [1.0, 1.5, 2.0, 2.5])
@@ -559,15 +565,7 @@ def test_example_up_to_twice_the_budget_stays_whole(over, rng):
     whole = [(n, n + 1, 0, g.Ho) for n in range(3)]
     assert (blocks == whole) == (over <= 2.0)
     assert (blocks[0][3] < g.Ho) == (over > 2.0)  # output rows cut
-    opts = dict(convention="correlation")
-    want = reference.conv_forward(o_prev, w, b, **opts)
-    delta = rng.standard_normal(want.shape)
-    c, got = conv_with_budget(o_prev, w, b, delta, budget, **opts)
-    np.testing.assert_allclose(c, want, rtol=1e-12, atol=1e-12)
-    for g_, r in zip(
-        got, reference.conv_backward(delta, o_prev, w, **opts), strict=True
-    ):
-        np.testing.assert_allclose(g_, r, rtol=1e-11, atol=1e-11)
+    budget_equals_loops(o_prev, w, b, budget, rng, convention="correlation")
 
 
 def test_default_budget_blocks_a_large_batch():
@@ -708,14 +706,7 @@ def test_blocks_on_two_threads_equal_reference(
         rng, N=7, C_in=1, C_out=C_out, H=7, W=9, kH=2, kW=3
     )
     opts = dict(stride=stride, padding=(1, 2), dilation=(2, 1))
-    want = reference.conv_forward(o_prev, w, b, **opts)
-    delta = rng.standard_normal(want.shape)
-    c, got = conv_with_budget(o_prev, w, b, delta, budget, **opts)
-    np.testing.assert_allclose(c, want, rtol=1e-12, atol=1e-12)
-    for g, r in zip(
-        got, reference.conv_backward(delta, o_prev, w, **opts), strict=True
-    ):
-        np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-11)
+    budget_equals_loops(o_prev, w, b, budget, rng, **opts)
     # two threads wherever there are two blocks, except the backward pass
     # over output-row blocks (those of one example overlap)
     assert max(two_blas_threads.workers) == 2
