@@ -265,8 +265,9 @@ class Scratch:
             self.buffer = None
         if self.buffer is None or self.buffer.nbytes < nbytes:
             raw = np.empty(nbytes + 64, dtype=np.uint8)
-            # the buffer starts on a 64-byte boundary
-            skip = -raw.ctypes.data % 64
+            skip = (
+                -raw.ctypes.data % 64
+            )  # the buffer starts on a 64-byte boundary
             self.buffer = raw[skip : skip + nbytes]
         flat = self.buffer[:nbytes].view(self.dtype)
         return [
@@ -371,10 +372,7 @@ class Geometry:
     def blocks(self, itemsize, budget=BUDGET):
         """(n0, n1, r0, r1): batch and output-row ranges whose columns fit ``budget``,
         and the most columns of any block."""
-        return self._ranges(*self.block_size(itemsize, budget))
-
-    def _ranges(self, step, rows):
-        """The blocks of ``step`` examples and ``rows`` output rows, and the most columns of any."""
+        step, rows = self.block_size(itemsize, budget)
         ranges = [
             (n0, min(self.N, n0 + step), r0, min(self.Ho, r0 + rows))
             for n0 in range(0, self.N, step)
@@ -394,8 +392,12 @@ class Geometry:
         workers = _workers(weights * self.N * self.span(0, self.Ho))
         if workers > 1 and rows == self.Ho:
             step = min(step, max(1, -(-self.N // (2 * workers))))
-        blocks, most = self._ranges(step, rows)
-        return blocks, most, min(workers, len(blocks))
+        blocks = [
+            (n0, min(self.N, n0 + step), r0, min(self.Ho, r0 + rows))
+            for n0 in range(0, self.N, step)
+            for r0 in range(0, self.Ho, rows)
+        ]
+        return blocks, step * self.span(0, rows), min(workers, len(blocks))
 
     def cols(self, xp, n0, n1, r0, r1, out, ones=False):
         """im2col: the windows copied into ``out``, returned as shape (C_in * kH * kW, (n1 - n0) * span).
