@@ -107,8 +107,7 @@ _BLAS_LOCK = threading.Lock()
 _BLAS_STATE = {"active": 0, "threads": 1}
 
 
-@contextlib.contextmanager
-def blas_threads(multiply_adds):
+class blas_threads:  # noqa: N801 - used as a function, ``with blas_threads(n):``
     """Run the products of the block on one thread if they are small.
 
     ``multiply_adds``: those of the largest product of a block. Below
@@ -116,24 +115,31 @@ def blas_threads(multiply_adds):
     the count it had (a limit set by the caller, for instance with
     threadpoolctl, is kept). The count is OpenBLAS's, shared by the process:
     the first call to enter records it and the last to leave restores it.
+    (A class rather than a generator: entering and leaving cost a small
+    layer's call a microsecond less.)
     """
-    if _BLAS is None or multiply_adds >= TWO_THREADS_MIN:
-        yield
-        return
-    get, set_ = _BLAS
-    with _BLAS_LOCK:
-        if _BLAS_STATE["active"] == 0:
-            _BLAS_STATE["threads"] = get()
-        _BLAS_STATE["active"] += 1
-        if _BLAS_STATE["threads"] != 1:
-            set_(1)
-    try:
-        yield
-    finally:
-        with _BLAS_LOCK:
-            _BLAS_STATE["active"] -= 1
-            if _BLAS_STATE["active"] == 0 and _BLAS_STATE["threads"] != 1:
-                set_(_BLAS_STATE["threads"])
+
+    __slots__ = ("limit",)
+
+    def __init__(self, multiply_adds):
+        self.limit = _BLAS is not None and multiply_adds < TWO_THREADS_MIN
+
+    def __enter__(self):
+        if self.limit:
+            get, set_ = _BLAS
+            with _BLAS_LOCK:
+                if _BLAS_STATE["active"] == 0:
+                    _BLAS_STATE["threads"] = get()
+                _BLAS_STATE["active"] += 1
+                if _BLAS_STATE["threads"] != 1:
+                    set_(1)
+
+    def __exit__(self, *exc):
+        if self.limit:
+            with _BLAS_LOCK:
+                _BLAS_STATE["active"] -= 1
+                if _BLAS_STATE["active"] == 0 and _BLAS_STATE["threads"] != 1:
+                    _BLAS[1](_BLAS_STATE["threads"])
 
 
 # Layers of fewer multiply-adds than this run on the calling thread alone: the
@@ -240,42 +246,51 @@ class InOrder:
 # a few MiB costs a page fault per 4 KiB page the first time it is written,
 # about as long as the copy itself; reusing the last call's memory avoids that.
 # A list is the pool: its pop and append are atomic, so two threads never
-# share a buffer. Buffers larger than _SCRATCH_KEEP bytes are not kept.
+# share a buffer. Buffers larger than _SCRATCH_KEEP bytes are not kept. Arrays
+# of _SCRATCH_FRESH bytes or less each are allocated afresh: malloc serves
+# them from memory it already has (below its threshold for fresh pages of
+# 128 KiB), and that takes a third of the time of slicing a pooled buffer.
 _SCRATCH: list[np.ndarray] = []
 _SCRATCH_KEEP = 16 * 2**20
+_SCRATCH_FRESH = 96 * 2**10
 
 
 class Scratch:
-    """``with Scratch(dtype, n1, n2, ...) as (a1, a2, ...)``: 1-D arrays of those sizes, from a reused buffer."""
+    """``with Scratch(dtype, n1, n2, ...) as (a1, a2, ...)``: 1-D arrays of those sizes, from a reused buffer.
+
+    From the pooled buffer each array starts on a 64-byte boundary.
+    """
+
+    __slots__ = ("dtype", "sizes", "buffer")
 
     def __init__(self, dtype, *sizes):
-        self.dtype = np.dtype(dtype)
-        # each array starts on a 64-byte boundary
-        align = 64 // self.dtype.itemsize
-        self.starts = [0]
-        for size in sizes:
-            self.starts.append(self.starts[-1] + -(-size // align) * align)
-        self.sizes = sizes
+        self.dtype, self.sizes, self.buffer = np.dtype(dtype), sizes, None
 
     def __enter__(self):
-        nbytes = self.starts[-1] * self.dtype.itemsize
+        align = 64 // self.dtype.itemsize
+        ends = [-(-size // align) * align for size in self.sizes]
+        nbytes = sum(ends) * self.dtype.itemsize
+        if max(ends) * self.dtype.itemsize <= _SCRATCH_FRESH:
+            return [np.empty(size, self.dtype) for size in self.sizes]
         try:
             self.buffer = _SCRATCH.pop()
         except IndexError:
-            self.buffer = None
+            pass
         if self.buffer is None or self.buffer.nbytes < nbytes:
             raw = np.empty(nbytes + 64, dtype=np.uint8)
-            skip = (
-                -raw.ctypes.data % 64
-            )  # the buffer starts on a 64-byte boundary
+            # the buffer starts on a 64-byte boundary
+            skip = -raw.ctypes.data % 64
             self.buffer = raw[skip : skip + nbytes]
         flat = self.buffer[:nbytes].view(self.dtype)
-        return [
-            flat[start : start + size]
-            for start, size in zip(self.starts[:-1], self.sizes, strict=True)
-        ]
+        arrays, start = [], 0
+        for size, rounded in zip(self.sizes, ends, strict=True):
+            arrays.append(flat[start : start + size])
+            start += rounded
+        return arrays
 
     def __exit__(self, *exc):
+        if self.buffer is None:  # fresh arrays
+            return
         if self.buffer.nbytes <= _SCRATCH_KEEP and len(_SCRATCH) < 2 * _CPUS:
             _SCRATCH.append(self.buffer)
         self.buffer = None
@@ -338,6 +353,7 @@ class Geometry:
         )
         # columns from one output row to the next
         self.pitch = self.Wp if self.wide else Wo
+        self._plans = {}
 
     def pad(self, x, dtype):
         """The batch ``x`` (N, C_in, H, W) as ``dtype``, padded: C-contiguous, (N, C_in, Hp, Wp)."""
@@ -388,16 +404,20 @@ class Geometry:
         With more than one worker the batch is cut into at least two blocks per
         worker (a worker on a busy core takes fewer of them).
         """
-        step, rows = self.block_size(itemsize, budget)
         workers = _workers(weights * self.N * self.span(0, self.Ho))
-        if workers > 1 and rows == self.Ho:
-            step = min(step, max(1, -(-self.N // (2 * workers))))
-        blocks = [
-            (n0, min(self.N, n0 + step), r0, min(self.Ho, r0 + rows))
-            for n0 in range(0, self.N, step)
-            for r0 in range(0, self.Ho, rows)
-        ]
-        return blocks, step * self.span(0, rows), min(workers, len(blocks))
+        key = (itemsize, budget, workers)
+        if key not in self._plans:  # a geometry is used again (conv._geometry)
+            step, rows = self.block_size(itemsize, budget)
+            if workers > 1 and rows == self.Ho:
+                step = min(step, max(1, -(-self.N // (2 * workers))))
+            blocks = [
+                (n0, min(self.N, n0 + step), r0, min(self.Ho, r0 + rows))
+                for n0 in range(0, self.N, step)
+                for r0 in range(0, self.Ho, rows)
+            ]
+            most = step * self.span(0, rows)
+            self._plans[key] = blocks, most, min(workers, len(blocks))
+        return self._plans[key]
 
     def cols(self, xp, n0, n1, r0, r1, out, ones=False):
         """im2col: the windows copied into ``out``, returned as shape (C_in * kH * kW, (n1 - n0) * span).
@@ -537,6 +557,14 @@ def backward(g, xp, K, d, *, budget=BUDGET):
     )
     # Wide layout: the input gradient of a block covers its columns plus the kernel's reach.
     reach = (g.kH - 1) * g.dH * g.Wp + (g.kW - 1) * g.dW if g.wide else 0
+    # The kernels, one row per (kernel offset, input channel) for col2im in the
+    # wide layout: each offset's gradient of every channel of an example is
+    # then one run of memory (see _col2im_wide); in channel order when row
+    # blocks overlap, where the other order measured slower.
+    order_pqc = g.wide and not rows_blocked
+    Wt = np.ascontiguousarray(
+        K.transpose(2, 3, 1, 0) if order_pqc else K.transpose(1, 2, 3, 0)
+    ).reshape(Kc, g.C_out)
     slots = max(
         (n1 - n0) * (g.span(r0, r1) + reach) for n0, n1, r0, r1 in blocks
     )
@@ -561,8 +589,8 @@ def backward(g, xp, K, d, *, budget=BUDGET):
         total.add(order[block], np.dot(cols, d_block.T).T)
         if g.wide:
             _col2im_wide(
-                g, W2, d_block, n0, n1, r0, reach, dxp, dcols_buf, tmp_buf,
-                rows_blocked, new_layout,
+                g, Wt, order_pqc, d_block, n0, n1, r0, reach, dxp, dcols_buf,
+                tmp_buf, rows_blocked, new_layout,
             )  # fmt: skip
         else:
             _col2im(g, W2, d_block, n0, n1, r0, r1, dxp, dcols_buf)
@@ -613,7 +641,8 @@ def _col2im(g, W2, d_block, n0, n1, r0, r1, dxp, dcols_buf):
 
 def _col2im_wide(
     g,
-    W2,
+    Wt,
+    order_pqc,
     d_block,
     n0,
     n1,
@@ -627,15 +656,18 @@ def _col2im_wide(
 ):
     """Input gradient of one block in the wide layout: the columns' gradient, added back onto the pixels.
 
-    The columns' gradient of each example, ``W2^T d`` (C_in kH kW, span), is
-    followed by ``reach`` zero columns: a *slot* covering every pixel the
-    block's windows touch. Then the gradient of kernel offset (p, q), shifted
-    by that offset, is one strided view of the slots for every offset at once,
-    zero wherever a window does not reach, and col2im is one sum over the
-    offsets.
+    ``Wt``: the kernels, shape (C_in kH kW, C_out), a row per input channel
+    and kernel offset, ordered (p, q, c) if ``order_pqc`` else (c, p, q). The
+    columns' gradient of each example, ``Wt d`` (C_in kH kW, span), is followed
+    by ``reach`` zero columns: a *slot* covering every pixel the block's
+    windows touch. Then the gradient of kernel offset (p, q), shifted by that
+    offset, is one strided view of the slots for every offset at once, zero
+    wherever a window does not reach, and col2im is one sum over the offsets.
+    In the (p, q, c) order, when a slot is a whole image, the channels of one
+    offset follow each other: the sum runs along C_in slots at a time.
     """
     n = n1 - n0
-    K, span = W2.shape[1], d_block.shape[1] // n
+    K, span = Wt.shape[0], d_block.shape[1] // n
     slot = span + reach
     dcols = dcols_buf[: n * K * slot].reshape(n, K, slot)
     if zero_tails:
@@ -644,12 +676,15 @@ def _col2im_wide(
     # for one output channel an outer product, which np.multiply makes 2 to 5 times
     # as fast as np.matmul (measured on the sweep's (8, 16, 1, 32, 3) layer).
     (np.multiply if g.C_out == 1 else np.matmul)(
-        W2.T,
+        Wt,
         d_block.reshape(g.C_out, n, span).transpose(1, 0, 2),
         out=dcols[:, :, :span],
     )
-    # shifted[n, c, t, p, q] = dcols[n, (c, p, q), t - p dH Wp - q dW]: a shift reaches back
-    # into the zero columns of the slot before it ((p, q) = (0, 0), the first one, does not shift).
+    # shifted[n, c, t, p, q] = dcols[n, row(c, p, q), t - p dH Wp - q dW]: a shift reaches back
+    # into the zero columns of the row before it ((p, q) = (0, 0), the first one, does not shift).
+    rc, rp, rq = (
+        (1, g.kW * g.C_in, g.C_in) if order_pqc else (g.kH * g.kW, g.kW, 1)
+    )
     e = dcols.itemsize
     shifted = np.ndarray(
         (n, g.C_in, slot, g.kH, g.kW),
@@ -657,16 +692,15 @@ def _col2im_wide(
         buffer=dcols,
         strides=(
             K * slot * e,
-            g.kH * g.kW * slot * e,
+            rc * slot * e,
             e,
-            (g.kW * slot - g.dH * g.Wp) * e,
-            (slot - g.dW) * e,
+            (rp * slot - g.dH * g.Wp) * e,
+            (rq * slot - g.dW) * e,
         ),
     )
     target = dxp.reshape(g.N, g.C_in, g.Hp * g.Wp)[
         n0:n1, :, r0 * g.Wp : r0 * g.Wp + slot
     ]
-    # einsum sums the offsets 1.3 to 1.5 times as fast as np.add.reduce (measured)
     if accumulate:  # row blocks overlap by the kernel's reach
         target += np.add.reduce(
             shifted,

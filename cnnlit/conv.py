@@ -107,6 +107,22 @@ def _kernel_span(Hp, Wp, kH, kW, dH, dW, where):
     return span_H, span_W
 
 
+# Geometries of recent calls, by their shapes and options: a training loop
+# calls a layer with the same shapes again and again, and validating the
+# options and planning the blocks took about a tenth of a small layer's time.
+# Only options that are plain ints (or pairs of them) and strings are keys, so
+# that a value the checks refuse (a bool, a float) never finds an entry.
+_GEOMETRIES: dict = {}
+_GEOMETRIES_KEPT = 64
+
+
+def _plain(value):
+    """Whether ``value`` is an int or a tuple of two ints (not bools, not numpy's)."""
+    if type(value) is tuple:
+        return len(value) == 2 and type(value[0]) is type(value[1]) is int
+    return type(value) is int
+
+
 def _geometry(
     o_prev,
     w,
@@ -116,7 +132,33 @@ def _geometry(
     boundary="fill",
     convention="convolution",
 ):
-    """Validated shapes and options shared by the forward and backward pass."""
+    """Validated shapes and options shared by the forward and backward pass
+    (an :class:`_im2col.Geometry`, the same object for the same shapes and
+    options: it must not be changed)."""
+    key = None
+    if (
+        _plain(stride)
+        and _plain(padding)
+        and _plain(dilation)
+        and type(boundary) is str
+        and type(convention) is str
+    ):
+        key = (o_prev.shape, w.shape, stride, padding, dilation, boundary,
+               convention)  # fmt: skip
+        g = _GEOMETRIES.get(key)
+        if g is not None:
+            return g
+    g = _new_geometry(o_prev, w, stride, padding, dilation, boundary,
+                      convention)  # fmt: skip
+    if key is not None:
+        if len(_GEOMETRIES) >= _GEOMETRIES_KEPT:
+            _GEOMETRIES.clear()
+        _GEOMETRIES[key] = g
+    return g
+
+
+def _new_geometry(o_prev, w, stride, padding, dilation, boundary, convention):
+    """:func:`_geometry`, validated and built."""
     check_flag(boundary, "boundary", BOUNDARIES)
     check_flag(convention, "convention", CONVENTIONS)
     check_ndim(o_prev, "o_prev", (3, 4), "(N, C_in, H, W) or (C_in, H, W)")
@@ -470,8 +512,12 @@ def conv_backward(
     engine = _fft_backward if _fft_wins(g, xp.itemsize) else _im2col.backward
     dK, dE_db, dxp = engine(g, xp, _kernel(w, convention), d)
     dE_dw = _kernel(dK, convention).copy()
-    dE_do_prev = np.ascontiguousarray(
-        pad_adjoint(dxp, g.ph, g.pw, g.boundary, g.H, g.W)
+    dE_do_prev = (
+        dxp  # the engines return a C-contiguous (N, C_in, Hp, Wp) array
+        if g.ph == g.pw == 0
+        else np.ascontiguousarray(
+            pad_adjoint(dxp, g.ph, g.pw, g.boundary, g.H, g.W)
+        )
     )
     if widths is not None:
         dE_do_prev = _same_fold(

@@ -335,6 +335,40 @@ def test_conv_numpy_integer_options_as_python_ints(kind, rng):
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize(
+    "option, value, exc",
+    [
+        ("stride", True, TypeError),
+        ("stride", 1.0, TypeError),
+        ("padding", (False, 0), TypeError),
+        ("dilation", (1, 1.0), TypeError),
+        ("boundary", "Fill", ValueError),
+    ],
+)
+def test_conv_refused_options_after_a_call_with_equal_ones(
+    option, value, exc, rng
+):
+    # A layer's geometry is kept for calls with the same shapes and options;
+    # True == 1 and 1.0 == 1 (and hash alike), but a call that passed with 1
+    # must not let True or 1.0 through.
+    o = rng.standard_normal((2, 1, 6, 7))
+    w = rng.standard_normal((1, 1, 3, 2))
+    good = dict(stride=1, padding=(0, 0), dilation=(1, 1), boundary="fill")
+    c = cnnlit.conv_forward(o, w, None, **good)
+    cnnlit.conv_backward(np.ones_like(c), o, w, **good)
+    with pytest.raises(exc, match=option):
+        cnnlit.conv_forward(o, w, None, **{**good, option: value})
+    with pytest.raises(exc, match=option):
+        cnnlit.conv_backward(np.ones_like(c), o, w, **{**good, option: value})
+
+
+def test_conv_geometries_kept_are_bounded(rng):
+    w = rng.standard_normal((1, 1, 3, 3))
+    for H in range(3, 203):
+        cnnlit.conv_forward(np.ones((1, 1, H, 3)), w, None)
+    assert 0 < len(cnnlit.conv._GEOMETRIES) <= cnnlit.conv._GEOMETRIES_KEPT
+
+
 def test_conv_padding_that_cannot_be_allocated_is_named():
     # numpy said "array is too big" (10**12) or raised MemoryError (10**6)
     x, w = np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3))
