@@ -17,6 +17,7 @@ MODES = ("valid", "same", "full")
 CONVENTIONS = ("convolution", "correlation")
 POOL_MODES = ("max", "mean")
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_FLOAT32, _FLOAT64 = FLOAT_DTYPES
 
 
 def as_real_array(a, name):
@@ -29,6 +30,8 @@ def as_real_array(a, name):
     reductions keep two dimensions. The input is never modified (a view or the
     same array may be returned, so callers must not write into the result).
     """
+    if type(a) is np.ndarray and (a.dtype is _FLOAT32 or a.dtype is _FLOAT64):
+        return a  # the common case, without the slower checks below
     try:
         arr = np.asarray(
             a
@@ -53,6 +56,9 @@ def as_real_array(a, name):
 
 def result_dtype(*arrays):
     """float32 only when every array is float32, else float64."""
+    first = arrays[0].dtype
+    if all(a.dtype is first for a in arrays):  # as np.result_type, faster
+        return first
     return np.result_type(*arrays)
 
 
