@@ -57,9 +57,10 @@ def as_real_array(a, name):
 def result_dtype(*arrays):
     """float32 only when every array is float32, else float64."""
     first = arrays[0].dtype
-    if all(a.dtype is first for a in arrays):  # as np.result_type, faster
-        return first
-    return np.result_type(*arrays)
+    for a in arrays:
+        if a.dtype is not first:
+            return np.result_type(*arrays)
+    return first  # all alike: as np.result_type, faster
 
 
 def check_ndim(arr, name, ndims, described):

@@ -122,7 +122,13 @@ class blas_threads:  # noqa: N801 - used as a function, ``with blas_threads(n):`
     __slots__ = ("limit",)
 
     def __init__(self, multiply_adds):
-        self.limit = _BLAS is not None and multiply_adds < TWO_THREADS_MIN
+        # nothing to limit when OpenBLAS runs on one thread and no other
+        # call has changed its count (the common case of a one-thread run)
+        self.limit = (
+            _BLAS is not None
+            and multiply_adds < TWO_THREADS_MIN
+            and (_BLAS_STATE["active"] or _BLAS[0]() != 1)
+        )
 
     def __enter__(self):
         if self.limit:
@@ -267,11 +273,11 @@ class Scratch:
         self.dtype, self.sizes, self.buffer = np.dtype(dtype), sizes, None
 
     def __enter__(self):
+        if max(self.sizes) * self.dtype.itemsize <= _SCRATCH_FRESH:
+            return [np.empty(size, self.dtype) for size in self.sizes]
         align = 64 // self.dtype.itemsize
         ends = [-(-size // align) * align for size in self.sizes]
         nbytes = sum(ends) * self.dtype.itemsize
-        if max(ends) * self.dtype.itemsize <= _SCRATCH_FRESH:
-            return [np.empty(size, self.dtype) for size in self.sizes]
         try:
             self.buffer = _SCRATCH.pop()
         except IndexError:
@@ -453,8 +459,8 @@ class Geometry:
             strides=strides,
         )
         K = self.C_in * self.kH * self.kW
-        cols = out[: view.size + ones * (view.size // K)].reshape(K + ones, -1)
-        np.copyto(cols[:K].reshape(shape), view)
+        cols = np.ndarray((K + ones, view.size // K), out.dtype, buffer=out)
+        np.copyto(np.ndarray(shape, out.dtype, buffer=out), view)
         if ones:
             cols[K] = 1
         return cols
@@ -543,10 +549,9 @@ def backward(g, xp, K, d, *, budget=BUDGET):
     dxp : ndarray, shape (N, C_in, Hp, Wp)
         Gradient with respect to the padded input.
     """
-    W2 = np.ascontiguousarray(K).reshape(g.C_out, -1)
     if _pointwise(g):
-        return _pointwise_backward(g, xp, W2, d)
-    Kc = W2.shape[1]
+        return _pointwise_backward(g, xp, K.reshape(g.C_out, g.C_in), d)
+    Kc = g.C_in * g.kH * g.kW
     blocks, most, workers = g.plan(xp.itemsize, (Kc + 1) * g.C_out, budget)
     rows_blocked = blocks[0][3] < g.Ho
     if rows_blocked:  # blocks of one example overlap: one at a time
@@ -562,7 +567,7 @@ def backward(g, xp, K, d, *, budget=BUDGET):
     # then one run of memory (see _col2im_wide); in channel order when row
     # blocks overlap, where the other order measured slower.
     order_pqc = g.wide and not rows_blocked
-    Wt = np.ascontiguousarray(
+    Wt = (  # a copy, C-contiguous
         K.transpose(2, 3, 1, 0) if order_pqc else K.transpose(1, 2, 3, 0)
     ).reshape(Kc, g.C_out)
     slots = max(
@@ -593,7 +598,7 @@ def backward(g, xp, K, d, *, budget=BUDGET):
                 tmp_buf, rows_blocked, new_layout,
             )  # fmt: skip
         else:
-            _col2im(g, W2, d_block, n0, n1, r0, r1, dxp, dcols_buf)
+            _col2im(g, Wt, d_block, n0, n1, r0, r1, dxp, dcols_buf)
 
     sizes = (
         (Kc + 1) * most,
@@ -621,11 +626,14 @@ def _pointwise_backward(g, xp, W2, d):
     return dK, dd.sum(axis=(0, 2)), dxp.reshape(xp.shape)
 
 
-def _col2im(g, W2, d_block, n0, n1, r0, r1, dxp, dcols_buf):
-    """Input gradient of one block in the exact layout: one strided addition per kernel offset."""
-    n, K = n1 - n0, W2.shape[1]
+def _col2im(g, Wt, d_block, n0, n1, r0, r1, dxp, dcols_buf):
+    """Input gradient of one block in the exact layout: one strided addition per kernel offset.
+
+    ``Wt``: the kernels, shape (C_in kH kW, C_out), rows ordered (c, p, q).
+    """
+    n, K = n1 - n0, Wt.shape[0]
     dcols = np.dot(
-        W2.T,
+        Wt,
         d_block,
         out=dcols_buf[: K * d_block.shape[1]].reshape(K, -1),
     )
