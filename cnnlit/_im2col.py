@@ -264,7 +264,8 @@ _SCRATCH_FRESH = 96 * 2**10
 class Scratch:
     """``with Scratch(dtype, n1, n2, ...) as (a1, a2, ...)``: 1-D arrays of those sizes, from a reused buffer.
 
-    From the pooled buffer each array starts on a 64-byte boundary.
+    From the pooled buffer each array starts on a 64-byte boundary; when none
+    is larger than ``_SCRATCH_FRESH`` bytes the arrays are fresh instead.
     """
 
     __slots__ = ("dtype", "sizes", "buffer")
@@ -567,7 +568,7 @@ def backward(g, xp, K, d, *, budget=BUDGET):
     # then one run of memory (see _col2im_wide); in channel order when row
     # blocks overlap, where the other order measured slower.
     order_pqc = g.wide and not rows_blocked
-    Wt = (  # a copy, C-contiguous
+    Wt = (  # reshape copies where the rows change order
         K.transpose(2, 3, 1, 0) if order_pqc else K.transpose(1, 2, 3, 0)
     ).reshape(Kc, g.C_out)
     slots = max(

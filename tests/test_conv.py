@@ -692,6 +692,17 @@ def test_blas_runs_one_thread_per_product(C_out, rng, two_blas_threads):
     assert blas.workers == [2 if large else 1] * 2
 
 
+def test_one_blas_thread_is_left_alone(rng, monkeypatch):
+    # OpenBLAS already on one thread (OPENBLAS_NUM_THREADS=1): nothing to
+    # limit, so the layer never sets the count, and everything runs here.
+    blas = FakeBlas(1)
+    monkeypatch.setattr(_im2col, "_BLAS", (blas.get, blas.set))
+    o_prev, w, b = random_case(rng, N=8, C_in=3, C_out=100, H=40, W=40)
+    c = cnnlit.conv_forward(o_prev, w, b)
+    cnnlit.conv_backward(rng.standard_normal(c.shape), o_prev, w)
+    assert blas.sets == [] and blas.threads == 1
+
+
 @pytest.mark.parametrize("budget", [1, 300, 10**6], ids=lambda v: f"budget{v}")
 @pytest.mark.parametrize("stride", [1, 2], ids=str)
 @pytest.mark.parametrize("C_out", [2, 13], ids=lambda v: f"C_out{v}")
