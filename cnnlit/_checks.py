@@ -233,7 +233,7 @@ def check_padded_size(x, padding, name="padding"):
     (a ragged list) or fewer than two dimensions, the caller's own validation
     reports it, and nothing is checked here. Returns nothing.
     """
-    if padding == 0 and type(padding) is int:  # no copy larger than x
+    if type(padding) is int and padding == 0:  # no copy larger than x
         return
     try:
         shape = np.shape(x)

@@ -362,6 +362,19 @@ def test_conv_refused_options_after_a_call_with_equal_ones(
         cnnlit.conv_backward(np.ones_like(c), o, w, **{**good, option: value})
 
 
+@pytest.mark.parametrize("call", ["forward", "backward"])
+def test_conv_array_padding_is_refused_by_name(call):
+    # an array is neither an int nor a pair: named, not numpy's "truth value
+    # of an array is ambiguous" from a comparison with 0
+    x, w = np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3))
+    padding = np.array([1, 1])
+    with pytest.raises(TypeError, match="padding must be an int or a pair"):
+        if call == "forward":
+            cnnlit.conv_forward(x, w, None, padding=padding)
+        else:
+            cnnlit.conv_backward(np.ones((1, 1, 5, 5)), x, w, padding=padding)
+
+
 def test_conv_geometries_kept_are_bounded(rng):
     w = rng.standard_normal((1, 1, 3, 3))
     for H in range(3, 203):
