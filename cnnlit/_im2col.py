@@ -18,24 +18,14 @@ computes a *valid cross-correlation* of a padded batch and its gradients:
   pixels the columns came from (col2im): in the wide layout one sum over the
   kernel offsets of a strided view, otherwise one strided addition per
   offset.
-- :class:`Scratch`: the blocks' temporary arrays reuse the memory of the
-  previous call.
-- :func:`run_blocks`: with more than one OpenBLAS thread, the blocks of a
-  large layer are shared out between threads, each block copied and
-  multiplied on one thread with a one-thread BLAS; :func:`blas_threads` limits
-  OpenBLAS to one thread while they run (and for the small products of a
-  layer that runs on one thread).
-"""
 
-import concurrent.futures
-import contextlib
-import ctypes
-import glob
-import os
-import threading
+The blocks run through :mod:`cnnlit._blocks` (threads, OpenBLAS's thread
+count, scratch memory).
+"""
 
 import numpy as np
 
+from ._blocks import InOrder, _workers, blas_threads, run_blocks
 from .padding import pad
 
 #: Largest column matrix built at once, in bytes: small enough that a block's
@@ -56,252 +46,6 @@ _WIDE_RATIO = 2
 # exact one; W_out 26 and 24 (1.23 and 1.17 times as wide), 8, 12 and 8 (2.0,
 # 1.67, 1.5 times as wide) 0.98 to 1.41 times as long.
 _WIDE_WASTE, _WIDE_MIN_WO, _WIDE_WASTE_ANY = 1.4, 16, 2.5
-
-# Products of fewer multiply-adds than this run on one BLAS thread when the
-# layer runs on one thread. A product split over two threads waits for both;
-# in a run with several other jobs per core the products of cache-sized blocks
-# (1e6 to 3e8 multiply-adds) took up to 38 times as long on two threads as on
-# one, and up to 92 times with one core busy besides, gaining at best a factor
-# of two (benchmarks/bench_conv.py, part "products"). A product of 2**28 is
-# several milliseconds of work, several of the scheduler's time slices.
-TWO_THREADS_MIN = 2**28
-
-
-# ---------------------------------------------------------------- BLAS threads
-
-
-def _openblas():
-    """(get, set) of the thread count of the OpenBLAS numpy uses, or None.
-
-    numpy's wheels bundle OpenBLAS (``scipy_openblas64_``) in ``numpy.libs``
-    or ``numpy/.dylibs``; other builds may have loaded a system OpenBLAS. Its
-    functions are called through ctypes: the optional threadpoolctl does the
-    same, but inspects every loaded library on each call (about a
-    millisecond), longer than a small layer takes.
-    """
-    here = os.path.dirname(np.__file__)
-    paths = glob.glob(os.path.join(here, os.pardir, "numpy.libs", "*openblas*"))
-    paths += glob.glob(os.path.join(here, ".dylibs", "*openblas*"))
-    with contextlib.suppress(OSError):
-        with open("/proc/self/maps") as maps:
-            paths += sorted(
-                {line.split()[-1] for line in maps if "openblas" in line}
-            )
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix, suffix in (("scipy_", "64_"), ("scipy_", ""), ("", "")):
-            get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", 0)
-            set_ = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", 0)
-            if get and set_:
-                get.restype, get.argtypes = ctypes.c_int, []
-                set_.restype, set_.argtypes = None, [ctypes.c_int]
-                return get, set_
-    return None
-
-
-_BLAS = _openblas()
-_BLAS_LOCK = threading.Lock()
-_BLAS_STATE = {"active": 0, "threads": 1}
-
-
-class blas_threads:  # noqa: N801 - used as a function, ``with blas_threads(n):``
-    """Run the products of the block on one thread if they are small.
-
-    ``multiply_adds``: those of the largest product of a block. Below
-    :data:`TWO_THREADS_MIN` OpenBLAS is limited to one thread, else it keeps
-    the count it had (a limit set by the caller, for instance with
-    threadpoolctl, is kept). The count is OpenBLAS's, shared by the process:
-    the first call to enter records it and the last to leave restores it.
-    (A class rather than a generator: entering and leaving cost a small
-    layer's call a microsecond less.)
-    """
-
-    __slots__ = ("limit",)
-
-    def __init__(self, multiply_adds):
-        # nothing to limit when OpenBLAS runs on one thread and no other
-        # call has changed its count (the common case of a one-thread run)
-        self.limit = (
-            _BLAS is not None
-            and multiply_adds < TWO_THREADS_MIN
-            and (_BLAS_STATE["active"] or _BLAS[0]() != 1)
-        )
-
-    def __enter__(self):
-        if self.limit:
-            get, set_ = _BLAS
-            with _BLAS_LOCK:
-                if _BLAS_STATE["active"] == 0:
-                    _BLAS_STATE["threads"] = get()
-                _BLAS_STATE["active"] += 1
-                if _BLAS_STATE["threads"] != 1:
-                    set_(1)
-
-    def __exit__(self, *exc):
-        if self.limit:
-            with _BLAS_LOCK:
-                _BLAS_STATE["active"] -= 1
-                if _BLAS_STATE["active"] == 0 and _BLAS_STATE["threads"] != 1:
-                    _BLAS[1](_BLAS_STATE["threads"])
-
-
-# Layers of fewer multiply-adds than this run on the calling thread alone: the
-# Python code between numpy calls runs on one thread at a time (Python's lock),
-# and waking a second thread takes tens of microseconds, so the suite's
-# smallest layers (about 2**23 multiply-adds a pass) already gain least from
-# a second thread (benchmarks/bench_conv.py).
-PARALLEL_MIN = 2**22
-
-try:
-    _CPUS = len(os.sched_getaffinity(0))
-except AttributeError:  # pragma: no cover - not on Linux
-    _CPUS = os.cpu_count() or 1
-
-_POOL = {"pid": None, "executor": None}
-
-
-def _workers(multiply_adds):
-    """Threads for a layer of ``multiply_adds``: OpenBLAS's thread count (the
-    caller's limit), at most the cores, and one for a small layer or inside
-    another layer's threads."""
-    if _BLAS is None or multiply_adds < PARALLEL_MIN:
-        return 1
-    with _BLAS_LOCK:
-        if _BLAS_STATE["active"]:
-            return 1
-        threads = _BLAS[0]()
-    return max(1, min(threads, _CPUS))
-
-
-def _executor():
-    """The process's worker threads (made again in a forked child, which has none)."""
-    if _POOL["pid"] != os.getpid():
-        _POOL["executor"] = concurrent.futures.ThreadPoolExecutor(
-            max(1, _CPUS - 1), thread_name_prefix="cnnlit"
-        )
-        _POOL["pid"] = os.getpid()
-    return _POOL["executor"]
-
-
-def run_blocks(blocks, work, workers, dtype, sizes, multiply_adds):
-    """``work(block, buffers, state)`` for every block.
-
-    Returns the list of the threads' ``state`` dicts. ``buffers``: arrays of
-    ``sizes`` elements of ``dtype`` (:class:`Scratch`), one set per thread,
-    kept from one block to the next. With ``workers`` > 1 each thread takes
-    the next block when it is done with its last, so that a thread on a busy
-    core takes fewer, and every product runs on one BLAS thread: no product
-    waits for another thread. Otherwise the blocks run here, their products
-    (``multiply_adds`` at most) on :func:`blas_threads`.
-    """
-    if workers == 1:
-        state = {}
-        with Scratch(dtype, *sizes) as buffers, blas_threads(multiply_adds):
-            for block in blocks:
-                work(block, buffers, state)
-        return [state]
-    queue = iter(blocks)
-
-    def loop():
-        state = {}
-        with Scratch(dtype, *sizes) as buffers:
-            # next() on a list iterator is atomic: each block is taken once
-            for block in iter(lambda: next(queue, None), None):
-                work(block, buffers, state)
-        return state
-
-    with blas_threads(0):
-        futures = [_executor().submit(loop) for _ in range(workers - 1)]
-        try:
-            mine = loop()
-        finally:  # no thread still writes when this returns or raises
-            others = [f.result() for f in futures]
-    return [mine, *others]
-
-
-class InOrder:
-    """A sum of the blocks' terms in the blocks' order, whoever computed them.
-
-    ``add(i, term)`` keeps a term that arrives before the terms of the blocks
-    before it until those have been added: the sum, and so every last bit of
-    the weight gradient, is the same on any number of threads.
-    """
-
-    def __init__(self):
-        self.sum, self.next, self.waiting = None, 0, {}
-        self.lock = threading.Lock()
-
-    def add(self, i, term):
-        with self.lock:
-            self.waiting[i] = term
-            while self.next in self.waiting:
-                term = self.waiting.pop(self.next)
-                if self.sum is None:
-                    self.sum = term
-                else:
-                    self.sum += term
-                self.next += 1
-
-
-# ---------------------------------------------------------------- scratch
-
-# Buffers kept between calls for the blocks' temporary arrays. Fresh memory of
-# a few MiB costs a page fault per 4 KiB page the first time it is written,
-# about as long as the copy itself; reusing the last call's memory avoids that.
-# A list is the pool: its pop and append are atomic, so two threads never
-# share a buffer. Buffers larger than _SCRATCH_KEEP bytes are not kept. Arrays
-# of _SCRATCH_FRESH bytes or less each are allocated afresh: malloc serves
-# them from memory it already has (below its threshold for fresh pages of
-# 128 KiB), and that takes a third of the time of slicing a pooled buffer.
-_SCRATCH: list[np.ndarray] = []
-_SCRATCH_KEEP = 16 * 2**20
-_SCRATCH_FRESH = 96 * 2**10
-
-
-class Scratch:
-    """``with Scratch(dtype, n1, n2, ...) as (a1, a2, ...)``: 1-D arrays of those sizes, from a reused buffer.
-
-    From the pooled buffer each array starts on a 64-byte boundary; when none
-    is larger than ``_SCRATCH_FRESH`` bytes the arrays are fresh instead.
-    """
-
-    __slots__ = ("dtype", "sizes", "buffer")
-
-    def __init__(self, dtype, *sizes):
-        self.dtype, self.sizes, self.buffer = np.dtype(dtype), sizes, None
-
-    def __enter__(self):
-        if max(self.sizes) * self.dtype.itemsize <= _SCRATCH_FRESH:
-            return [np.empty(size, self.dtype) for size in self.sizes]
-        align = 64 // self.dtype.itemsize
-        ends = [-(-size // align) * align for size in self.sizes]
-        nbytes = sum(ends) * self.dtype.itemsize
-        try:
-            self.buffer = _SCRATCH.pop()
-        except IndexError:
-            pass
-        if self.buffer is None or self.buffer.nbytes < nbytes:
-            raw = np.empty(nbytes + 64, dtype=np.uint8)
-            # the buffer starts on a 64-byte boundary
-            skip = -raw.ctypes.data % 64
-            self.buffer = raw[skip : skip + nbytes]
-        flat = self.buffer[:nbytes].view(self.dtype)
-        arrays, start = [], 0
-        for size, rounded in zip(self.sizes, ends, strict=True):
-            arrays.append(flat[start : start + size])
-            start += rounded
-        return arrays
-
-    def __exit__(self, *exc):
-        if self.buffer is None:  # fresh arrays
-            return
-        if self.buffer.nbytes <= _SCRATCH_KEEP and len(_SCRATCH) < 2 * _CPUS:
-            _SCRATCH.append(self.buffer)
-        self.buffer = None
-
 
 # ---------------------------------------------------------------- geometry
 
@@ -395,7 +139,10 @@ class Geometry:
     def blocks(self, itemsize, budget=BUDGET):
         """(n0, n1, r0, r1): batch and output-row ranges whose columns fit ``budget``,
         and the most columns of any block."""
-        step, rows = self.block_size(itemsize, budget)
+        return self._ranges(*self.block_size(itemsize, budget))
+
+    def _ranges(self, step, rows):
+        """The blocks of ``step`` examples and ``rows`` output rows, and their most columns."""
         ranges = [
             (n0, min(self.N, n0 + step), r0, min(self.Ho, r0 + rows))
             for n0 in range(0, self.N, step)
@@ -417,12 +164,7 @@ class Geometry:
             step, rows = self.block_size(itemsize, budget)
             if workers > 1 and rows == self.Ho:
                 step = min(step, max(1, -(-self.N // (2 * workers))))
-            blocks = [
-                (n0, min(self.N, n0 + step), r0, min(self.Ho, r0 + rows))
-                for n0 in range(0, self.N, step)
-                for r0 in range(0, self.Ho, rows)
-            ]
-            most = step * self.span(0, rows)
+            blocks, most = self._ranges(step, rows)
             self._plans[key] = blocks, most, min(workers, len(blocks))
         return self._plans[key]
 

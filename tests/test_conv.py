@@ -14,7 +14,7 @@ from helpers import NP_PAD, two
 from scipy import signal
 
 import cnnlit
-from cnnlit import _im2col, reference
+from cnnlit import _blocks, _im2col, reference
 from cnnlit.gradcheck import numerical_gradient, relative_error
 from cnnlit.padding import pad_adjoint
 
@@ -661,8 +661,8 @@ def two_blas_threads(monkeypatch):
     """OpenBLAS with two threads (a FakeBlas) and every layer large enough for
     two worker threads; records the workers of each run_blocks call."""
     blas = FakeBlas(2)
-    monkeypatch.setattr(_im2col, "_BLAS", (blas.get, blas.set))
-    monkeypatch.setattr(_im2col, "_CPUS", 2)
+    monkeypatch.setattr(_blocks, "_BLAS", (blas.get, blas.set))
+    monkeypatch.setattr(_blocks, "_CPUS", 2)
     blas.workers = []
     run_blocks = _im2col.run_blocks
 
@@ -684,7 +684,7 @@ def test_blas_runs_one_thread_per_product(C_out, rng, two_blas_threads):
     o_prev, w, b = random_case(rng, N=8, C_in=3, C_out=C_out, H=40, W=40)
     c = cnnlit.conv_forward(o_prev, w, b)
     # C_out x (C_in kH kW + 1) x (N x 39 x 38 wide columns)
-    large = C_out * 19 * 8 * (38 * 40 + 38) >= _im2col.PARALLEL_MIN
+    large = C_out * 19 * 8 * (38 * 40 + 38) >= _blocks.PARALLEL_MIN
     assert large == (C_out == 100)
     assert blas.sets == [1, 2] and blas.workers == [2 if large else 1]
     cnnlit.conv_backward(rng.standard_normal(c.shape), o_prev, w)
@@ -696,7 +696,7 @@ def test_one_blas_thread_is_left_alone(rng, monkeypatch):
     # OpenBLAS already on one thread (OPENBLAS_NUM_THREADS=1): nothing to
     # limit, so the layer never sets the count, and everything runs here.
     blas = FakeBlas(1)
-    monkeypatch.setattr(_im2col, "_BLAS", (blas.get, blas.set))
+    monkeypatch.setattr(_blocks, "_BLAS", (blas.get, blas.set))
     o_prev, w, b = random_case(rng, N=8, C_in=3, C_out=100, H=40, W=40)
     c = cnnlit.conv_forward(o_prev, w, b)
     cnnlit.conv_backward(rng.standard_normal(c.shape), o_prev, w)
@@ -712,7 +712,7 @@ def test_blocks_on_two_threads_equal_reference(
     # The blocks shared out between two threads: wide and exact columns
     # (C_out 2 and 13 against C_in kH kW = 6), batch and row blocks, against
     # the loops of cnnlit.reference.
-    monkeypatch.setattr(_im2col, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(_blocks, "PARALLEL_MIN", 0)
     o_prev, w, b = random_case(
         rng, N=7, C_in=1, C_out=C_out, H=7, W=9, kH=2, kW=3
     )
@@ -728,7 +728,7 @@ def test_two_threads_give_one_threads_bits(dtype, rng, monkeypatch):
     # The weight gradient sums the blocks' terms in the blocks' order whichever
     # thread computed them: the numbers on two threads are one thread's, to
     # the last bit, call after call.
-    monkeypatch.setattr(_im2col, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(_blocks, "PARALLEL_MIN", 0)
     o_prev, w, b = random_case(rng, N=9, C_in=3, C_out=4, H=9, W=8)
     o_prev, w, b = o_prev.astype(dtype), w.astype(dtype), b.astype(dtype)
     shape = cnnlit.conv_forward(o_prev, w, b).shape
@@ -736,8 +736,8 @@ def test_two_threads_give_one_threads_bits(dtype, rng, monkeypatch):
     results = {}
     for threads in (1, 2, 2, 2):
         blas = FakeBlas(threads)
-        monkeypatch.setattr(_im2col, "_BLAS", (blas.get, blas.set))
-        monkeypatch.setattr(_im2col, "_CPUS", 2)
+        monkeypatch.setattr(_blocks, "_BLAS", (blas.get, blas.set))
+        monkeypatch.setattr(_blocks, "_CPUS", 2)
         got = conv_with_budget(o_prev, w, b, delta, 3000)
         results.setdefault(threads, []).append(got)
     ((c1, grads1),) = results[1]
@@ -758,7 +758,7 @@ def test_a_slow_thread_takes_fewer_blocks():
             time.sleep(0.5)
         taken.append(block)
 
-    states = _im2col.run_blocks(list(range(8)), work, 2, np.float64, (4,), 0)
+    states = _blocks.run_blocks(list(range(8)), work, 2, np.float64, (4,), 0)
     assert sorted(taken) == list(range(8))
     mine, other = (state.get("blocks", []) for state in states)
     assert 0 in mine and len(other) >= 6, (mine, other)
@@ -774,7 +774,7 @@ def test_an_error_in_a_block_is_raised_after_every_thread_stops():
         done.append(block)
 
     with pytest.raises(ValueError, match="block 3"):
-        _im2col.run_blocks(list(range(12)), work, 2, np.float64, (4,), 0)
+        _blocks.run_blocks(list(range(12)), work, 2, np.float64, (4,), 0)
     count = len(done)
     time.sleep(0.05)
     assert len(done) == count  # nothing still running
@@ -782,9 +782,9 @@ def test_an_error_in_a_block_is_raised_after_every_thread_stops():
 
 def test_blas_thread_count_is_given_back():
     # With numpy's own OpenBLAS: the count read before a layer is the count after.
-    if _im2col._BLAS is None:
+    if _blocks._BLAS is None:
         pytest.skip("numpy's BLAS is not an OpenBLAS this module can find")
-    get, set_ = _im2col._BLAS
+    get, set_ = _blocks._BLAS
     before = get()
     try:
         set_(2)
