@@ -15,9 +15,12 @@ computes a *valid cross-correlation* of a padded batch and its gradients:
   default): small enough to stay in the processor's cache from the copy to
   the products. The bias rides along as the weight of an extra row of ones.
   The input gradient is the kernels times the deltas, added back onto the
-  pixels the columns came from (col2im): in the wide layout one sum over the
-  kernel offsets of a strided view, otherwise one strided addition per
-  offset.
+  pixels the columns came from (col2im). With stride 1: a product per kernel
+  row of the deltas shifted by each kernel column, then one sum over the
+  kernel rows of a strided view (:func:`_col2im_rows`), or, where that moves
+  more memory, one sum over the kernel offsets of a strided view in the wide
+  layout (:func:`_col2im_wide`); with a stride, one strided addition per
+  offset (:func:`_col2im`).
 
 The blocks run through :mod:`cnnlit._blocks` (threads, OpenBLAS's thread
 count, scratch memory).
@@ -299,27 +302,50 @@ def backward(g, xp, K, d, *, budget=BUDGET):
     rows_blocked = blocks[0][3] < g.Ho
     if rows_blocked:  # blocks of one example overlap: one at a time
         workers = 1
+    by_rows = _by_kernel_rows(g)
     # Every pixel gets its gradient from exactly one block unless the output rows are cut.
-    dxp = (np.zeros if rows_blocked or not g.wide else np.empty)(
+    dxp = (np.zeros if rows_blocked or not (g.wide or by_rows) else np.empty)(
         (g.N, g.C_in, g.Hp, g.Wp), dtype=xp.dtype
     )
-    # Wide layout: the input gradient of a block covers its columns plus the kernel's reach.
-    reach = (g.kH - 1) * g.dH * g.Wp + (g.kW - 1) * g.dW if g.wide else 0
-    # The kernels, one row per (kernel offset, input channel) for col2im in the
-    # wide layout: each offset's gradient of every channel of an example is
-    # then one run of memory (see _col2im_wide); in channel order when row
-    # blocks overlap, where the other order measured slower.
-    order_pqc = g.wide and not rows_blocked
-    Wt = (  # reshape copies where the rows change order
-        K.transpose(2, 3, 1, 0) if order_pqc else K.transpose(1, 2, 3, 0)
-    ).reshape(Kc, g.C_out)
-    slots = max(
-        (n1 - n0) * (g.span(r0, r1) + reach) for n0, n1, r0, r1 in blocks
-    )
+    if by_rows:
+        # The kernels as (kH C_in, kW C_out): a row per (kernel row, input
+        # channel), a column per (kernel column, output channel).
+        Wt = K.transpose(2, 1, 3, 0).reshape(g.kH * g.C_in, g.kW * g.C_out)
+        lines = max(
+            (n1 - n0) * (r1 - r0 + (g.kH - 1) * g.dH) * g.Wp
+            for n0, n1, r0, r1 in blocks
+        )
+        sizes = (
+            (Kc + 1) * most,
+            g.C_out * most,
+            g.kW * g.C_out * lines,
+            g.kH * g.C_in * lines,
+            g.C_in * lines * rows_blocked,
+        )
+    else:
+        # Wide layout: the input gradient of a block covers its columns plus the kernel's reach.
+        reach = (g.kH - 1) * g.dH * g.Wp + (g.kW - 1) * g.dW if g.wide else 0
+        # The kernels, one row per (kernel offset, input channel) for col2im in
+        # the wide layout: each offset's gradient of every channel of an
+        # example is then one run of memory (see _col2im_wide); in channel
+        # order when row blocks overlap, where the other order measured slower.
+        order_pqc = g.wide and not rows_blocked
+        Wt = (  # reshape copies where the rows change order
+            K.transpose(2, 3, 1, 0) if order_pqc else K.transpose(1, 2, 3, 0)
+        ).reshape(Kc, g.C_out)
+        slots = max(
+            (n1 - n0) * (g.span(r0, r1) + reach) for n0, n1, r0, r1 in blocks
+        )
+        sizes = (
+            (Kc + 1) * most,
+            g.C_out * most,
+            Kc * slots,
+            g.C_in * slots * rows_blocked,
+        )
 
     def work(block, buffers, state):
         n0, n1, r0, r1 = block
-        cols_buf, d_buf, dcols_buf, tmp_buf = buffers
+        cols_buf, d_buf = buffers[:2]
         n, span = n1 - n0, g.span(r0, r1)
         # Zero columns (the wide layout's padding columns, the slots' ends) stay
         # zero from one block to the next of the same shape in the same buffers.
@@ -335,20 +361,19 @@ def backward(g, xp, K, d, *, budget=BUDGET):
         # product, but OpenBLAS splits this long, thin one across threads far better.
         cols = g.cols(xp, n0, n1, r0, r1, out=cols_buf, ones=True)
         total.add(order[block], np.dot(cols, d_block.T).T)
-        if g.wide:
+        if by_rows:
+            _col2im_rows(
+                g, Wt, d_block, n0, n1, r0, r1, dxp, *buffers[2:],
+                rows_blocked, new_layout,
+            )  # fmt: skip
+        elif g.wide:
             _col2im_wide(
-                g, Wt, order_pqc, d_block, n0, n1, r0, reach, dxp, dcols_buf,
-                tmp_buf, rows_blocked, new_layout,
+                g, Wt, order_pqc, d_block, n0, n1, r0, reach, dxp,
+                *buffers[2:], rows_blocked, new_layout,
             )  # fmt: skip
         else:
-            _col2im(g, Wt, d_block, n0, n1, r0, r1, dxp, dcols_buf)
+            _col2im(g, Wt, d_block, n0, n1, r0, r1, dxp, buffers[2])
 
-    sizes = (
-        (Kc + 1) * most,
-        g.C_out * most,
-        Kc * slots,
-        g.C_in * slots * rows_blocked,
-    )
     order, total = {block: i for i, block in enumerate(blocks)}, InOrder()
     run_blocks(
         blocks, work, workers, xp.dtype, sizes, (Kc + 1) * g.C_out * most
@@ -356,6 +381,99 @@ def backward(g, xp, K, d, *, budget=BUDGET):
     dW2 = total.sum
     dK = dW2[:, :Kc].reshape(K.shape)
     return dK, dW2[:, Kc].copy(), dxp
+
+
+# col2im a kernel row at a time while its memory traffic per column,
+# kW C_out + 2 kH C_in, is below _ROWS_TRAFFIC times that of col2im an offset
+# at a time, 2 kH kW C_in (measured; see _by_kernel_rows).
+_ROWS_TRAFFIC = 0.6
+_COL2IM = "auto"  # "rows" or "offsets" force one (tests)
+
+
+def _by_kernel_rows(g):
+    """Whether the input gradient is col2im'd a kernel row at a time (:func:`_col2im_rows`).
+
+    Only with stride 1. Per column of the column matrix, col2im an offset at a
+    time writes and reads ``kH kW C_in`` numbers (:func:`_col2im_wide`); a
+    kernel row at a time copies ``kW C_out`` deltas and writes and reads
+    ``kH C_in`` numbers. Measured (one thread, conv_backward): (64, 8, 16, 12,
+    5) 0.79 to 0.80 of the time of an offset at a time, (8, 16, 16, 32, k)
+    0.88 to 0.91 for k = 3 and 0.48 to 0.57 for k = 11 to 21, (8, 16, 1, 32,
+    3) 0.34 to 0.46; but (64, 1, 8, 28, 5) 1.21 to 1.23 (traffic 0.98 of an
+    offset at a time), (8, 16, 128, 32, 3) 1.16 to 1.31 (1.67) and layers
+    with a traffic of 0.67 about the same.
+    """
+    if g.sH != 1 or g.sW != 1:
+        return False
+    if _COL2IM != "auto":
+        return _COL2IM == "rows"
+    rows = g.kW * g.C_out + 2 * g.kH * g.C_in
+    return rows < _ROWS_TRAFFIC * 2 * g.kH * g.kW * g.C_in
+
+
+def _col2im_rows(
+    g, Wt, d_block, n0, n1, r0, r1, dxp, D_buf, E_buf, tmp_buf, accumulate,
+    new_layout,
+):  # fmt: skip
+    """Input gradient of one block (stride 1): a product per kernel row, then one sum over the rows.
+
+    ``Wt``: the kernels, shape (kH C_in, kW C_out), ``Wt[p C_in + c, q C_out
+    + o] = K[o, c, p, q]``. An output row of ``R = r1 - r0`` is laid out on
+    the padded input's width ``Wp``: ``D[n, (q, o), i Wp + j]`` holds the
+    delta of output pixel ``(i, j - q dW)``, the deltas shifted by kernel
+    column ``q``, zero where there is none. Then ``E = Wt D`` is, for each
+    kernel row ``p`` and input channel ``c``, the gradient of input pixel
+    ``(i + p dH, j)`` from row ``p`` of the kernel, and col2im is one sum over
+    the ``kH`` kernel rows of ``E`` shifted by ``p dH Wp``: ``E`` gets
+    ``(kH - 1) dH`` zero rows after each (p, c) for the shifts to reach into.
+    """
+    n, R = n1 - n0, r1 - r0
+    width = R * g.Wp  # D's and E's columns per example
+    slot = (R + (g.kH - 1) * g.dH) * g.Wp  # input rows the block reaches
+    Co, kW = g.C_out, g.kW
+    D = D_buf[: n * kW * Co * width].reshape(n, kW * Co, width)
+    E = E_buf[: n * g.kH * g.C_in * slot].reshape(n, g.kH * g.C_in, slot)
+    if new_layout:  # the positions no delta is copied to stay zero
+        D.fill(0)
+        E[:, :, width:] = 0
+    e = D.itemsize
+    if g.wide:  # d_block's rows are D's, shifted: runs of span columns
+        span = g.span(r0, r1)
+        shape, source = (n, kW, Co, span), d_block.reshape(Co, n, span)
+        source = source.transpose(1, 0, 2)[:, None]
+        strides = (kW * Co * width, Co * width + g.dW, width, 1)
+    else:
+        shape, source = (n, kW, Co, R, g.Wo), g.pixels(d_block, n, r0, r1)
+        source = source[:, None]
+        strides = (kW * Co * width, Co * width + g.dW, width, g.Wp, 1)
+    np.copyto(
+        np.ndarray(shape, D.dtype, D, strides=[s * e for s in strides]), source
+    )
+    np.matmul(Wt, D, out=E[:, :, :width])
+    # shifted[n, c, u, p] = E[n, (p, c), u - p dH Wp]: a shift reaches back
+    # into the zero rows of the row before it (p = 0 does not shift).
+    shifted = np.ndarray(
+        (n, g.C_in, slot, g.kH),
+        E.dtype,
+        E,
+        strides=(
+            g.kH * g.C_in * slot * e,
+            slot * e,
+            e,
+            (g.C_in * slot - g.dH * g.Wp) * e,
+        ),
+    )
+    target = dxp.reshape(g.N, g.C_in, g.Hp * g.Wp)[
+        n0:n1, :, r0 * g.Wp : r0 * g.Wp + slot
+    ]
+    if accumulate:  # row blocks overlap by the kernel's reach
+        target += np.add.reduce(
+            shifted,
+            axis=3,
+            out=tmp_buf[: n * g.C_in * slot].reshape(n, g.C_in, slot),
+        )
+    else:
+        np.add.reduce(shifted, axis=3, out=target)
 
 
 def _pointwise_backward(g, xp, W2, d):

@@ -498,6 +498,31 @@ def conv_with_budget(o_prev, w, b, delta, budget, **opts):
     return c, (conv._kernel(dK, g.convention), db, dx)
 
 
+@pytest.fixture(params=["offsets", "rows"])
+def col2im(request, monkeypatch):
+    """Both ways of col2im at stride 1: a kernel offset at a time, a kernel
+    row at a time (each layer picks one by its shape)."""
+    monkeypatch.setattr(_im2col, "_COL2IM", request.param)
+    return request.param
+
+
+def test_col2im_by_kernel_rows_where_it_moves_less_memory():
+    # A kernel row at a time copies kW C_out deltas and writes and reads
+    # kH C_in numbers per column; an offset at a time writes and reads
+    # kH kW C_in. Only stride 1, and only where the first is well below.
+    def rows(N, C_in, C_out, H, k, stride=1):
+        Ho = (H - k) // stride + 1
+        g = _im2col.Geometry(N, C_in, H, H, C_out, k, k, Ho, Ho, (stride,) * 2)
+        return _im2col._by_kernel_rows(g)
+
+    assert rows(64, 8, 16, 12, 5)  # 80 + 80 against 400
+    assert rows(8, 16, 1, 32, 3) and rows(8, 16, 16, 32, 11)
+    assert not rows(64, 8, 16, 12, 5, stride=2)
+    assert not rows(64, 1, 8, 28, 5)  # 40 + 10 against 50
+    assert not rows(8, 16, 128, 32, 3)  # 384 + 96 against 288
+    assert not rows(128, 16, 32, 16, 3)  # 96 + 96 against 288: 0.67
+
+
 def budget_equals_loops(o_prev, w, b, budget, rng, **opts):
     """conv_with_budget's output and three gradients against the loops of
     cnnlit.reference, for random deltas."""
@@ -516,7 +541,9 @@ def budget_equals_loops(o_prev, w, b, budget, rng, **opts):
 )
 @pytest.mark.parametrize("C_out", [2, 13], ids=lambda v: f"C_out{v}")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_both_column_layouts_equal_reference(budget, C_out, dtype, rng):
+def test_both_column_layouts_equal_reference(
+    budget, C_out, dtype, rng, col2im
+):
     # Regression guard for the two column layouts of stride 1: wide columns (a few
     # kernels per row of the column matrix, C_out=2) and exact ones (many, C_out=13
     # against C_in * kH * kW = 6), in whole batches, one example and row blocks.
@@ -543,7 +570,9 @@ def test_both_column_layouts_equal_reference(budget, C_out, dtype, rng):
 )
 @pytest.mark.parametrize("stride", [1, 2, (1, 3)], ids=str)
 @pytest.mark.parametrize("kind", ["batch", "single"])
-def test_blocked_computation_equals_reference(budget, stride, kind, rng):
+def test_blocked_computation_equals_reference(
+    budget, stride, kind, rng, col2im
+):
     # Regression guard for the batch and output-row blocks: a tiny memory budget forces
     # one block per example (and per group of output rows), which real sizes only reach
     # with images of several megabytes.
@@ -707,7 +736,7 @@ def test_one_blas_thread_is_left_alone(rng, monkeypatch):
 @pytest.mark.parametrize("stride", [1, 2], ids=str)
 @pytest.mark.parametrize("C_out", [2, 13], ids=lambda v: f"C_out{v}")
 def test_blocks_on_two_threads_equal_reference(
-    budget, stride, C_out, rng, two_blas_threads, monkeypatch
+    budget, stride, C_out, rng, two_blas_threads, monkeypatch, col2im
 ):
     # The blocks shared out between two threads: wide and exact columns
     # (C_out 2 and 13 against C_in kH kW = 6), batch and row blocks, against
