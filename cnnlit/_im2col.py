@@ -298,11 +298,8 @@ def backward(g, xp, K, d, *, budget=BUDGET):
     if _pointwise(g):
         return _pointwise_backward(g, xp, K.reshape(g.C_out, g.C_in), d)
     Kc = g.C_in * g.kH * g.kW
-    blocks, most, workers = g.plan(xp.itemsize, (Kc + 1) * g.C_out, budget)
-    rows_blocked = blocks[0][3] < g.Ho
-    if rows_blocked:  # blocks of one example overlap: one at a time
-        workers = 1
-    by_rows = _by_kernel_rows(g)
+    p = _backward_plan(g, xp.itemsize, budget)
+    blocks, rows_blocked, by_rows = p["blocks"], p["rows_blocked"], p["by_rows"]
     # Every pixel gets its gradient from exactly one block unless the output rows are cut.
     dxp = (np.zeros if rows_blocked or not (g.wide or by_rows) else np.empty)(
         (g.N, g.C_in, g.Hp, g.Wp), dtype=xp.dtype
@@ -311,37 +308,15 @@ def backward(g, xp, K, d, *, budget=BUDGET):
         # The kernels as (kH C_in, kW C_out): a row per (kernel row, input
         # channel), a column per (kernel column, output channel).
         Wt = K.transpose(2, 1, 3, 0).reshape(g.kH * g.C_in, g.kW * g.C_out)
-        lines = max(
-            (n1 - n0) * (r1 - r0 + (g.kH - 1) * g.dH) * g.Wp
-            for n0, n1, r0, r1 in blocks
-        )
-        sizes = (
-            (Kc + 1) * most,
-            g.C_out * most,
-            g.kW * g.C_out * lines,
-            g.kH * g.C_in * lines,
-            g.C_in * lines * rows_blocked,
-        )
     else:
-        # Wide layout: the input gradient of a block covers its columns plus the kernel's reach.
-        reach = (g.kH - 1) * g.dH * g.Wp + (g.kW - 1) * g.dW if g.wide else 0
+        reach, order_pqc = p["reach"], p["order_pqc"]
         # The kernels, one row per (kernel offset, input channel) for col2im in
         # the wide layout: each offset's gradient of every channel of an
         # example is then one run of memory (see _col2im_wide); in channel
         # order when row blocks overlap, where the other order measured slower.
-        order_pqc = g.wide and not rows_blocked
         Wt = (  # reshape copies where the rows change order
             K.transpose(2, 3, 1, 0) if order_pqc else K.transpose(1, 2, 3, 0)
         ).reshape(Kc, g.C_out)
-        slots = max(
-            (n1 - n0) * (g.span(r0, r1) + reach) for n0, n1, r0, r1 in blocks
-        )
-        sizes = (
-            (Kc + 1) * most,
-            g.C_out * most,
-            Kc * slots,
-            g.C_in * slots * rows_blocked,
-        )
 
     def work(block, buffers, state):
         n0, n1, r0, r1 = block
@@ -374,19 +349,16 @@ def backward(g, xp, K, d, *, budget=BUDGET):
         else:
             _col2im(g, Wt, d_block, n0, n1, r0, r1, dxp, buffers[2])
 
-    order, total = {block: i for i, block in enumerate(blocks)}, InOrder()
-    run_blocks(
-        blocks, work, workers, xp.dtype, sizes, (Kc + 1) * g.C_out * most
-    )
+    order, total = p["order"], InOrder()
+    run_blocks(blocks, work, p["workers"], xp.dtype, p["sizes"], p["products"])
     dW2 = total.sum
     dK = dW2[:, :Kc].reshape(K.shape)
     return dK, dW2[:, Kc].copy(), dxp
 
 
 # col2im a kernel row at a time while its memory traffic per column,
-# kW C_out + 2 kH C_in, is below _ROWS_TRAFFIC times that of col2im an offset
-# at a time, 2 kH kW C_in (measured; see _by_kernel_rows).
-_ROWS_TRAFFIC = 0.6
+# kW C_out + 2 kH C_in, is below 3/5 of that of col2im an offset at a time,
+# 2 kH kW C_in (measured; see _by_kernel_rows).
 _COL2IM = "auto"  # "rows" or "offsets" force one (tests)
 
 
@@ -399,7 +371,7 @@ def _by_kernel_rows(g):
     ``kH C_in`` numbers. Measured (one thread, conv_backward): (64, 8, 16, 12,
     5) 0.79 to 0.80 of the time of an offset at a time, (8, 16, 16, 32, k)
     0.88 to 0.91 for k = 3 and 0.48 to 0.57 for k = 11 to 21, (8, 16, 1, 32,
-    3) 0.34 to 0.46; but (64, 1, 8, 28, 5) 1.21 to 1.23 (traffic 0.98 of an
+    3) 0.34 to 0.46; but (64, 1, 8, 28, 5) 1.21 to 1.23 (traffic 1.00 of an
     offset at a time), (8, 16, 128, 32, 3) 1.16 to 1.31 (1.67) and layers
     with a traffic of 0.67 about the same.
     """
@@ -408,7 +380,7 @@ def _by_kernel_rows(g):
     if _COL2IM != "auto":
         return _COL2IM == "rows"
     rows = g.kW * g.C_out + 2 * g.kH * g.C_in
-    return rows < _ROWS_TRAFFIC * 2 * g.kH * g.kW * g.C_in
+    return 5 * rows < 3 * (2 * g.kH * g.kW * g.C_in)  # in whole numbers
 
 
 def _col2im_rows(
@@ -474,6 +446,50 @@ def _col2im_rows(
         )
     else:
         np.add.reduce(shifted, axis=3, out=target)
+
+
+def _backward_plan(g, itemsize, budget):
+    """The blocks of a backward pass of ``g``, their threads, col2im's way and
+    the sizes of the scratch arrays: a dict, kept on ``g`` for the next call."""
+    Kc = g.C_in * g.kH * g.kW
+    blocks, most, workers = g.plan(itemsize, (Kc + 1) * g.C_out, budget)
+    key = ("backward", itemsize, budget, workers, _COL2IM)
+    p = g._plans.get(key)
+    if p is not None:
+        return p
+    rows_blocked = blocks[0][3] < g.Ho
+    if rows_blocked:  # blocks of one example overlap: one at a time
+        workers = 1
+    by_rows = _by_kernel_rows(g)
+    p = dict(blocks=blocks, rows_blocked=rows_blocked, by_rows=by_rows)
+    if by_rows:
+        lines = max(
+            (n1 - n0) * (r1 - r0 + (g.kH - 1) * g.dH) * g.Wp
+            for n0, n1, r0, r1 in blocks
+        )
+        col2im = (
+            g.kW * g.C_out * lines,
+            g.kH * g.C_in * lines,
+            g.C_in * lines * rows_blocked,
+        )
+    else:
+        # Wide layout: the input gradient of a block covers its columns plus the kernel's reach.
+        p["reach"] = reach = (
+            (g.kH - 1) * g.dH * g.Wp + (g.kW - 1) * g.dW if g.wide else 0
+        )
+        p["order_pqc"] = g.wide and not rows_blocked
+        slots = max(
+            (n1 - n0) * (g.span(r0, r1) + reach) for n0, n1, r0, r1 in blocks
+        )
+        col2im = (Kc * slots, g.C_in * slots * rows_blocked)
+    p.update(
+        workers=workers,
+        sizes=((Kc + 1) * most, g.C_out * most, *col2im),
+        products=(Kc + 1) * g.C_out * most,
+        order={block: i for i, block in enumerate(blocks)},
+    )
+    g._plans[key] = p
+    return p
 
 
 def _pointwise_backward(g, xp, W2, d):

@@ -541,9 +541,7 @@ def budget_equals_loops(o_prev, w, b, budget, rng, **opts):
 )
 @pytest.mark.parametrize("C_out", [2, 13], ids=lambda v: f"C_out{v}")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_both_column_layouts_equal_reference(
-    budget, C_out, dtype, rng, col2im
-):
+def test_both_column_layouts_equal_reference(budget, C_out, dtype, rng, col2im):
     # Regression guard for the two column layouts of stride 1: wide columns (a few
     # kernels per row of the column matrix, C_out=2) and exact ones (many, C_out=13
     # against C_in * kH * kW = 6), in whole batches, one example and row blocks.
