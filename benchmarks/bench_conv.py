@@ -1188,55 +1188,99 @@ def bench_lock(repeat):
     threads at once (best of ``repeat``, in this process, OpenBLAS limited to
     one thread), and prints two threads' time over one thread's: 0.5 where
     the calls run side by side, 1 or more where they wait for each other.
+    Every thread has arrays of its own, inputs and outputs: two threads
+    writing into the same array would wait for each other's cache lines, not
+    for the lock. The last row is a whole layer, ``conv_forward`` and
+    ``conv_backward`` of (64, 8, 16, 12, 5) float32 (a few dozen numpy calls
+    a millisecond), each thread running a layer of its own.
     """
     import threading
 
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((26, 10000)).astype(np.float32)
-    b = rng.standard_normal((10000, 8)).astype(np.float32)
-    out = np.empty((26, 8), np.float32)
-    calls = {"np.matmul, (26, 10000) @ (10000, 8) float32": lambda: a @ b}
-    calls["np.dot, the same, into an output array"] = lambda: np.dot(
-        a, b, out=out
-    )
-    for size in (10**4, 10**5, 10**6):
-        x = rng.standard_normal(size).astype(np.float32)
-        y = np.empty_like(x)
-        calls[f"np.exp of {size:.0e} float32"] = lambda x=x, y=y: np.exp(
-            x, out=y
-        )
-    z = rng.standard_normal(2 * 10**5).astype(np.float32)
-    y = np.empty(10**5, np.float32)
-    calls["np.copyto of 1e+05 float32, every other"] = lambda: np.copyto(
-        y, z[::2]
-    )
-    calls["np.positive, the same copy as a ufunc"] = lambda: np.positive(
-        z[::2], out=y
-    )
-    calls["y.fill(0), 1e+05 float32"] = lambda: y.fill(0)
+    from cnnlit import conv_backward, conv_forward
 
-    def both(f, n):
-        def run():
+    rng = np.random.default_rng(0)
+
+    def product(f):
+        def make():
+            a = rng.standard_normal((26, 10000)).astype(np.float32)
+            b = rng.standard_normal((10000, 8)).astype(np.float32)
+            out = np.empty((26, 8), np.float32)
+            return lambda: f(a, b, out)
+
+        return make
+
+    def ufunc(size):
+        def make():
+            x = rng.standard_normal(size).astype(np.float32)
+            y = np.empty_like(x)
+            return lambda: np.exp(x, out=y)
+
+        return make
+
+    def strided(f):
+        def make():
+            z = rng.standard_normal(2 * 10**5).astype(np.float32)
+            y = np.empty(10**5, np.float32)
+            return lambda: f(z[::2], y)
+
+        return make
+
+    def filling():
+        y = np.empty(10**5, np.float32)
+        return lambda: y.fill(0)
+
+    def layer():
+        x, w, b, d = data((64, 8, 16, 12, 5), "float32")
+        opts = dict(convention="correlation")
+        return lambda: (
+            conv_forward(x, w, b, **opts),
+            conv_backward(d, x, w, **opts),
+        )
+
+    makers = {
+        "np.matmul, (26, 10000) @ (10000, 8) float32": product(
+            lambda a, b, out: a @ b
+        ),
+        "np.dot, the same, into an output array": product(
+            lambda a, b, out: np.dot(a, b, out=out)
+        ),
+    }
+    for size in (10**4, 10**5, 10**6):
+        makers[f"np.exp of {size:.0e} float32"] = ufunc(size)
+    makers["np.copyto of 1e+05 float32, every other"] = strided(
+        lambda src, dst: np.copyto(dst, src)
+    )
+    makers["np.positive, the same copy as a ufunc"] = strided(
+        lambda src, dst: np.positive(src, out=dst)
+    )
+    makers["y.fill(0), 1e+05 float32"] = filling
+    makers["a layer, (64, 8, 16, 12, 5) float32"] = layer
+
+    def both(fs, n):
+        def run(f):
             for _ in range(n):
                 f()
 
-        threads = [threading.Thread(target=run) for _ in range(2)]
+        threads = [threading.Thread(target=run, args=(f,)) for f in fs]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
 
     print("\n== Python's lock: n calls on each of two threads / 2 n on one ==")
+    print("   every thread with arrays of its own")
     rows, out_ = [], {}
     with blas_one_thread():
-        for name, f in calls.items():
-            f()
+        for name, make in makers.items():
+            f, fs = make(), [make(), make()]
+            for g in (f, *fs):
+                g()
             t0 = time.perf_counter()
             f()
             n = max(10, int(0.02 / max(time.perf_counter() - t0, 1e-6)))
             one = min(timed(lambda: [f() for _ in range(2 * n)])
                       for _ in range(repeat))  # fmt: skip
-            two = min(timed(lambda: both(f, n)) for _ in range(repeat))
+            two = min(timed(lambda: both(fs, n)) for _ in range(repeat))
             per = one / (2 * n) * 1e6
             rows.append([name, f"{per:.0f}", f"{two / one:.2f}"])
             out_[name] = (per, two / one)
