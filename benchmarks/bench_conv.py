@@ -1191,8 +1191,8 @@ def bench_lock(repeat):
     Every thread has arrays of its own, inputs and outputs: two threads
     writing into the same array would wait for each other's cache lines, not
     for the lock. The last row is a whole layer, ``conv_forward`` and
-    ``conv_backward`` of (64, 8, 16, 12, 5) float32 (a few dozen numpy calls
-    a millisecond), each thread running a layer of its own.
+    ``conv_backward`` of (64, 8, 16, 12, 5) float32 (many short numpy
+    calls), each thread running a layer of its own.
     """
     import threading
 
