@@ -9,7 +9,7 @@ module runs them (see chapter "Performance"):
   OpenBLAS to one thread while they run (and for the small products of a
   layer that runs on one thread).
 - :class:`InOrder`: the weight gradient summed in the blocks' order, so that
-  any number of threads gives the same bits.
+  the same blocks give the same bits on any number of threads.
 - :class:`Scratch`: the blocks' temporary arrays reuse the memory of the
   previous call.
 """
@@ -116,10 +116,12 @@ class blas_threads:  # noqa: N801 - used as a function, ``with blas_threads(n):`
 
 # Layers of fewer multiply-adds than this run on the calling thread alone: the
 # Python code between numpy calls runs on one thread at a time (Python's lock),
-# and waking a second thread takes tens of microseconds, so the suite's
-# smallest layers (about 2**23 multiply-adds a pass) already gain least from
-# a second thread (benchmarks/bench_conv.py).
-PARALLEL_MIN = 2**22
+# and waking a second thread takes tens of microseconds. On one thread, in
+# blocks that stay in the cache (_im2col.CACHE_BLOCK), the suite's smallest
+# layer, (64, 1, 8, 28, 5) at 8.9e6 multiply-adds a pass, took 0.81 (float32)
+# and 1.00 (float64) of its time on two; (64, 8, 16, 16, 3) at 1.7e7, 1.2
+# times as long (forward and both gradients, benchmarks/bench_conv.py).
+PARALLEL_MIN = 3 * 2**22
 
 try:
     _CPUS = len(os.sched_getaffinity(0))
@@ -193,7 +195,9 @@ class InOrder:
 
     ``add(i, term)`` keeps a term that arrives before the terms of the blocks
     before it until those have been added: the sum, and so every last bit of
-    the weight gradient, is the same on any number of threads.
+    the weight gradient, depends on the blocks, not on the threads that ran
+    them. (One thread cuts a batch into smaller blocks than two do, see
+    :meth:`cnnlit._im2col.Geometry.plan`, so its last bits may differ.)
     """
 
     def __init__(self):

@@ -36,6 +36,19 @@ from .padding import pad
 #: col2im read them again (measured in benchmarks/bench_conv.py).
 BUDGET = 2 * 2**20
 
+#: On one thread, a block of whole examples holds at most this many bytes of
+#: columns (at least one example): with the products and col2im's arrays of
+#: the same block it stays in a core's own cache (2 MiB of L2 on the machine
+#: of the measurements). One thread, forward and both gradients, against
+#: blocks of up to BUDGET: (64, 1, 8, 28, 5) 0.63 and 0.68 of the time in
+#: float32 and float64, (64, 8, 16, 12, 5) 0.94 and 0.84, (128, 16, 32, 16, 3)
+#: 0.91 and 0.95, (N, 8, 16, 16, 3) 0.91 to 0.95 and 0.77 to 0.78; with 256
+#: KiB 0.70 to 1.04, with 512 KiB 0.64 to 0.94 (float64 batches 0.88). With
+#: several threads the blocks stay larger: each block's Python code waits for
+#: Python's lock, and blocks of 512 KiB took up to 1.7 times as long on two
+#: threads (the suite's three smaller layers).
+CACHE_BLOCK = 384 * 2**10
+
 # Wide columns (stride 1) while C_out <= _WIDE_RATIO * C_in * kH * kW: they save
 # copies on the input's side and cost some on the output's side (measured).
 _WIDE_RATIO = 2
@@ -133,11 +146,15 @@ class Geometry:
         An example up to twice the budget stays whole: cutting it into row
         blocks costs more than the larger block (measured on the largest
         float64 layer of benchmarks/bench_conv.py)."""
-        row_bytes = max(self.C_in * self.kH * self.kW, self.C_out) * itemsize
+        row_bytes = self._row_bytes(itemsize)
         per_example = row_bytes * self.span(0, self.Ho)
         if per_example <= 2 * budget:
             return min(self.N, max(1, budget // per_example)), self.Ho
         return 1, min(self.Ho, max(1, budget // (row_bytes * self.pitch)))
+
+    def _row_bytes(self, itemsize):
+        """Bytes of one column of the widest of a block's matrices."""
+        return max(self.C_in * self.kH * self.kW, self.C_out) * itemsize
 
     def blocks(self, itemsize, budget=BUDGET):
         """(n0, n1, r0, r1): batch and output-row ranges whose columns fit ``budget``,
@@ -159,7 +176,8 @@ class Geometry:
         ``weights``: the rows times the columns of the products' fixed matrix,
         so that a block's product is ``weights`` multiply-adds per column.
         With more than one worker the batch is cut into at least two blocks per
-        worker (a worker on a busy core takes fewer of them).
+        worker (a worker on a busy core takes fewer of them); with one, into
+        blocks of at most :data:`CACHE_BLOCK` bytes of columns.
         """
         workers = _workers(weights * self.N * self.span(0, self.Ho))
         key = (itemsize, budget, workers)
@@ -167,6 +185,9 @@ class Geometry:
             step, rows = self.block_size(itemsize, budget)
             if workers > 1 and rows == self.Ho:
                 step = min(step, max(1, -(-self.N // (2 * workers))))
+            elif rows == self.Ho:
+                per_example = self._row_bytes(itemsize) * self.span(0, self.Ho)
+                step = min(step, max(1, CACHE_BLOCK // per_example))
             blocks, most = self._ranges(step, rows)
             self._plans[key] = blocks, most, min(workers, len(blocks))
         return self._plans[key]

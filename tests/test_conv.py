@@ -750,11 +750,61 @@ def test_blocks_on_two_threads_equal_reference(
     assert max(two_blas_threads.workers) == 2
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_one_thread_takes_blocks_that_fit_the_cache(threads, monkeypatch):
+    # A batch that runs on one thread is cut into blocks of at most
+    # CACHE_BLOCK bytes of columns (never less than one example); on two
+    # threads the blocks stay up to the budget, at least two for each thread.
+    blas = FakeBlas(threads)
+    monkeypatch.setattr(_blocks, "_BLAS", (blas.get, blas.set))
+    monkeypatch.setattr(_blocks, "_CPUS", 2)
+    conv = importlib.import_module("cnnlit.conv")
+    steps = {}
+    for shape, itemsize in (((64, 1, 8, 28, 5), 4), ((64, 1, 8, 28, 5), 8),
+                            ((64, 8, 16, 12, 5), 8), ((8, 16, 16, 32, 7), 4)):  # fmt: skip
+        N, C_in, C_out, H, k = shape
+        dtype = np.float32 if itemsize == 4 else np.float64
+        g = conv._geometry(
+            np.empty((N, C_in, H, H), dtype),
+            np.empty((C_out, C_in, k, k), dtype),
+            1, 0, 1, "fill", "correlation",
+        )  # fmt: skip
+        K, Ho = C_in * k * k, H - k + 1
+        span = (Ho - 1) * H + Ho  # the wide layout's columns of one example
+        blocks, most, workers = g.plan(itemsize, (K + 1) * C_out)
+        assert blocks[0][0] == 0 and blocks[-1][1] == N
+        assert all(
+            b[1] == c[0] for b, c in zip(blocks[:-1], blocks[1:], strict=True)
+        )
+        assert all(r0 == 0 and r1 == Ho for *_, r0, r1 in blocks)
+        step = blocks[0][1]
+        assert all(n1 - n0 <= step for n0, n1, *_ in blocks)
+        per_example = max(K, C_out) * itemsize * span
+        parallel = (K + 1) * C_out * N * span >= _blocks.PARALLEL_MIN
+        assert workers == (2 if threads == 2 and parallel else 1)
+        if workers == 1:
+            assert step == max(1, _im2col.CACHE_BLOCK // per_example)
+        else:
+            assert len(blocks) >= 4
+            assert step == min(
+                max(1, _im2col.BUDGET // per_example), -(-N // 4)
+            )
+        steps[shape, itemsize] = step
+    # (64, 1, 8, 28, 5): 66,800 bytes of columns an example in float32, five
+    # to a block; it runs on one thread either way (below PARALLEL_MIN)
+    assert steps[(64, 1, 8, 28, 5), 4] == 5 and steps[(64, 1, 8, 28, 5), 8] == 2
+    # (64, 8, 16, 12, 5) in float64: 147,200 bytes an example
+    assert steps[(64, 8, 16, 12, 5), 8] == (2 if threads == 1 else 14)
+    assert steps[(8, 16, 16, 32, 7), 4] == 1  # 2.6 MB: an example a block
+    assert _im2col.CACHE_BLOCK == 384 * 2**10
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_two_threads_give_one_threads_bits(dtype, rng, monkeypatch):
     # The weight gradient sums the blocks' terms in the blocks' order whichever
-    # thread computed them: the numbers on two threads are one thread's, to
-    # the last bit, call after call.
+    # thread computed them: over the same blocks (here output-row blocks,
+    # which one thread and two cut alike) the numbers on two threads are one
+    # thread's, to the last bit, call after call.
     monkeypatch.setattr(_blocks, "PARALLEL_MIN", 0)
     o_prev, w, b = random_case(rng, N=9, C_in=3, C_out=4, H=9, W=8)
     o_prev, w, b = o_prev.astype(dtype), w.astype(dtype), b.astype(dtype)
