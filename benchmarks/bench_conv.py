@@ -519,7 +519,9 @@ def run_cases(lib, job):
             lib == "scipy"
             and (N * C_in * C_out > 64 or macs(*case, pad=pad) > 5e9)
         ) or (
-            lib in ("old", "torch") and "group" in spec and macs(*case) > 2e9
+            lib in ("old", "torch", "gemm")
+            and "group" in spec
+            and macs(*case) > 2e9
         ):
             # seconds to minutes per call: scipy's per channel pair, and the
             # old im2col of one output channel and a 15x15 kernel on 2048 px;
@@ -856,7 +858,7 @@ def bench_sweep(args, pool, libs):
         {"case": list(case), "dtype": dt, "group": g, "kind": "train"}
         for g, case, dt in sweep_cases(args.quick)
     ]
-    use = [lib for lib in libs if lib != "im2col"] + ["scipy"]
+    use = [lib for lib in libs if lib != "im2col"] + ["scipy", "gemm"]
     res = measure(pool, [(lib, 1, False) for lib in use],
                   jobs_of(cases, args.min_time / 2), args.rounds)  # fmt: skip
     check_same(res, cases)
@@ -870,22 +872,26 @@ def bench_sweep(args, pool, libs):
             p for p, s in zip(per["cnnlit"], cases, strict=True)
             if (s["group"], s["dtype"]) == key
         )  # fmt: skip
-    rows, worst_torch, worst_spread = [], 0.0, 0.0
+    rows, worst_torch, worst_spread, over = [], 0.0, 0.0, []
     for i, s in enumerate(cases):
-        c, t, o, sp = (per[lib][i] if lib in per else None
-                       for lib in ("cnnlit", "torch", "old", "scipy"))  # fmt: skip
+        c, t, o, sp, g = (per[lib][i] if lib in per else None
+                          for lib in ("cnnlit", "torch", "old", "scipy", "gemm"))  # fmt: skip
         spread = c / medians[(s["group"], s["dtype"])]
         if s["group"] in ("image", "batch"):
             worst_spread = max(worst_spread, spread, 1 / spread)
         if t:
             worst_torch = max(worst_torch, c / t)
+            if c / t > 1.5:
+                over.append(g and g / t)
         rows.append([s["group"], str(tuple(s["case"])), s["dtype"], f"{macs(*s['case']):.1e}",
                      fmt(c, ".3f"), fmt(t, ".3f"), fmt(sp, ".3f"), fmt(t and c / t),
-                     fmt(o and c / o), fmt(spread)])  # fmt: skip
+                     fmt(o and c / o), fmt(spread), fmt(t and g and g / t)])  # fmt: skip
     print_table(["group", "(N,Cin,Cout,H,k)", "dtype", "MACs", "cnnlit", "torch", "scipy",
-                 "/torch", "/old", "/median"], rows)  # fmt: skip
+                 "/torch", "/old", "/median", "products/torch"], rows)  # fmt: skip
     print(f"worst cnnlit / torch {worst_torch:.2f}; worst spread from the group's median "
           f"where only the work grows (image, batch) {worst_spread:.2f}")  # fmt: skip
+    print(f"rows above 1.5 x torch: {len(over)}; numpy's products alone / torch "
+          f"on them: {', '.join(fmt(v) for v in over)}")  # fmt: skip
     if args.plot:
         plot_sweep(
             args.plot,
@@ -1192,11 +1198,29 @@ def bench_lock(repeat):
     writing into the same array would wait for each other's cache lines, not
     for the lock. The last row is a whole layer, ``conv_forward`` and
     ``conv_backward`` of (64, 8, 16, 12, 5) float32 (many short numpy
-    calls), each thread running a layer of its own.
+    calls), each thread running a layer of its own: once in the blocks of a
+    layer on one thread (cnnlit._im2col.CACHE_BLOCK, 13 a pass), once in
+    blocks of up to the 2 MiB budget (3 a pass), the size of the blocks two
+    threads share out.
     """
+    import contextlib
     import threading
 
-    from cnnlit import conv_backward, conv_forward
+    from cnnlit import _im2col, conv_backward, conv_forward
+    from cnnlit import conv as conv_module
+
+    @contextlib.contextmanager
+    def blocks_up_to(nbytes):
+        # one thread's blocks of up to nbytes: the geometries kept by earlier
+        # calls (and their plans of blocks) are dropped before and after
+        kept = _im2col.CACHE_BLOCK
+        conv_module._GEOMETRIES.clear()
+        _im2col.CACHE_BLOCK = nbytes
+        try:
+            yield
+        finally:
+            _im2col.CACHE_BLOCK = kept
+            conv_module._GEOMETRIES.clear()
 
     rng = np.random.default_rng(0)
 
@@ -1255,6 +1279,7 @@ def bench_lock(repeat):
     )
     makers["y.fill(0), 1e+05 float32"] = filling
     makers["a layer, (64, 8, 16, 12, 5) float32"] = layer
+    makers["the same layer in blocks of up to 2 MiB"] = layer
 
     def both(fs, n):
         def run(f):
@@ -1272,16 +1297,22 @@ def bench_lock(repeat):
     rows, out_ = [], {}
     with blas_one_thread():
         for name, make in makers.items():
-            f, fs = make(), [make(), make()]
-            for g in (f, *fs):
-                g()
-            t0 = time.perf_counter()
-            f()
-            n = max(10, int(0.02 / max(time.perf_counter() - t0, 1e-6)))
-            one = min(timed(lambda: [f() for _ in range(2 * n)])
-                      for _ in range(repeat))  # fmt: skip
-            two = min(timed(lambda: both(fs, n)) for _ in range(repeat))
-            per = one / (2 * n) * 1e6
+            big = name.endswith("2 MiB")
+            with (
+                blocks_up_to(_im2col.BUDGET)
+                if big
+                else contextlib.nullcontext()
+            ):
+                f, fs = make(), [make(), make()]
+                for g in (f, *fs):
+                    g()
+                t0 = time.perf_counter()
+                f()
+                n = max(10, int(0.02 / max(time.perf_counter() - t0, 1e-6)))
+                one = min(timed(lambda: [f() for _ in range(2 * n)])
+                          for _ in range(repeat))  # fmt: skip
+                two = min(timed(lambda: both(fs, n)) for _ in range(repeat))
+                per = one / (2 * n) * 1e6
             rows.append([name, f"{per:.0f}", f"{two / one:.2f}"])
             out_[name] = (per, two / one)
     print_table(["calls", "us per call", "two threads / one"], rows)
