@@ -45,8 +45,8 @@ BUDGET = 2 * 2**20
 #: 0.91 and 0.95, (N, 8, 16, 16, 3) 0.91 to 0.95 and 0.77 to 0.78; with 256
 #: KiB 0.70 to 1.04, with 512 KiB 0.64 to 0.94 (float64 batches 0.88). With
 #: several threads the blocks stay larger: each block's Python code waits for
-#: Python's lock, and blocks of 512 KiB took up to 1.7 times as long on two
-#: threads (the suite's three smaller layers).
+#: Python's lock, and with blocks of 512 KiB a pass of the suite's three
+#: smaller layers took up to 1.7 times as long on two threads.
 CACHE_BLOCK = 384 * 2**10
 
 # Wide columns (stride 1) while C_out <= _WIDE_RATIO * C_in * kH * kW: they save
