@@ -1280,6 +1280,12 @@ def bench_lock(repeat):
     makers["y.fill(0), 1e+05 float32"] = filling
     makers["a layer, (64, 8, 16, 12, 5) float32"] = layer
     makers["the same layer in blocks of up to 2 MiB"] = layer
+    # the rows timed with something changed meanwhile (default: nothing)
+    settings = {
+        "the same layer in blocks of up to 2 MiB": lambda: blocks_up_to(
+            _im2col.BUDGET
+        )
+    }
 
     def both(fs, n):
         def run(f):
@@ -1297,12 +1303,7 @@ def bench_lock(repeat):
     rows, out_ = [], {}
     with blas_one_thread():
         for name, make in makers.items():
-            big = name.endswith("2 MiB")
-            with (
-                blocks_up_to(_im2col.BUDGET)
-                if big
-                else contextlib.nullcontext()
-            ):
+            with settings.get(name, contextlib.nullcontext)():
                 f, fs = make(), [make(), make()]
                 for g in (f, *fs):
                     g()
