@@ -6,9 +6,10 @@ run one after the other, in alternating order over the rounds, and each row
 keeps the better of its rounds' medians. Only ratios measured in one run mean
 anything: the machine may be shared with other jobs.
 
-    python benchmarks/bench_conv.py                 # everything (about 15 minutes)
-    python benchmarks/bench_conv.py --quick         # fewer sizes, one round (about 4)
-    python benchmarks/bench_conv.py --only suite    # or sweep, step, large, products
+    python benchmarks/bench_conv.py                 # the five parts below (15-60 minutes)
+    python benchmarks/bench_conv.py --quick         # fewer sizes, two rounds
+    python benchmarks/bench_conv.py --only suite    # or sweep, step, large, products,
+                                                    # reference, signal, import, lock
     python benchmarks/bench_conv.py --old PATH      # also time the cnnlit under PATH
 
 Parts (see benchmarks/README.md for the targets):
@@ -18,7 +19,7 @@ Parts (see benchmarks/README.md for the targets):
   backward and the textbook numpy im2col layer written below, on one thread,
   on two, and on two while another process keeps one core busy; and the
   layer's three matrix products alone (numpy's ``@`` on operands built
-  beforehand), the floor of any layer built on numpy's matrix product.
+  beforehand), a yardstick for any layer built on numpy's matrix product.
 * ``sweep``: one thread, time per multiply-add while the image size (32-2048
   px), the batch (1-2048), the kernel (1-21), the channels (1-128) and C_out
   (from 1) grow, float32 and float64, against PyTorch and scipy.signal; with
@@ -1415,7 +1416,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument(
-        "--quick", action="store_true", help="fewer sizes, one round"
+        "--quick", action="store_true", help="fewer sizes, two rounds"
     )
     parser.add_argument(
         "--only",
