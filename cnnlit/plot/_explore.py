@@ -1,5 +1,8 @@
 """Sliders and menus for a picture's parameters in JupyterLab: each setting
-draws a small seeded example and checks its numbers against the package.
+draws a small seeded example and checks its numbers against a computation
+that did not draw it: the package, where the picture's numbers come from its
+own windows, or the loops of :mod:`cnnlit.reference`, where the picture takes
+them from the package.
 """
 
 import os
@@ -12,7 +15,7 @@ from .. import (
     conv_backward,
     conv_forward,
     conv_transpose_forward,
-    pool_backward,
+    reference,
 )
 from .._checks import check_flag
 from ._core import show
@@ -48,7 +51,8 @@ def _example(shape, seed):
 
 def _build(name, v):
     """Explorer ``name`` at settings ``v`` on seeded integers: the picture,
-    its result, the package's result, and the package function's name."""
+    its result, the same result computed without the picture, and the name
+    of the function that computed it."""
     o, w = _example((v["size"],) * 2, 0), _example((v["kernel"],) * 2, 1)
     opts = {k: v[k] for k in _OPTIONS if k in v}
     if name == "slide":
@@ -63,14 +67,17 @@ def _build(name, v):
         C, b = v["channels"], np.array([0.5, -1.0])
         o, w = _example((C, *o.shape), 0), _example((2, C, *w.shape), 1)
         pic = feedforward(o, w, b, activation="relu", **opts)
-        ref = conv_forward(o, w, b, **opts)[0]
-        return pic, pic.c, ref, "cnnlit.conv_forward"
+        # the picture's c comes from conv_forward: checked against the loops
+        ref = reference.conv_forward(o[None], w, b, **opts)[0]
+        return pic, pic.c, ref[0], "cnnlit.reference.conv_forward"
     if name == "pool_route":
         k, s, mode = v["kernel"], v["stride"], v["mode"]
         delta = _example(((len(o) - k) // s + 1,) * 2, 2)
         pic = pool_route(delta, o, k, stride=s, mode=mode)
-        ref = pool_backward(delta[None], o[None], k, stride=s, mode=mode)[0]
-        return pic, pic.grad, ref, "cnnlit.pool_backward"
+        # the picture's gradient comes from pool_backward: against the loops
+        args = delta[None, None], o[None, None], k
+        ref = reference.pool_backward(*args, stride=s, mode=mode)[0, 0]
+        return pic, pic.grad, ref, "cnnlit.reference.pool_backward"
     o4, w4 = o[None, None], w[None, None]
     delta = _example(conv_forward(o4[0], w4, None, **opts)[0].shape, 2)
     dw, _, do = conv_backward(delta[None, None], o4, w4, **opts)
