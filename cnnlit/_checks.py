@@ -251,7 +251,7 @@ def check_padded_size(x, padding, name="padding"):
 
 
 def check_float_dtype(dtype, name="dtype"):
-    """``dtype`` as ``np.dtype('float32')`` or ``np.dtype('float64')``; anything else is refused."""
+    """``dtype`` as ``np.dtype('float32')`` or ``np.dtype('float64')`` (``None``, as for numpy, is float64); anything else is refused."""
     try:
         dt = np.dtype(dtype)
     except TypeError:

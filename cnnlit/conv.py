@@ -15,7 +15,10 @@ matrix product per block of the batch; the gradients are two more products
 with the same matrix, and the columns' gradient is added back onto the pixels
 (col2im). The engine, its blocks and its memory budget are in
 :mod:`cnnlit._im2col`; this module validates the arguments and turns the
-source post's convolution into the correlation the engine computes.
+source post's convolution into the correlation the engine computes. One
+output channel with a large kernel on a large enough image (stride 1, no
+dilation) goes instead through ``correlate2d`` / ``convolve2d`` of
+:mod:`cnnlit.signal2d`, channel pair by channel pair, which use the FFT.
 """
 
 import math
@@ -363,7 +366,7 @@ def conv_forward(
         Kernels; ``w[m, n]`` is the source post's ``w^l_{n,m}``.
     b : array_like, shape (C_out,), or None
         Biases ``b^l_m``; ``None`` for a layer without bias (as in
-        PyTorch), the same as zeros.
+        PyTorch), the same numbers as zeros of the input's dtype.
     stride : int or (int, int)
         Step between output pixels, >= 1.
     padding : int, (int, int) or 'same'

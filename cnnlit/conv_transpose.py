@@ -9,8 +9,8 @@ shape: read as ``(C_in, C_out, kH, kW)`` from the transposed layer's side, it is
 PyTorch's layout for ``conv_transpose2d``. Derived in chapter "The adjoint
 view".
 
-How it is computed: each pass is one call of the convolution's own fast
-functions.
+How it is computed: with the convolution's own fast functions, one call for
+the forward pass and two for the backward pass.
 
 * forward: ``dE_do_prev`` of :func:`~cnnlit.conv_backward` with ``x`` as the
   deltas, for an input ``o_prev`` of the full (unpadded) size whose values
@@ -316,7 +316,8 @@ def conv_transpose_backward(
 
     (*δ* is zero outside the output; sums over the batch as well).
     The first is the convolution whose input gradient the layer is:
-    ``conv_forward(delta, w, 0, ...)``. Derived in chapter "The adjoint view".
+    ``conv_forward(delta, w, None, ...)``. Derived in chapter "The adjoint
+    view".
 
     Parameters
     ----------

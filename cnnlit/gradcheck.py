@@ -33,8 +33,8 @@ def numerical_gradient(f, x, eps=1e-6):
         views), any real dtype. Computed in float64; ``x`` itself is never
         modified (``f`` receives a perturbed C-ordered copy).
     eps : float
-        Step, finite and > 0. The error is about ``eps**2`` times the third
-        derivative plus rounding of order ``1e-16 / eps``.
+        Step, finite and > 0. The error is about ``eps**2 / 6`` times the
+        third derivative plus rounding of order ``1e-16 / eps``.
 
     Returns
     -------

@@ -4,8 +4,9 @@ Each layer is a thin object around pure functions of the package
 (``conv_forward`` / ``conv_backward``, the pooling pair, the activations,
 ``dense_forward`` / ``dense_backward``), built on ``Layer`` of
 ``cnnlit.base_layer``, which also holds the parameters and the
-initialisation of ``Conv2D`` and ``Dense``. Every layer takes one example (no
-batch axis) as well as a batch, like ``conv_forward``. Derived in the chapter
+initialisation of ``Conv2D`` and ``Dense``. Every layer but ``Flatten``
+takes one example (no batch axis) as well as a batch, like ``conv_forward``;
+``Flatten`` reads the first axis as the batch. Derived in the chapter
 "A whole network"; the network that chains them is ``cnnlit.network``.
 
 Arrays are channels-first, a batch is ``(N, C, H, W)``.
@@ -68,8 +69,8 @@ class Conv2D(_Weighted):
         Zeros added on each side, or ``'same'``: the output has the input's
         height and width (stride 1 only). With ``'same'`` the dilated kernel
         spans ``d * (k - 1) + 1`` pixels and ``d * (k - 1)`` zeros are added,
-        half before and the rest after (one more after for an even kernel,
-        PyTorch's rule).
+        half before and the rest after (one more after when ``d * (k - 1)``
+        is odd, PyTorch's rule).
     dilation : int or (int, int)
         Spacing of the kernel's taps (1: dense), as in ``conv_forward``.
     convention : {'convolution', 'correlation'}

@@ -365,7 +365,8 @@ class Network:
 
         Returns
         -------
-        list of str or int, or one name for one example
+        list of str, or one name for one example; without names, what
+        ``predict`` returns (an ndarray of int, or one int)
         """
         k = self.predict(x, batch_size)
         if self.classes is None:
@@ -514,8 +515,9 @@ def check_gradients(
     gradient with respect to the output is ``g``, so ``network.backward(g)``
     gives dL/dx and every parameter's dL/dtheta, compared entry by entry with
     ``numerical_gradient`` of L. The check runs on a float64 copy of the
-    network (the network itself is not changed). Each forward pass costs one
-    evaluation per entry: meant for small networks and a few examples.
+    network (the network itself is not changed). It costs two forward passes
+    per entry (central differences): meant for small networks and a few
+    examples.
 
     Parameters
     ----------

@@ -2,8 +2,9 @@ r"""The same functions as plain loops, written term by term from the sums.
 
 Nothing here is fast; everything here is meant to be read beside the formulas
 of the book and to serve as an oracle for the fast functions in the tests.
-The signatures are those of the fast functions in :mod:`cnnlit`. Arguments
-are checked less thoroughly than there: pass what those accept.
+The signatures are those of the fast functions in :mod:`cnnlit`, but
+``padding='same'`` is not understood here. Arguments are checked less
+thoroughly than there: pass what those accept.
 
 Indices follow the source post: ``n`` runs over the units (channels) of
 layer l-1, ``m`` over the units of layer l, ``(x, y)`` over pixels (``x`` is

@@ -327,6 +327,8 @@ def _check_member(
 ) -> tuple[int, ...]:
     """Check one member's header against the shape and dtype the architecture needs."""
     info = zf.getinfo(name)
+    if info.flag_bits & 0x1:  # zipfile would raise RuntimeError on opening it
+        raise _Bad(f"{what} is encrypted")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise _Bad(
             f"{what} is compressed by method {info.compress_type}, not stored or deflated"
@@ -500,8 +502,9 @@ def load(path: Any) -> Network:
     ValueError
         The file is not a network saved by ``save``: not a zip (.npz)
         archive, truncated or corrupt, an architecture with unknown types,
-        wrong types or sizes beyond ``MAX_SIZE``, or arrays whose headers do
-        not fit the layers. The message names the file and what is wrong.
+        wrong types or sizes beyond ``MAX_SIZE``, encrypted members, or arrays
+        whose headers do not fit the layers. The message names the file and
+        what is wrong.
     """
     path = os.fspath(path)
     if isinstance(path, bytes):

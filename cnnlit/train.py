@@ -76,8 +76,9 @@ def build_network(
     order for both losses. With the half squared error a sigmoid follows, so
     that the outputs live in (0, 1) like the one-hot targets; the last
     weights then start at zero and the last biases at log(0.1 / 0.9), so that
-    every output starts at exactly 0.1, the share of each class (the chapter
-    says why). With softmax cross-entropy the 10 outputs are the logits.
+    every output starts at 0.1 (to rounding), the share of each class (the
+    chapter says why). With softmax cross-entropy the 10 outputs are the
+    logits.
 
     Parameters
     ----------
@@ -135,14 +136,15 @@ class TrainResult:
     val_accuracy : float
         The validation accuracy after the last epoch.
     x_test : ndarray, shape (450, 1, 8, 8)
-        Scaled to [0, 1].
+        Raw pixels, 0 to 16, as the network takes them.
     y_test : ndarray of int, shape (450,)
     predictions : ndarray of int, shape (450,)
         The trained network's classes for ``x_test``.
     test_accuracy : float
         Measured once, after training.
     options : dict
-        The options of the run, every one of ``train``'s keywords.
+        The options of the run, every one of ``train``'s keywords but
+        ``log``.
     seconds : float
         Wall time of the training loop (varies from run to run).
     """
@@ -486,9 +488,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         Exit status 0. A bad argument prints a one-line error and exits with
-        status 2; a missing scikit-learn (``pip install "cnnlit[train]"``),
-        a network too large or a file that ``--save`` cannot write, with
-        status 1.
+        status 2, and so does a ``--save`` path that cannot be written
+        (checked before training); a missing scikit-learn (``pip install
+        "cnnlit[train]"``), a network too large or a save that fails after
+        training, with status 1.
     """
     start = time.perf_counter()
     parser = _parser()

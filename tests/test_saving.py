@@ -313,6 +313,31 @@ def test_load_of_a_corrupted_member_is_a_value_error(tmp_path):
         Network.load(path)
 
 
+@pytest.mark.parametrize("member", ["architecture.npy", "0.w.npy"])
+def test_an_encrypted_member_is_a_value_error_not_a_runtime_error(
+    tmp_path, member
+):
+    # zipfile raises RuntimeError ("password required") when it opens a
+    # member whose flag bit 0 says it is encrypted
+    path = tmp_path / "net.npz"
+    small_network().save(path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(member)
+    local = info.header_offset  # local header: flag bits at offset 6
+    assert data[local : local + 4] == b"PK\x03\x04"
+    data[local + 6] |= 0x1
+    central = data.index(b"PK\x01\x02")  # the central directory's entries
+    while data[central + 46 : central + 46 + len(member)] != member.encode():
+        central = data.index(b"PK\x01\x02", central + 4)
+    data[central + 8] |= 0x1  # central directory: flag bits at offset 8
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as z:  # the file now claims an encrypted member
+        assert z.getinfo(member).flag_bits & 0x1
+    with pytest.raises(ValueError, match="not a network saved.*encrypted"):
+        Network.load(path)
+
+
 def test_load_of_an_unreadable_path_is_an_os_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         Network.load(tmp_path / "missing.npz")
