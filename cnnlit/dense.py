@@ -31,8 +31,7 @@ def dense_forward(x, w, b):
     x : array_like, shape (N, D_in)
     w : array_like, shape (D_out, D_in)
     b : array_like, shape (D_out,), or None
-        ``None`` for a layer without bias (as in PyTorch), the same numbers
-        as zeros of the input's dtype.
+        ``None`` for no bias (as in PyTorch): zeros of the input's dtype.
 
     Returns
     -------
