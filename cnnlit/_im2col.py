@@ -147,7 +147,7 @@ class Geometry:
         blocks costs more than the larger block (measured on the largest
         float64 layer of benchmarks/bench_conv.py)."""
         row_bytes = self._row_bytes(itemsize)
-        per_example = row_bytes * self.span(0, self.Ho)
+        per_example = self._example_bytes(itemsize)
         if per_example <= 2 * budget:
             return min(self.N, max(1, budget // per_example)), self.Ho
         return 1, min(self.Ho, max(1, budget // (row_bytes * self.pitch)))
@@ -155,6 +155,10 @@ class Geometry:
     def _row_bytes(self, itemsize):
         """Bytes of one column of the widest of a block's matrices."""
         return max(self.C_in * self.kH * self.kW, self.C_out) * itemsize
+
+    def _example_bytes(self, itemsize):
+        """Bytes of one whole example's columns in the widest matrix."""
+        return self._row_bytes(itemsize) * self.span(0, self.Ho)
 
     def blocks(self, itemsize, budget=BUDGET):
         """(n0, n1, r0, r1): batch and output-row ranges whose columns fit ``budget``,
@@ -186,7 +190,7 @@ class Geometry:
             if workers > 1 and rows == self.Ho:
                 step = min(step, max(1, -(-self.N // (2 * workers))))
             elif rows == self.Ho:
-                per_example = self._row_bytes(itemsize) * self.span(0, self.Ho)
+                per_example = self._example_bytes(itemsize)
                 step = min(step, max(1, CACHE_BLOCK // per_example))
             blocks, most = self._ranges(step, rows)
             self._plans[key] = blocks, most, min(workers, len(blocks))

@@ -68,8 +68,8 @@ def _build(name, v):
         o, w = _example((C, *o.shape), 0), _example((2, C, *w.shape), 1)
         pic = feedforward(o, w, b, activation="relu", **opts)
         # the picture's c comes from conv_forward: checked against the loops
-        ref = reference.conv_forward(o[None], w, b, **opts)[0]
-        return pic, pic.c, ref[0], "cnnlit.reference.conv_forward"
+        ref = reference.conv_forward(o[None], w, b, **opts)[0, 0]
+        return pic, pic.c, ref, "cnnlit.reference.conv_forward"
     if name == "pool_route":
         k, s, mode = v["kernel"], v["stride"], v["mode"]
         delta = _example(((len(o) - k) // s + 1,) * 2, 2)
