@@ -9,7 +9,8 @@ anything: the machine may be shared with other jobs.
     python benchmarks/bench_conv.py                 # the five parts below (15-60 minutes)
     python benchmarks/bench_conv.py --quick         # fewer sizes, two rounds
     python benchmarks/bench_conv.py --only suite    # or sweep, step, large, products,
-                                                    # reference, signal, import, lock
+                                                    # reference, signal, import, lock,
+                                                    # floor
     python benchmarks/bench_conv.py --old PATH      # also time the cnnlit under PATH
 
 Parts (see benchmarks/README.md for the targets):
@@ -29,6 +30,11 @@ Parts (see benchmarks/README.md for the targets):
   against scipy.signal.convolve2d, quiet and with one core busy.
 * ``products``: numpy's matrix product of the layer's block shapes on one and
   two BLAS threads, quiet and busy (where the one-thread threshold comes from).
+
+Run only when named: ``reference``, ``signal``, ``import``, ``lock`` (Python's
+lock and numpy on two threads) and ``floor`` (one thread, the suite's layers
+against PyTorch: numpy's three products, whole, and in the layer's blocks,
+each block copied once: what the layer cannot do without).
 
 PyTorch, scipy, scikit-learn and matplotlib are optional; without one of them
 its columns are skipped.
@@ -487,8 +493,9 @@ def layer_im2col(x, w, b, d, pad, kind):
 
 def layer_gemm(x, w, b, d, pad, kind):
     """Only the three matrix products of an im2col layer (forward, weight
-    gradient, column gradient), on operands built beforehand: the least time
-    any layer built on numpy's matrix product spends, its floor."""
+    gradient, column gradient), one whole product each on operands built
+    beforehand: a yardstick for numpy's products, not a floor (the products
+    of cache-sized blocks can take less time, see :func:`layer_floor`)."""
     C_out, _, kH, kW = w.shape
     col = np.ascontiguousarray(baseline_im2col(x, kH, kW).T)  # (K, N Ho Wo)
     w2 = w.reshape(C_out, -1)
@@ -496,9 +503,55 @@ def layer_gemm(x, w, b, d, pad, kind):
     return lambda: (w2 @ col, d2 @ col.T, w2.T @ d2)
 
 
+def layer_floor(x, w, b, d, pad, kind):
+    """What cnnlit's layer on one thread cannot do without: for each of its
+    blocks (cache-sized, its layout), one im2col copy into one reused buffer
+    and the three products on it (forward, weight gradient, columns'
+    gradient). The deltas are laid out in the blocks' columns beforehand; the
+    layer's other work (the deltas' layout, adding the columns' gradient back
+    onto the pixels, the output's copy, a second im2col copy in the backward
+    pass) is left out."""
+    from cnnlit._im2col import Geometry
+
+    N, C_in, H, W = x.shape
+    C_out, _, kH, kW = w.shape
+    g = Geometry(N, C_in, H, W, C_out, kH, kW, H - kH + 1, W - kW + 1)
+    Kc = C_in * kH * kW
+    blocks, most, _ = g.plan(x.itemsize, C_out * (Kc + 1))
+    W2 = np.empty((C_out, Kc + 1), x.dtype)
+    W2[:, :Kc] = w.reshape(C_out, Kc)
+    W2[:, Kc] = b
+    Wt = np.ascontiguousarray(W2[:, :Kc].T)
+    cols, out = (
+        np.empty((Kc + 1) * most, x.dtype),
+        np.empty(C_out * most, x.dtype),
+    )
+    dcols = np.empty(Kc * most, x.dtype)
+    deltas = []
+    for n0, n1, r0, r1 in blocks:
+        n, span = n1 - n0, g.span(r0, r1)
+        block = np.zeros((C_out, n * span), x.dtype)
+        g.pixels(block, n, r0, r1)[...] = d[n0:n1, :, r0:r1]
+        deltas.append(block)
+    xp = np.ascontiguousarray(x)
+
+    def f():
+        dW = 0
+        for (n0, n1, r0, r1), block in zip(blocks, deltas, strict=True):
+            c = g.cols(xp, n0, n1, r0, r1, out=cols, ones=True)
+            m = c.shape[1]
+            np.dot(W2, c, out=out[: C_out * m].reshape(C_out, m))
+            dW = dW + np.dot(c, block.T)
+            np.dot(Wt, block, out=dcols[: Kc * m].reshape(Kc, m))
+        return (dW,)
+
+    return f
+
+
 LAYERS = {
     "cnnlit": layer_cnnlit,
     "gemm": layer_gemm,
+    "floor": layer_floor,
     "old": layer_cnnlit,
     "torch": layer_torch,
     "scipy": layer_scipy,
@@ -731,7 +784,7 @@ def check_same(results, cases):
     """Every library's numbers agree with cnnlit's (seeded random projections)."""
     ref = next(rows for c, rows in results.items() if c[0] == "cnnlit")
     for c, rows in results.items():
-        if c[0] == "gemm":  # the products alone: not the layer's results
+        if c[0] in ("gemm", "floor"):  # products: not the layer's results
             continue
         for spec, a, b in zip(cases, rows, ref, strict=True):
             if a is None or b is None:
@@ -848,6 +901,47 @@ def bench_suite(args, pool, libs):
         print(f"{lib}: worst busy / quiet one thread {w:.2f}")
     out["busy worst"] = worst
     out["results"] = {" ".join(map(str, k)): v for k, v in res.items()}
+    return out
+
+
+def bench_floor(args, pool, libs):
+    """One thread, the suite's layers: the layer, numpy's three products
+    alone (whole, as in the suite's column), and the products of cnnlit's
+    blocks with one im2col copy each (:func:`layer_floor`), each over
+    PyTorch's time, all in their own processes taking turns."""
+    print(
+        "\n== what numpy's products allow, one thread: the products whole, "
+        "and in cnnlit's blocks with one im2col copy / torch =="
+    )
+    if not available("torch"):
+        return {}
+    cases = suite_cases()
+    contenders = [
+        (lib, 1, False) for lib in ("cnnlit", "torch", "gemm", "floor")
+    ]
+    res = measure(pool, contenders, jobs_of(cases, args.min_time), args.rounds)
+    check_same(res, cases)
+    n, rows, acc = len(cases), [], {}
+    for i, spec in enumerate(cases):
+        t = column(res, "torch", 1, False, n)[i]
+        row = [str(tuple(spec["case"])), spec["dtype"], fmt(t["time"] * 1e3)]
+        for lib in ("cnnlit", "gemm", "floor"):
+            r = ratio(column(res, lib, 1, False, n)[i], t)
+            row.append(fmt(r))
+            acc.setdefault(lib, []).append(r)
+        rows.append(row)
+    print_table(["layer (N,Cin,Cout,H,k)", "dtype", "torch ms", "cnnlit/torch",
+                 "products/torch", "blocks/torch"], rows)  # fmt: skip
+    names = {
+        "cnnlit": "cnnlit / torch",
+        "gemm": "numpy's products alone / torch",
+        "floor": "the products of cnnlit's blocks and one copy / torch",
+    }
+    out = {}
+    for lib, v in acc.items():
+        out[lib] = (geomean(v), max(v))
+        print(f"{names[lib]}: geometric mean {out[lib][0]:.2f}, "
+              f"worst row {out[lib][1]:.2f}")  # fmt: skip
     return out
 
 
@@ -1422,11 +1516,11 @@ def main():
         "--only",
         choices=(
             *("suite", "sweep", "step", "large", "products"),
-            *("reference", "signal", "import", "lock"),
+            *("reference", "signal", "import", "lock", "floor"),
         ),
         action="append",
-        help="run this part (repeatable); reference, signal, import and "
-        "lock run only when named",
+        help="run this part (repeatable); reference, signal, import, lock "
+        "and floor run only when named",
     )
     parser.add_argument(
         "--old", help="directory holding another cnnlit to time alongside"

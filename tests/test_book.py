@@ -342,6 +342,7 @@ RECORDED_TABLES = (
     "busy_over_quiet",
     "large",
     "sweep",
+    "floor",
 )
 
 
