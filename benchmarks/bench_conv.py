@@ -548,8 +548,35 @@ def layer_floor(x, w, b, d, pad, kind):
     return f
 
 
+def layer_spectral(x, w, b, d, pad, kind):
+    """The layer in the frequency domain (stride 1, valid): every map, kernel
+    and delta map transformed once with numpy.fft (size H x W, enough for
+    all three results), and each of the three products one small complex
+    product per frequency."""
+    N, C_in, H, W = x.shape
+    C_out, _, kH, kW = w.shape
+
+    def spectrum(a):  # (A, B, h, w) -> (frequencies, A, B)
+        f = np.fft.rfft2(a, s=(H, W))
+        return f.reshape(a.shape[0], a.shape[1], -1).transpose(2, 0, 1)
+
+    def maps(f, rows, cols):  # (frequencies, A, B) -> (A, B, rows, cols)
+        f = f.transpose(1, 2, 0).reshape(*f.shape[1:], H, W // 2 + 1)
+        return np.fft.irfft2(f, s=(H, W))[:, :, :rows, :cols]
+
+    def f():
+        X, K, D = spectrum(x), spectrum(w), spectrum(d)
+        c = maps(X @ K.conj().transpose(0, 2, 1), H - kH + 1, W - kW + 1)
+        dw = maps(D.conj().transpose(0, 2, 1) @ X, kH, kW)
+        dx = maps(D @ K, H, W)
+        return c + b[:, None, None], dw, d.sum(axis=(0, 2, 3)), dx
+
+    return f
+
+
 LAYERS = {
     "cnnlit": layer_cnnlit,
+    "spectral": layer_spectral,
     "gemm": layer_gemm,
     "floor": layer_floor,
     "old": layer_cnnlit,
@@ -904,44 +931,53 @@ def bench_suite(args, pool, libs):
     return out
 
 
+FLOOR_KERNELS = (5, 7, 11)  # (8, 16, 16, 32, k) float32, group "kernel"
+
+
 def bench_floor(args, pool, libs):
-    """One thread, the suite's layers: the layer, numpy's three products
-    alone (whole, as in the suite's column), and the products of cnnlit's
-    blocks with one im2col copy each (:func:`layer_floor`), each over
-    PyTorch's time, all in their own processes taking turns."""
+    """One thread: the layer, numpy's three products alone (whole, as in the
+    suite's column), the products of cnnlit's blocks with one im2col copy
+    each (:func:`layer_floor`) and the layer in the frequency domain
+    (:func:`layer_spectral`), each over PyTorch's time, all in their own
+    processes taking turns; on the suite and the sweep's rows of
+    :data:`FLOOR_KERNELS`."""
     print(
-        "\n== what numpy's products allow, one thread: the products whole, "
-        "and in cnnlit's blocks with one im2col copy / torch =="
+        "\n== what numpy allows, one thread: the products whole, in cnnlit's "
+        "blocks with one im2col copy, and the FFT / torch =="
     )
     if not available("torch"):
         return {}
-    cases = suite_cases()
-    contenders = [
-        (lib, 1, False) for lib in ("cnnlit", "torch", "gemm", "floor")
+    cases = suite_cases() + [
+        {"case": [8, 16, 16, 32, k], "dtype": "float32", "kind": "train"}
+        for k in FLOOR_KERNELS
     ]
+    libs = ("cnnlit", "gemm", "floor", "spectral")
+    contenders = [(lib, 1, False) for lib in ("torch", *libs)]
     res = measure(pool, contenders, jobs_of(cases, args.min_time), args.rounds)
     check_same(res, cases)
     n, rows, acc = len(cases), [], {}
     for i, spec in enumerate(cases):
         t = column(res, "torch", 1, False, n)[i]
         row = [str(tuple(spec["case"])), spec["dtype"], fmt(t["time"] * 1e3)]
-        for lib in ("cnnlit", "gemm", "floor"):
+        for lib in libs:
             r = ratio(column(res, lib, 1, False, n)[i], t)
             row.append(fmt(r))
             acc.setdefault(lib, []).append(r)
         rows.append(row)
     print_table(["layer (N,Cin,Cout,H,k)", "dtype", "torch ms", "cnnlit/torch",
-                 "products/torch", "blocks/torch"], rows)  # fmt: skip
+                 "products/torch", "blocks/torch", "fft/torch"], rows)  # fmt: skip
     names = {
         "cnnlit": "cnnlit / torch",
         "gemm": "numpy's products alone / torch",
         "floor": "the products of cnnlit's blocks and one copy / torch",
+        "spectral": "the layer in the frequency domain / torch",
     }
-    out = {}
+    out, m = {}, len(suite_cases())
     for lib, v in acc.items():
-        out[lib] = (geomean(v), max(v))
-        print(f"{names[lib]}: geometric mean {out[lib][0]:.2f}, "
-              f"worst row {out[lib][1]:.2f}")  # fmt: skip
+        out[lib] = (geomean(v[:m]), max(v[:m]), min(v[m:]), max(v[m:]))
+        print(f"{names[lib]}: suite geometric mean {out[lib][0]:.2f}, worst "
+              f"row {out[lib][1]:.2f}; the sweep's rows "
+              f"{out[lib][2]:.2f} to {out[lib][3]:.2f}")  # fmt: skip
     return out
 
 
