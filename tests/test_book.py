@@ -372,6 +372,30 @@ def test_performance_tables_are_the_asserted_numbers():
     )
 
 
+def test_the_targets_table_is_the_recorded_target_lines():
+    # "Against the targets" shows each target's limit, the two runs' lines
+    # as the recorded cell holds them, and a verdict that follows from them.
+    text = _markdown(BOOK / "performance.ipynb")
+    section = text[text.index("### Against the targets") :]
+    table = section[section.index("| target |") : section.index("```\n\n")]
+    shown = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in table.splitlines()[2:]  # below the header and its rule
+    ]
+    rec = _recorded_numbers()
+    want = []
+    for (name, a, limit), (name2, b, limit2) in zip(
+        rec["first_run"], rec["second_run"], strict=True
+    ):
+        assert (name, limit) == (name2, limit2)
+        met = (a <= limit, b <= limit)
+        verdict = {(True, True): "met", (False, False): "missed"}.get(
+            met, "met once, missed once"
+        )
+        want.append([name, f"{limit:.1f}", f"{a:.2f}", f"{b:.2f}", verdict])
+    assert shown == want
+
+
 def test_the_five_changes_table_is_the_recorded_history():
     # The table of "Five changes" against the cell that records and checks it.
     text = _markdown(BOOK / "performance.ipynb")
