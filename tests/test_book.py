@@ -373,8 +373,8 @@ def test_performance_tables_are_the_asserted_numbers():
 
 
 def test_the_targets_table_is_the_recorded_target_lines():
-    # "Against the targets" shows each target's limit, the two runs' lines
-    # as the recorded cell holds them, and a verdict that follows from them.
+    # "Against the targets" shows each target's verdict, its limit and the
+    # two runs' lines as the recorded cell holds them; the verdict follows.
     text = _markdown(BOOK / "performance.ipynb")
     section = text[text.index("### Against the targets") :]
     table = section[section.index("| target |") : section.index("```\n\n")]
@@ -392,7 +392,7 @@ def test_the_targets_table_is_the_recorded_target_lines():
         verdict = {(True, True): "met", (False, False): "missed"}.get(
             met, "met once, missed once"
         )
-        want.append([name, f"{limit:.1f}", f"{a:.2f}", f"{b:.2f}", verdict])
+        want.append([name, verdict, f"{limit:.1f}", f"{a:.2f}", f"{b:.2f}"])
     assert shown == want
 
 
