@@ -32,9 +32,10 @@ Parts (see benchmarks/README.md for the targets):
   two BLAS threads, quiet and busy (where the one-thread threshold comes from).
 
 Run only when named: ``reference``, ``signal``, ``import``, ``lock`` (Python's
-lock and numpy on two threads) and ``floor`` (one thread, the suite's layers
-against PyTorch: numpy's three products, whole, and in the layer's blocks,
-each block copied once: what the layer cannot do without).
+lock and numpy on two threads) and ``floor`` (one thread, against PyTorch, on
+the suite's layers and three float32 rows of the sweep: numpy's three
+products, whole, and in the layer's blocks with each block copied once, and
+the whole layer in the frequency domain).
 
 PyTorch, scipy, scikit-learn and matplotlib are optional; without one of them
 its columns are skipped.
@@ -951,15 +952,15 @@ def bench_floor(args, pool, libs):
         {"case": [8, 16, 16, 32, k], "dtype": "float32", "kind": "train"}
         for k in FLOOR_KERNELS
     ]
-    libs = ("cnnlit", "gemm", "floor", "spectral")
-    contenders = [(lib, 1, False) for lib in ("torch", *libs)]
+    mine = ("cnnlit", "gemm", "floor", "spectral")
+    contenders = [(lib, 1, False) for lib in ("torch", *mine)]
     res = measure(pool, contenders, jobs_of(cases, args.min_time), args.rounds)
     check_same(res, cases)
     n, rows, acc = len(cases), [], {}
     for i, spec in enumerate(cases):
         t = column(res, "torch", 1, False, n)[i]
         row = [str(tuple(spec["case"])), spec["dtype"], fmt(t["time"] * 1e3)]
-        for lib in libs:
+        for lib in mine:
             r = ratio(column(res, lib, 1, False, n)[i], t)
             row.append(fmt(r))
             acc.setdefault(lib, []).append(r)
