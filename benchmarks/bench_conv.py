@@ -1573,6 +1573,9 @@ def main():
     args.rounds = 2 if args.quick else 3
     args.min_time = 0.05 if args.quick else 0.15
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # the parts run in this process (reference, signal, import, lock) import
+    # cnnlit here: the checkout's, as the workers do
+    sys.path.insert(0, root)
     paths = {
         "new": root,
         "old": os.path.abspath(args.old) if args.old else root,
