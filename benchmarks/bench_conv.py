@@ -35,7 +35,8 @@ Run only when named: ``reference``, ``signal``, ``import``, ``lock`` (Python's
 lock and numpy on two threads) and ``floor`` (one thread, against PyTorch, on
 the suite's layers and three float32 rows of the sweep: numpy's three
 products, whole, and in the layer's blocks with each block copied once, and
-the whole layer in the frequency domain).
+the whole layer in the frequency domain, in numpy.fft's single and double
+precision).
 
 PyTorch, scipy, scikit-learn and matplotlib are optional; without one of them
 its columns are skipped.
@@ -549,21 +550,25 @@ def layer_floor(x, w, b, d, pad, kind):
     return f
 
 
-def layer_spectral(x, w, b, d, pad, kind):
+def layer_spectral(x, w, b, d, pad, kind, double=False):
     """The layer in the frequency domain (stride 1, valid): every map, kernel
     and delta map transformed once with numpy.fft (size H x W, enough for
     all three results), and each of the three products one small complex
-    product per frequency."""
+    product per frequency. numpy.fft transforms float32 in single precision
+    (complex64); with ``double``, in double precision (complex128), the
+    results cast back to the input's dtype."""
     N, C_in, H, W = x.shape
     C_out, _, kH, kW = w.shape
+    dtype = x.dtype
 
     def spectrum(a):  # (A, B, h, w) -> (frequencies, A, B)
-        f = np.fft.rfft2(a, s=(H, W))
+        f = np.fft.rfft2(a.astype(np.float64) if double else a, s=(H, W))
         return f.reshape(a.shape[0], a.shape[1], -1).transpose(2, 0, 1)
 
     def maps(f, rows, cols):  # (frequencies, A, B) -> (A, B, rows, cols)
         f = f.transpose(1, 2, 0).reshape(*f.shape[1:], H, W // 2 + 1)
-        return np.fft.irfft2(f, s=(H, W))[:, :, :rows, :cols]
+        f = np.fft.irfft2(f, s=(H, W))[:, :, :rows, :cols]
+        return f.astype(dtype) if double else f
 
     def f():
         X, K, D = spectrum(x), spectrum(w), spectrum(d)
@@ -575,9 +580,18 @@ def layer_spectral(x, w, b, d, pad, kind):
     return f
 
 
+def layer_spectral64(x, w, b, d, pad, kind):
+    """:func:`layer_spectral` in double precision, whatever the input's dtype:
+    the precision of cnnlit's own FFT path (:func:`cnnlit.correlate2d`),
+    which bounds the transform's rounding error (it follows the largest
+    numbers of a map) and checks each output against the bound."""
+    return layer_spectral(x, w, b, d, pad, kind, double=True)
+
+
 LAYERS = {
     "cnnlit": layer_cnnlit,
     "spectral": layer_spectral,
+    "spectral64": layer_spectral64,
     "gemm": layer_gemm,
     "floor": layer_floor,
     "old": layer_cnnlit,
@@ -939,7 +953,8 @@ def bench_floor(args, pool, libs):
     """One thread: the layer, numpy's three products alone (whole, as in the
     suite's column), the products of cnnlit's blocks with one im2col copy
     each (:func:`layer_floor`) and the layer in the frequency domain
-    (:func:`layer_spectral`), each over PyTorch's time, all in their own
+    (:func:`layer_spectral`, :func:`layer_spectral64`), each over PyTorch's
+    time, all in their own
     processes taking turns; on the suite and the sweep's rows of
     :data:`FLOOR_KERNELS`."""
     print(
@@ -952,7 +967,7 @@ def bench_floor(args, pool, libs):
         {"case": [8, 16, 16, 32, k], "dtype": "float32", "kind": "train"}
         for k in FLOOR_KERNELS
     ]
-    mine = ("cnnlit", "gemm", "floor", "spectral")
+    mine = ("cnnlit", "gemm", "floor", "spectral", "spectral64")
     contenders = [(lib, 1, False) for lib in ("torch", *mine)]
     res = measure(pool, contenders, jobs_of(cases, args.min_time), args.rounds)
     check_same(res, cases)
@@ -966,12 +981,14 @@ def bench_floor(args, pool, libs):
             acc.setdefault(lib, []).append(r)
         rows.append(row)
     print_table(["layer (N,Cin,Cout,H,k)", "dtype", "torch ms", "cnnlit/torch",
-                 "products/torch", "blocks/torch", "fft/torch"], rows)  # fmt: skip
+                 "products/torch", "blocks/torch", "fft/torch",
+                 "fft64/torch"], rows)  # fmt: skip
     names = {
         "cnnlit": "cnnlit / torch",
         "gemm": "numpy's products alone / torch",
         "floor": "the products of cnnlit's blocks and one copy / torch",
         "spectral": "the layer in the frequency domain / torch",
+        "spectral64": "the same in double precision / torch",
     }
     out, m = {}, len(suite_cases())
     for lib, v in acc.items():
