@@ -10,7 +10,7 @@ anything: the machine may be shared with other jobs.
     python benchmarks/bench_conv.py --quick         # fewer sizes, two rounds
     python benchmarks/bench_conv.py --only suite    # or sweep, step, large, products,
                                                     # reference, signal, import, lock,
-                                                    # floor
+                                                    # floor, switch
     python benchmarks/bench_conv.py --old PATH      # also time the cnnlit under PATH
 
 Parts (see benchmarks/README.md for the targets):
@@ -36,7 +36,8 @@ lock and numpy on two threads) and ``floor`` (one thread, against PyTorch, on
 the suite's layers and three float32 rows of the sweep: numpy's three
 products, whole, and in the layer's blocks with each block copied once, and
 the whole layer in the frequency domain, in numpy.fft's single and double
-precision).
+precision) and ``switch`` (one output channel and a large kernel: the FFT's
+time over im2col's, one thread, in this process).
 
 PyTorch, scipy, scikit-learn and matplotlib are optional; without one of them
 its columns are skipped.
@@ -1469,6 +1470,71 @@ def bench_lock(repeat):
     return out_
 
 
+SWITCH_KERNELS = (9, 11, 13, 15, 21)
+SWITCH_SIZES = (48, 64, 96, 128, 256, 512, 1024)
+SWITCH_BATCHES = ((1, 1), (1, 3), (4, 3))  # (N, C_in); 1024 px: (1, C_in)
+
+
+def bench_switch(repeat):
+    """One output channel and a large kernel: the FFT against im2col.
+
+    The two engines of ``cnnlit.conv`` on the same layer, forward and both
+    gradients (correlation, stride 1, no padding), taking turns in this
+    process on one thread (best of ``repeat``): the time of the FFT (each
+    channel pair through correlate2d and convolve2d) over that of im2col,
+    and the engine ``conv_forward`` picks (``*``: the FFT). The numbers behind
+    ``cnnlit.conv._FFT_MIN_TAPS`` and ``_FFT_MIN_PIXELS``.
+    """
+    from cnnlit import _im2col
+    from cnnlit import conv as conv_module
+
+    print("\n== one output channel: the FFT's time / im2col's, one thread ==")
+    print("   * where conv_forward takes the FFT; (N, C_in) " + ", ".join(
+        str(b) for b in SWITCH_BATCHES))  # fmt: skip
+    rng = np.random.default_rng(2)
+    out, rows = {}, []
+    with blas_one_thread():
+        for dtype in DTYPES:
+            for k in SWITCH_KERNELS:
+                row = [dtype, f"{k} x {k}"]
+                for size in SWITCH_SIZES:
+                    cells = []
+                    for N, C_in in SWITCH_BATCHES:
+                        if size >= 1024 and N > 1:
+                            continue
+                        x = rng.standard_normal((N, C_in, size, size))
+                        w = rng.standard_normal((1, C_in, k, k))
+                        d = rng.standard_normal((N, 1, size - k + 1,
+                                                 size - k + 1))  # fmt: skip
+                        x, w, d = (a.astype(dtype) for a in (x, w, d))
+                        b = np.zeros(1, dtype)
+                        g, xp, K, *_ = conv_module._validate(
+                            x, w, delta=d, convention="correlation"
+                        )
+                        im2col, fft = interleaved(
+                            [
+                                lambda: (
+                                    _im2col.forward(g, xp, K, b),
+                                    _im2col.backward(g, xp, K, d),
+                                ),
+                                lambda: (
+                                    conv_module._fft_forward(g, xp, K, b),
+                                    conv_module._fft_backward(g, xp, K, d),
+                                ),
+                            ],
+                            repeat,
+                        )
+                        picked = conv_module._fft_wins(g, xp.itemsize)
+                        out[f"{dtype} {k} {size} {N} {C_in}"] = (
+                            fft / im2col, picked
+                        )  # fmt: skip
+                        cells.append(f"{fft / im2col:.2f}" + "*" * picked)
+                    row.append(" ".join(cells))
+                rows.append(row)
+    print_table(["dtype", "kernel", *(f"{s} px" for s in SWITCH_SIZES)], rows)
+    return out
+
+
 def timed(f):
     t0 = time.perf_counter()
     f()
@@ -1498,6 +1564,8 @@ def bench_optional(part, args):
         return bench_signal(repeat)
     if part == "lock":
         return bench_lock(repeat)
+    if part == "switch":
+        return bench_switch(3)
     return bench_import()
 
 
@@ -1570,11 +1638,11 @@ def main():
         "--only",
         choices=(
             *("suite", "sweep", "step", "large", "products"),
-            *("reference", "signal", "import", "lock", "floor"),
+            *("reference", "signal", "import", "lock", "floor", "switch"),
         ),
         action="append",
-        help="run this part (repeatable); reference, signal, import, lock "
-        "and floor run only when named",
+        help="run this part (repeatable); reference, signal, import, lock, "
+        "floor and switch run only when named",
     )
     parser.add_argument(
         "--old", help="directory holding another cnnlit to time alongside"
@@ -1590,7 +1658,8 @@ def main():
     args.rounds = 2 if args.quick else 3
     args.min_time = 0.05 if args.quick else 0.15
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    # the parts run in this process (reference, signal, import, lock) import
+    # the parts run in this process (reference, signal, import, lock,
+    # switch) import
     # cnnlit here: the checkout's, as the workers do
     sys.path.insert(0, root)
     paths = {
@@ -1614,7 +1683,7 @@ def main():
     pool = Workers(paths)
     try:
         for part in parts:
-            if part in ("reference", "signal", "import", "lock"):
+            if part in ("reference", "signal", "import", "lock", "switch"):
                 results[part] = bench_optional(part, args)
             else:
                 results[part] = globals()[f"bench_{part}"](args, pool, libs)

@@ -902,6 +902,17 @@ def test_1x1_kernels_skip_the_column_matrix(opts, dtype, rng, monkeypatch):
         np.testing.assert_allclose(g, r, rtol=tol, atol=tol)
 
 
+def count_fft_calls(conv, monkeypatch):
+    """A list that grows by one at each call of conv's correlate2d and convolve2d."""
+    calls = []
+    for name in ("correlate2d", "convolve2d"):
+        real = getattr(conv, name)
+        monkeypatch.setattr(
+            conv, name, lambda *a, _f=real, **k: calls.append(1) or _f(*a, **k)
+        )
+    return calls
+
+
 @pytest.mark.parametrize(
     "shape, opts, fft",
     [
@@ -922,16 +933,15 @@ def test_1x1_kernels_skip_the_column_matrix(opts, dtype, rng, monkeypatch):
 def test_one_output_channel_and_a_large_kernel_use_the_fft(
     shape, opts, fft, dtype, rng, monkeypatch
 ):
-    # The measured switch: C_out = 1, more than 64 taps, stride and dilation 1
-    # and a large enough image go through correlate2d / convolve2d (counted
-    # here), the rest through im2col; both give the loops' numbers.
+    # C_out = 1, enough taps, stride and dilation 1 and a large enough image
+    # go through correlate2d / convolve2d (counted here), the rest through
+    # im2col; both give the loops' numbers. The switch's sizes are lowered
+    # here (more than 64 taps, 40 x 40 padded pixels), so that the loops stay
+    # quick; test_the_fft_switch checks the package's own.
     conv = importlib.import_module("cnnlit.conv")
-    calls = []
-    for name in ("correlate2d", "convolve2d"):
-        real = getattr(conv, name)
-        monkeypatch.setattr(
-            conv, name, lambda *a, _f=real, **k: calls.append(1) or _f(*a, **k)
-        )
+    monkeypatch.setattr(conv, "_FFT_MIN_TAPS", {4: 65, 8: 65})
+    monkeypatch.setattr(conv, "_FFT_MIN_PIXELS", {4: 40 * 40, 8: 40 * 40})
+    calls = count_fft_calls(conv, monkeypatch)
     N, C_in, C_out, H, W, kH, kW = shape
     o_prev, w, b = random_case(rng, N, C_in, C_out, H, W, kH, kW)
     o_prev, w, b = o_prev.astype(dtype), w.astype(dtype), b.astype(dtype)
@@ -948,6 +958,42 @@ def test_one_output_channel_and_a_large_kernel_use_the_fft(
     ):
         assert g.dtype == dtype
         np.testing.assert_allclose(g, r, rtol=tol, atol=tol * abs(r).max())
+
+
+@pytest.mark.parametrize(
+    "shape, opts, fft_dtypes",
+    [
+        ((1, 1, 1, 128, 128, 15, 15), {}, ("float64", "float32")),
+        (  # padded to 128 x 129; 15 x 14 = 210 taps
+            (1, 1, 1, 120, 119, 15, 14),
+            dict(padding=(4, 5), boundary="wrap"),
+            ("float64", "float32"),
+        ),
+        ((1, 2, 1, 96, 96, 11, 11), {}, ("float64",)),  # 121 taps
+        ((1, 1, 1, 96, 96, 21, 21), {}, ("float64",)),  # 96 x 96 pixels
+        ((1, 2, 1, 127, 128, 21, 21), {}, ("float64",)),
+        ((2, 3, 1, 95, 96, 15, 15), {}, ()),  # a small image
+        ((1, 2, 1, 128, 128, 10, 12), {}, ()),  # 120 taps
+        ((1, 2, 1, 128, 128, 13, 13), {}, ("float64",)),  # 169 taps
+        ((1, 2, 2, 128, 128, 15, 15), {}, ()),  # two output channels
+        ((1, 1, 1, 128, 128, 15, 15), dict(stride=2), ()),
+        ((1, 1, 1, 128, 128, 15, 15), dict(dilation=(1, 2)), ()),
+    ],
+)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_fft_switch(shape, opts, fft_dtypes, dtype, rng, monkeypatch):
+    # The package's own switch (conv._FFT_MIN_TAPS, _FFT_MIN_PIXELS, measured
+    # by part "switch" of benchmarks/bench_conv.py): one output channel,
+    # stride and dilation 1, at least 14 x 14 taps and 128 x 128 padded
+    # pixels in float32, 11 x 11 and 96 x 96 in float64.
+    conv = importlib.import_module("cnnlit.conv")
+    calls = count_fft_calls(conv, monkeypatch)
+    N, C_in, C_out, H, W, kH, kW = shape
+    o_prev, w, b = random_case(rng, N, C_in, C_out, H, W, kH, kW)
+    o_prev, w, b = o_prev.astype(dtype), w.astype(dtype), b.astype(dtype)
+    c = cnnlit.conv_forward(o_prev, w, b, **opts)
+    cnnlit.conv_backward(np.ones_like(c), o_prev, w, **opts)
+    assert len(calls) == (3 * N * C_in * C_out if dtype in fft_dtypes else 0)
 
 
 @pytest.mark.parametrize(
