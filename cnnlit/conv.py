@@ -215,18 +215,18 @@ def _new_geometry(o_prev, w, stride, padding, dilation, boundary, convention):
 # convolve2d, which use the FFT for large kernels on large images. The im2col
 # product of one output channel is a matrix-vector product that reads kH kW
 # copies of the image. Measured by part "switch" of benchmarks/bench_conv.py
-# (one thread, forward and both gradients, the two taking turns in one
-# process; one example of 1 or 3 channels, four of 3), the FFT's time over
-# im2col's: in float32, 9 x 9 to 13 x 13 kernels 0.89 to 1.00 at 256 pixels
-# (13 x 13) and 1.1 to 5.7 everywhere else; 15 x 15 0.74 to 0.80 at 256, 0.97
-# to 1.33 at 128, 512 and 1024, 1.37 and more below 128; 21 x 21 0.53 to 0.88
-# from 128 to 512, 0.87 to 1.02 at 1024, 1.01 and more below. In float64, 9 x 9
-# 0.88 to 0.91 at 256 pixels, 0.99 to 1.49 elsewhere from 128 and more below;
-# 11 x 11 to 21 x 21 0.34 to 1.12 from 96 to 256, 0.72 to 1.24 at 512 and
-# 1024, 1.15 and more below 96. The rule before, more than 64 taps and taps
-# times padded pixels at least 7e5 (float32) or 3e5 (float64), also sent 9 x 9
-# to 13 x 13 kernels in float32, 9 x 9 in float64, and images down to 40
-# (float32) and 27 pixels (float64) with 21 x 21 kernels to the FFT.
+# (one thread, forward and both gradients, the two taking turns in one process;
+# one example of 1 or 3 channels, four of 3), the FFT's time over im2col's: in
+# float32, 9 x 9 to 13 x 13 kernels 0.89 to 1.00 at 256 pixels (13 x 13) and
+# 1.1 to 5.7 everywhere else; 15 x 15 0.74 to 0.80 at 256, 0.97 to 1.33 at 128,
+# 512 and 1024, 1.37 and more below 128; 21 x 21 0.53 to 0.88 from 128 to 512,
+# 0.87 to 1.02 at 1024, 1.01 and more below. In float64, 9 x 9 0.88 to 0.91 at
+# 256 pixels, 0.99 to 1.49 at 128, 512 and 1024, 1.27 and more below 128; 11 x
+# 11 to 21 x 21 0.34 to 1.12 from 96 to 256, 0.72 to 1.24 at 512 and 1024, 1.15
+# and more below 96. The rule before, more than 64 taps and taps times padded
+# pixels at least 7e5 (float32) or 3e5 (float64), also sent 9 x 9 to 13 x 13
+# kernels in float32, 9 x 9 in float64, and images down to 40 (float32) and 27
+# pixels (float64) with 21 x 21 kernels to the FFT.
 _FFT_MIN_TAPS = {4: 196, 8: 121}  # by bytes per number: 14 x 14, 11 x 11
 _FFT_MIN_PIXELS = {4: 128 * 128, 8: 96 * 96}  # of the padded image
 
