@@ -955,9 +955,8 @@ def bench_floor(args, pool, libs):
     suite's column), the products of cnnlit's blocks with one im2col copy
     each (:func:`layer_floor`) and the layer in the frequency domain
     (:func:`layer_spectral`, :func:`layer_spectral64`), each over PyTorch's
-    time, all in their own
-    processes taking turns; on the suite and the sweep's rows of
-    :data:`FLOOR_KERNELS`."""
+    time, all in their own processes taking turns; on the suite and the
+    sweep's rows of :data:`FLOOR_KERNELS`."""
     print(
         "\n== what numpy allows, one thread: the products whole, in cnnlit's "
         "blocks with one im2col copy, and the FFT / torch =="
@@ -1548,6 +1547,10 @@ def blas_one_thread():
     return _im2col.blas_threads(0)
 
 
+# the parts that run in the benchmark's own process, only when named
+IN_PROCESS = ("reference", "signal", "import", "lock", "switch")
+
+
 def bench_optional(part, args):
     repeat = 5 if args.quick else 15
     global cnnlit, reference, ss
@@ -1564,8 +1567,8 @@ def bench_optional(part, args):
         return bench_signal(repeat)
     if part == "lock":
         return bench_lock(repeat)
-    if part == "switch":
-        return bench_switch(3)
+    if part == "switch":  # seconds a call on the largest images: fewer rounds
+        return bench_switch(2 if args.quick else 3)
     return bench_import()
 
 
@@ -1637,8 +1640,8 @@ def main():
     parser.add_argument(
         "--only",
         choices=(
-            *("suite", "sweep", "step", "large", "products"),
-            *("reference", "signal", "import", "lock", "floor", "switch"),
+            *("suite", "sweep", "step", "large", "products", "floor"),
+            *IN_PROCESS,
         ),
         action="append",
         help="run this part (repeatable); reference, signal, import, lock, "
@@ -1658,9 +1661,8 @@ def main():
     args.rounds = 2 if args.quick else 3
     args.min_time = 0.05 if args.quick else 0.15
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    # the parts run in this process (reference, signal, import, lock,
-    # switch) import
-    # cnnlit here: the checkout's, as the workers do
+    # the parts run in this process (IN_PROCESS) import cnnlit here: the
+    # checkout's, as the workers do
     sys.path.insert(0, root)
     paths = {
         "new": root,
@@ -1683,7 +1685,7 @@ def main():
     pool = Workers(paths)
     try:
         for part in parts:
-            if part in ("reference", "signal", "import", "lock", "switch"):
+            if part in IN_PROCESS:
                 results[part] = bench_optional(part, args)
             else:
                 results[part] = globals()[f"bench_{part}"](args, pool, libs)
