@@ -799,6 +799,99 @@ def test_one_thread_takes_blocks_that_fit_the_cache(threads, monkeypatch):
     assert _im2col.CACHE_BLOCK == 384 * 2**10
 
 
+def one_block_case(rng, stride, C_out):
+    """A small layer that runs as one block on the calling thread, its
+    options, and the engine's plans of it (the geometry's)."""
+    conv = importlib.import_module("cnnlit.conv")
+    conv._GEOMETRIES.clear()  # a new geometry, with no plans yet
+    o_prev, w, b = random_case(
+        rng, N=2, C_in=3, C_out=C_out, H=9, W=11, kH=3, kW=2
+    )
+    opts = dict(stride=stride, padding=(1, 0), convention="correlation")
+    g = conv._geometry(o_prev, w, stride, (1, 0), 1, "fill", "correlation")
+    return o_prev, w, b, opts, g
+
+
+def kept_lists(g):
+    """The lists of arrays (and states) the plans of ``g`` keep for their
+    next call: the forward's, then the backward's."""
+    return [p for p in g._plans.values() if isinstance(p, list)] + [
+        p["kept"] for p in g._plans.values() if isinstance(p, dict)
+    ]
+
+
+def kept_arrays(g):
+    """The ids of the arrays each plan of ``g`` keeps, a list per plan."""
+    return [
+        [id(a) for buffers, _ in kept for a in buffers]
+        for kept in kept_lists(g)
+    ]
+
+
+@pytest.mark.parametrize("stride", [1, 2], ids=str)
+@pytest.mark.parametrize("C_out", [2, 40], ids=lambda v: f"C_out{v}")
+def test_one_block_keeps_its_arrays_for_the_next_call(
+    stride, C_out, rng, col2im
+):
+    # A layer of one block on one thread keeps its scratch arrays, and what
+    # its work left zero in them, for the next call of the same shapes. Three
+    # calls with new numbers each, the same arrays each time, against the
+    # loops: wide and exact columns, both ways of col2im; then with the
+    # arrays filled with NaN and their state forgotten, as fresh arrays are.
+    o_prev, w, b, opts, g = one_block_case(rng, stride, C_out)
+    before = None
+    for call in range(4):
+        if call == 3:
+            for kept in kept_lists(g):
+                for buffers, state in kept:
+                    for a in buffers:
+                        a.fill(np.nan)
+                    state.clear()
+        o_prev = rng.standard_normal(o_prev.shape)
+        w, b = rng.standard_normal(w.shape), rng.standard_normal(b.shape)
+        budget_equals_loops(o_prev, w, b, _im2col.BUDGET, rng, **opts)
+        kept = kept_arrays(g)
+        assert len(kept) == 2 and all(kept)  # the forward's and the backward's
+        assert before in (None, kept)
+        before = kept
+
+
+def test_arrays_above_the_limit_are_not_kept(rng, monkeypatch):
+    monkeypatch.setattr(_blocks, "_KEEP_MAX", 0)
+    o_prev, w, b, opts, g = one_block_case(rng, 1, 2)
+    for _ in range(2):
+        budget_equals_loops(o_prev, w, b, _im2col.BUDGET, rng, **opts)
+    assert kept_arrays(g) == [[], []]
+
+
+def test_threads_calling_one_layer_do_not_share_its_arrays(rng):
+    # Two threads call the same small layer (one geometry, one plan) at once,
+    # each with its own numbers, and get the loops' results every time.
+    import concurrent.futures
+
+    o_prev, w, b, opts, g = one_block_case(rng, 1, 4)
+    cases = []
+    for _ in range(2):
+        x = rng.standard_normal(o_prev.shape)
+        want = reference.conv_forward(x, w, b, **opts)
+        delta = rng.standard_normal(want.shape)
+        grads = reference.conv_backward(delta, x, w, **opts)
+        cases.append((x, delta, want, grads))
+
+    def run(case):
+        x, delta, want, grads = case
+        for _ in range(300):
+            c = cnnlit.conv_forward(x, w, b, **opts)
+            got = cnnlit.conv_backward(delta, x, w, **opts)
+            np.testing.assert_allclose(c, want, rtol=1e-12, atol=1e-12)
+            for a, r in zip(got, grads, strict=True):
+                np.testing.assert_allclose(a, r, rtol=1e-11, atol=1e-11)
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        for f in [pool.submit(run, case) for case in cases]:
+            f.result()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_two_threads_give_one_threads_bits(dtype, rng, monkeypatch):
     # The weight gradient sums the blocks' terms in the blocks' order whichever
