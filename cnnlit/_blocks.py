@@ -198,8 +198,8 @@ def run_blocks(blocks, work, workers, dtype, sizes, multiply_adds):
 # thread machinery. One thread, forward and both gradients, against fresh
 # arrays through run_blocks (the two taking turns in one process): one example
 # of (8 -> 16 channels, 16 pixels, 3 x 3) 0.82 to 0.88 of the time, of (3 -> 8,
-# 32 pixels, 3 x 3) 0.79 to 0.87; four examples of the first, with 611 KB of
-# arrays in float32 (Scratch's), 0.99 to 1.02. Arrays of more than _KEEP_MAX
+# 32 pixels, 3 x 3) 0.79 to 0.87; four examples of the first, whose arrays
+# (611 KB in float32) are Scratch's, 1.00 to 1.02. Arrays of more than _KEEP_MAX
 # bytes in all are Scratch's: a layer keeps at most this much for each pass
 # (conv._geometry keeps 64 layers' plans).
 _KEEP_MAX = 2**19
