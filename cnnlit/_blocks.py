@@ -7,9 +7,8 @@ module runs them (see chapter "Performance"):
   large layer are shared out between threads, each block copied and
   multiplied on one thread with a one-thread BLAS; :func:`blas_threads` limits
   OpenBLAS to one thread while they run (and for the small products of a
-  layer that runs on one thread).
-- :func:`one_block`: a small layer, one block on the calling thread, with the
-  scratch arrays its plan keeps from the previous call.
+  layer that runs on one thread). A small layer on one thread keeps its
+  scratch arrays with its plan for the next call.
 - :class:`InOrder`: the weight gradient summed in the blocks' order, so that
   the same blocks give the same bits on any number of threads.
 - :class:`Scratch`: the blocks' temporary arrays reuse the memory of the
@@ -156,7 +155,20 @@ def _executor():
     return _POOL["executor"]
 
 
-def run_blocks(blocks, work, workers, dtype, sizes, multiply_adds):
+# A layer on the calling thread whose scratch arrays take at most _KEEP_MAX
+# bytes in all keeps them with its plan, and the state its work left in them,
+# for the next call with the same shapes (a training loop makes many):
+# nothing to allocate, and the columns its work left zero are still zero. One
+# thread, forward and both gradients, against fresh arrays and the previous
+# code (the two taking turns in one process): one example of (8 -> 16
+# channels, 16 pixels, 3 x 3) 0.82 to 0.88 of the time, of (3 -> 8, 32
+# pixels, 3 x 3) 0.79 to 0.87; four examples of the first, whose arrays (611
+# KB in float32) are Scratch's, 1.00 to 1.02. A layer keeps at most this much
+# for each pass (conv._geometry keeps 64 layers' plans).
+_KEEP_MAX = 2**19
+
+
+def run_blocks(blocks, work, workers, dtype, sizes, multiply_adds, kept=None):
     """``work(block, buffers, state)`` for every block.
 
     Returns the list of the threads' ``state`` dicts. ``buffers``: arrays of
@@ -165,13 +177,26 @@ def run_blocks(blocks, work, workers, dtype, sizes, multiply_adds):
     the next block when it is done with its last, so that a thread on a busy
     core takes fewer, and every product runs on one BLAS thread: no product
     waits for another thread. Otherwise the blocks run here, their products
-    (``multiply_adds`` at most) on :func:`blas_threads`.
+    (``multiply_adds`` at most) on :func:`blas_threads`, and up to
+    :data:`_KEEP_MAX` bytes of arrays with their state come from ``kept`` (a
+    list kept with the layer's plan) and go back to it: the last call's, or
+    fresh ones if another thread has them or there are none yet.
     """
     if workers == 1:
-        state = {}
-        with Scratch(dtype, *sizes) as buffers, blas_threads(multiply_adds):
+        if kept is None or sum(sizes) * np.dtype(dtype).itemsize > _KEEP_MAX:
+            state = {}
+            with Scratch(dtype, *sizes) as buffers, blas_threads(multiply_adds):
+                for block in blocks:
+                    work(block, buffers, state)
+            return [state]
+        try:
+            buffers, state = kept.pop()  # atomic: no two threads share them
+        except IndexError:
+            buffers, state = [np.empty(size, dtype) for size in sizes], {}
+        with blas_threads(multiply_adds):
             for block in blocks:
                 work(block, buffers, state)
+        kept.append((buffers, state))
         return [state]
     queue = iter(blocks)
 
@@ -190,43 +215,6 @@ def run_blocks(blocks, work, workers, dtype, sizes, multiply_adds):
         finally:  # no thread still writes when this returns or raises
             others = [f.result() for f in futures]
     return [mine, *others]
-
-
-# A layer of one block on the calling thread keeps its scratch arrays with its
-# plan, for the next call with the same shapes (a training loop makes many):
-# nothing to allocate, the columns its work left zero are still zero, and no
-# thread machinery. One thread, forward and both gradients, against fresh
-# arrays through run_blocks (the two taking turns in one process): one example
-# of (8 -> 16 channels, 16 pixels, 3 x 3) 0.82 to 0.88 of the time, of (3 -> 8,
-# 32 pixels, 3 x 3) 0.79 to 0.87; four examples of the first, whose arrays
-# (611 KB in float32) are Scratch's, 1.00 to 1.02. Arrays of more than _KEEP_MAX
-# bytes in all are Scratch's: a layer keeps at most this much for each pass
-# (conv._geometry keeps 64 layers' plans).
-_KEEP_MAX = 2**19
-
-
-def one_block(kept, work, dtype, sizes, multiply_adds):
-    """``work(buffers, state)`` on the calling thread, its products on
-    :func:`blas_threads`; returns what it returns.
-
-    ``buffers``: arrays of ``sizes`` elements of ``dtype``, and ``state`` the
-    dict the last call's ``work`` left with them, both taken from ``kept`` (a
-    list kept with the layer's plan) and put back after; or fresh arrays and an
-    empty dict when ``kept`` has none (another thread has them, or this is the
-    first call). Above :data:`_KEEP_MAX` bytes the arrays are
-    :class:`Scratch`'s and the state is empty.
-    """
-    if sum(sizes) * np.dtype(dtype).itemsize > _KEEP_MAX:
-        with Scratch(dtype, *sizes) as buffers, blas_threads(multiply_adds):
-            return work(buffers, {})
-    try:
-        buffers, state = kept.pop()  # atomic: no two threads share them
-    except IndexError:
-        buffers, state = [np.empty(size, dtype) for size in sizes], {}
-    with blas_threads(multiply_adds):
-        result = work(buffers, state)
-    kept.append((buffers, state))
-    return result
 
 
 class InOrder:

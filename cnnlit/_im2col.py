@@ -28,7 +28,7 @@ count, scratch memory).
 
 import numpy as np
 
-from ._blocks import InOrder, _workers, blas_threads, one_block, run_blocks
+from ._blocks import InOrder, _workers, blas_threads, run_blocks
 from .padding import pad
 
 #: Largest column matrix built at once, in bytes: small enough that a block's
@@ -305,17 +305,10 @@ def forward(g, xp, K, b, *, budget=BUDGET):
         c[n0:n1, :, r0:r1] = g.pixels(product, n1 - n0, r0, r1)
 
     sizes = (W2.shape[1] * most, g.C_out * most)
-    if len(blocks) == 1 and workers == 1:
-        kept = g._plans.setdefault(("forward", xp.itemsize, budget, ones), [])
-        one_block(
-            kept,
-            lambda buffers, state: work(blocks[0], buffers, state),
-            xp.dtype,
-            sizes,
-            W2.size * most,
-        )
-    else:
-        run_blocks(blocks, work, workers, xp.dtype, sizes, W2.size * most)
+    kept = g._plans.setdefault(
+        ("forward", xp.itemsize, budget, workers, ones), []
+    )
+    run_blocks(blocks, work, workers, xp.dtype, sizes, W2.size * most, kept)
     return c
 
 
@@ -354,8 +347,6 @@ def backward(g, xp, K, d, *, budget=BUDGET):
         ).reshape(Kc, g.C_out)
 
     def work(block, buffers, state):
-        """The block's input gradient, added into dxp; returns its term of
-        the weights' gradient (C_out, C_in kH kW + 1), the bias's last."""
         n0, n1, r0, r1 = block
         cols_buf, d_buf = buffers[:2]
         n, span = n1 - n0, g.span(r0, r1)
@@ -372,7 +363,7 @@ def backward(g, xp, K, d, *, budget=BUDGET):
         # ones (see forward). (cols @ d^T)^T rather than d @ cols^T: the same
         # product, but OpenBLAS splits this long, thin one across threads far better.
         cols = g.cols(xp, n0, n1, r0, r1, out=cols_buf, ones=True)
-        term = np.dot(cols, d_block.T).T
+        total.add(order[block], np.dot(cols, d_block.T).T)
         if by_rows:
             _col2im_rows(
                 g, Wt, d_block, n0, n1, r0, r1, dxp, *buffers[2:],
@@ -385,29 +376,13 @@ def backward(g, xp, K, d, *, budget=BUDGET):
             )  # fmt: skip
         else:
             _col2im(g, Wt, d_block, n0, n1, r0, r1, dxp, buffers[2])
-        return term
 
-    if len(blocks) == 1 and p["workers"] == 1:  # no threads, no sum
-        dW2 = one_block(
-            p["kept"],
-            lambda buffers, state: work(blocks[0], buffers, state),
-            xp.dtype,
-            p["sizes"],
-            p["products"],
-        )
-    else:
-        order, total = p["order"], InOrder()
-        run_blocks(
-            blocks,
-            lambda block, buffers, state: total.add(
-                order[block], work(block, buffers, state)
-            ),
-            p["workers"],
-            xp.dtype,
-            p["sizes"],
-            p["products"],
-        )
-        dW2 = total.sum
+    order, total = p["order"], InOrder()
+    run_blocks(
+        blocks, work, p["workers"], xp.dtype, p["sizes"], p["products"],
+        p["kept"],
+    )  # fmt: skip
+    dW2 = total.sum
     dK = dW2[:, :Kc].reshape(K.shape)
     return dK, dW2[:, Kc].copy(), dxp
 
