@@ -161,9 +161,9 @@ def _executor():
 # nothing to allocate, and the columns its work left zero are still zero. One
 # thread, forward and both gradients, against fresh arrays and the previous
 # code (the two taking turns in one process): one example of (8 -> 16
-# channels, 16 pixels, 3 x 3) 0.82 to 0.88 of the time, of (3 -> 8, 32
-# pixels, 3 x 3) 0.79 to 0.87; four examples of the first, whose arrays (611
-# KB in float32) are Scratch's, 1.00 to 1.02. A layer keeps at most this much
+# channels, 16 pixels, 3 x 3) 0.86 to 0.90 of the time, of (3 -> 8, 32
+# pixels, 3 x 3) 0.83 to 0.89; four examples of the first, whose arrays (611
+# KB in float32) are Scratch's, 1.01 to 1.04. A layer keeps at most this much
 # for each pass (conv._geometry keeps 64 layers' plans).
 _KEEP_MAX = 2**19
 
